@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { DataSource } from 'typeorm';
+
+const PROBE_TIMEOUT_MS = 1_000;
+
+/** Readiness of the database: a `SELECT 1` through the pool, bounded by a short timeout. */
+@Injectable()
+export class DatabaseHealthIndicator {
+  constructor(
+    private readonly health: HealthIndicatorService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async check() {
+    const indicator = this.health.check('database');
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.dataSource.query('SELECT 1'),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+        }),
+      ]);
+      return indicator.up();
+    } catch (error) {
+      return indicator.down({ message: error instanceof Error ? error.message : String(error) });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { Inject, Module, type OnModuleInit } from '@nestjs/common';
+import type { ConfigOf } from '@lib/config';
+import { ReadinessRegistry, ShutdownCoordinator, ShutdownPhase } from '@lib/lifecycle';
+import { DataSource } from 'typeorm';
+import { databaseConfig } from './database.config';
+import { OPEN_DATABASE } from './database.constants';
+import { DatabaseHealthIndicator } from './database.health';
+import { openDatabase, type OpenDatabase } from './open-database';
+
+/**
+ * The app's DataSource (migrated at start-up) and its readiness check. The database is closed by
+ * the shutdown coordinator in its last phase, after consumers have flushed.
+ */
+@Module({
+  providers: [
+    databaseConfig.provider,
+    {
+      provide: OPEN_DATABASE,
+      useFactory: (config: ConfigOf<typeof databaseConfig>) => openDatabase(config),
+      inject: [databaseConfig.token],
+    },
+    { provide: DataSource, useFactory: (db: OpenDatabase) => db.dataSource, inject: [OPEN_DATABASE] },
+    DatabaseHealthIndicator,
+  ],
+  exports: [DataSource, OPEN_DATABASE],
+})
+export class DatabaseModule implements OnModuleInit {
+  constructor(
+    @Inject(OPEN_DATABASE) private readonly database: OpenDatabase,
+    private readonly indicator: DatabaseHealthIndicator,
+    private readonly readiness: ReadinessRegistry,
+    private readonly coordinator: ShutdownCoordinator,
+  ) {}
+
+  onModuleInit(): void {
+    this.readiness.register('database', () => this.indicator.check());
+    this.coordinator.register({
+      name: 'database',
+      phase: ShutdownPhase.CloseDatabase,
+      run: () => this.database.close(),
+    });
+  }
+}

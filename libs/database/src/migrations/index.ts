@@ -1,0 +1,4 @@
+import { ConsumerOffsets1795435200000 } from './1795435200000-ConsumerOffsets';
+
+/** Every migration of the project, oldest first; the one list the apps and the CLI run. */
+export const ALL_MIGRATIONS = [ConsumerOffsets1795435200000];

@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { createDataSourceOptions } from './data-source-options';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+import { runMigrations } from './run-migrations';
+
+/** What an app needs to reach its database. */
+export interface DatabaseSettings {
+  DATABASE_URL?: string;
+  DATA_DIR: string;
+  DATABASE_POOL_SIZE: number;
+}
+
+/** An initialised, migrated DataSource and a close that also stops an embedded server it started. */
+export interface OpenDatabase {
+  readonly dataSource: DataSource;
+  /** Set when the database is the embedded one this call started. */
+  readonly embedded?: EmbeddedPostgres;
+  close(): Promise<void>;
+}
+
+/** Connects to `DATABASE_URL`, or starts the embedded database under `DATA_DIR`, and migrates it. */
+export async function openDatabase(settings: DatabaseSettings): Promise<OpenDatabase> {
+  const embedded = settings.DATABASE_URL
+    ? undefined
+    : await startEmbeddedPostgres(join(settings.DATA_DIR, 'pglite'), settings.DATABASE_POOL_SIZE + 2);
+  const url = settings.DATABASE_URL ?? embedded!.url;
+  const dataSource = new DataSource(createDataSourceOptions(url, settings.DATABASE_POOL_SIZE));
+  try {
+    await dataSource.initialize();
+    await runMigrations(dataSource);
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await embedded?.stop();
+    throw error;
+  }
+  let closed = false;
+  return {
+    dataSource,
+    embedded,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await dataSource.destroy();
+      await embedded?.stop();
+    },
+  };
+}

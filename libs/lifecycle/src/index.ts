@@ -1,0 +1,5 @@
+export { LifecycleModule } from './lifecycle.module';
+export { lifecycleConfig } from './lifecycle.config';
+export { ShutdownPhase } from './shutdown-phase';
+export { ShutdownCoordinator, type ShutdownParticipant } from './shutdown.coordinator';
+export { ReadinessRegistry, type ReadinessCheck } from './readiness.registry';

@@ -1,0 +1,27 @@
+import { Global, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { HealthController } from './health.controller';
+import { lifecycleConfig } from './lifecycle.config';
+import { ReadinessGraceParticipant } from './readiness.participant';
+import { ReadinessRegistry } from './readiness.registry';
+import { ShutdownCoordinator } from './shutdown.coordinator';
+import { ShutdownHealthIndicator } from './shutdown.health';
+
+/**
+ * Shutdown coordination and the health routes. Global so every lib can register participants and
+ * readiness checks; it owns no resources, so Nest destroying it last is harmless.
+ */
+@Global()
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false })],
+  controllers: [HealthController],
+  providers: [
+    lifecycleConfig.provider,
+    ShutdownCoordinator,
+    ReadinessRegistry,
+    ShutdownHealthIndicator,
+    ReadinessGraceParticipant,
+  ],
+  exports: [ShutdownCoordinator, ReadinessRegistry, TerminusModule],
+})
+export class LifecycleModule {}

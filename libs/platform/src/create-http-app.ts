@@ -1,0 +1,82 @@
+import type { DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { validateConfigs, type ConfigDefinition, type Env } from '@lib/config';
+import { lifecycleConfig, ShutdownCoordinator } from '@lib/lifecycle';
+import { createLogger, observabilityConfig } from '@lib/observability';
+import type { z } from 'zod';
+import { installApiKeyHook } from './api-key.hook';
+import { httpConfig } from './http.config';
+import { HttpExceptionFilter } from './http-exception.filter';
+import { installIntakeGate } from './intake-gate';
+import { installRequestIdHook, requestIdFrom } from './request-id.hook';
+
+/** Requests larger than this are answered 413 (CONTRACT.md). */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** How to build one app instance. */
+export interface HttpAppOptions {
+  /** The app's name: log prefix, consumer group, metrics. */
+  readonly name: string;
+  /** Port used when `PORT` is unset. */
+  readonly defaultPort: number;
+  readonly env: Env;
+  /** The app's root module, given the effective environment. */
+  readonly module: (env: Env) => DynamicModule;
+  /** Config definitions of the app's libs, validated before anything starts. */
+  readonly configs?: ReadonlyArray<ConfigDefinition<z.ZodType>>;
+}
+
+/** A created (not yet listening) app and the address it will listen on. */
+export interface HttpApp {
+  readonly name: string;
+  readonly app: NestFastifyApplication;
+  readonly host: string;
+  readonly port: number;
+  /** Starts listening; resolves with the URL. */
+  listen(): Promise<string>;
+}
+
+/**
+ * Creates a Nest app on Fastify with the platform's rules: validated config (one line on error),
+ * request ids, the API key guard, the contract's error body, a 1 MiB body limit and an intake gate
+ * that the shutdown coordinator closes.
+ */
+export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
+  const env: Env = { ...options.env, PORT: options.env.PORT?.trim() || String(options.defaultPort) };
+  validateConfigs(env, [httpConfig, lifecycleConfig, observabilityConfig, ...(options.configs ?? [])]);
+  const http = httpConfig.load(env);
+  const { LOG_LEVEL } = observabilityConfig.load(env);
+
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: requestIdFrom,
+    requestIdHeader: false,
+    logger: false,
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(options.module(env), adapter, {
+    logger: createLogger(LOG_LEVEL),
+    abortOnError: false,
+    // JSON in and out (CONTRACT.md): Fastify's own JSON parser stays; Nest would add urlencoded.
+    bodyParser: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  // Fastify parses text/plain by default; any body that is not JSON is answered 415.
+  fastify.removeContentTypeParser('text/plain');
+  installRequestIdHook(fastify);
+  installApiKeyHook(fastify, http.API_KEYS);
+  installIntakeGate(fastify, app.get(ShutdownCoordinator));
+  app.useGlobalFilters(new HttpExceptionFilter(options.name));
+
+  return {
+    name: options.name,
+    app,
+    host: http.HOST,
+    port: http.PORT,
+    async listen() {
+      await app.listen(http.PORT, http.HOST);
+      return `http://${http.HOST.includes(':') ? `[${http.HOST}]` : http.HOST}:${http.PORT}`;
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { errorBody } from './http-error';
+
+const MAX_REQUEST_ID = 100;
+
+/** The request id: the client's `x-request-id` when valid, otherwise a new UUID. */
+export function requestIdFrom(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && isValidRequestId(given) ? given : randomUUID();
+}
+
+function isValidRequestId(value: string): boolean {
+  return value.length >= 1 && value.length <= MAX_REQUEST_ID && !/[\u0000-\u001f\u007f]/.test(value);
+}
+
+/** Rejects a malformed `x-request-id` with 400 and echoes the id on every response. */
+export function installRequestIdHook(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+    const given = request.headers['x-request-id'];
+    if (given !== undefined && (typeof given !== 'string' || !isValidRequestId(given))) {
+      return reply.status(400).send(
+        errorBody(400, 'x-request-id: must be 1-100 characters without control characters', [
+          { field: 'x-request-id', problem: 'must be 1-100 characters without control characters' },
+        ]),
+      );
+    }
+  });
+}
