@@ -1,0 +1,24 @@
+/** Message headers, the same on every broker (CONTRACT.md). */
+export const HEADERS = {
+  eventId: 'x-event-id',
+  eventType: 'x-event-type',
+  /** Failed attempts so far. */
+  attempt: 'x-attempt',
+  /** Epoch ms when a retry may run. */
+  dueAt: 'x-due-at',
+  originalStream: 'x-original-stream',
+  originalPartition: 'x-original-partition',
+  originalOffset: 'x-original-offset',
+  errorClass: 'x-error-class',
+  errorMessage: 'x-error-message',
+  /** At most {@link MAX_ERROR_STACK_BYTES}. */
+  errorStack: 'x-error-stack',
+  firstFailedAt: 'x-first-failed-at',
+  lastFailedAt: 'x-last-failed-at',
+} as const;
+
+/** `x-error-stack` is cut to this many bytes. */
+export const MAX_ERROR_STACK_BYTES = 4096;
+
+/** Headers as carried by a message: names to string values. */
+export type MessageHeaders = Record<string, string>;

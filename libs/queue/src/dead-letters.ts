@@ -1,0 +1,24 @@
+import type { MessageHeaders } from '@lib/contracts';
+
+/** A dead letter as listed by `GET /admin/dead-letters` (CONTRACT.md). */
+export interface DeadLetter {
+  /** Opaque id used by replay: Kafka `<partition>:<offset>` of the dead-letter topic. */
+  readonly id: string;
+  readonly stream: string;
+  readonly attempts: number;
+  readonly error: { readonly class: string; readonly message: string };
+  readonly firstFailedAt: string;
+  readonly lastFailedAt: string;
+  readonly payload: unknown;
+  readonly source: { readonly topic: string; readonly partition: number; readonly offset: string };
+  readonly headers: MessageHeaders;
+}
+
+/** Lists, replays and purges one app's dead letters on the configured broker. */
+export abstract class DeadLetterAdmin {
+  abstract list(stream: string, limit: number): Promise<DeadLetter[]>;
+  /** Republishes to the main stream with attempts reset; no ids means all. Returns how many. */
+  abstract replay(stream: string, ids?: readonly string[]): Promise<number>;
+  /** Deletes every dead letter of the stream; returns how many. */
+  abstract purge(stream: string): Promise<number>;
+}
