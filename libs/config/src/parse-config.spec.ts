@@ -25,7 +25,11 @@ function configErrorOf(env: Env): ConfigError {
 
 describe('parseConfig', () => {
   it('applies the defaults when nothing is set', () => {
-    expect(parseConfig(schema, {})).toEqual({ PORT: 3000, LOG_LEVEL: 'info', FLUSH_INTERVAL_MS: 100 });
+    expect(parseConfig(schema, {})).toEqual({
+      PORT: 3000,
+      LOG_LEVEL: 'info',
+      FLUSH_INTERVAL_MS: 100,
+    });
   });
 
   it('coerces and trims the values that are set', () => {
@@ -45,24 +49,85 @@ describe('parseConfig', () => {
   });
 
   it('treats empty and blank strings as unset, so the defaults apply', () => {
-    const config = parseConfig(schema, { PORT: '', LOG_LEVEL: '   ', DATABASE_URL: '', API_KEYS: '' });
+    const config = parseConfig(schema, {
+      PORT: '',
+      LOG_LEVEL: '   ',
+      DATABASE_URL: '',
+      API_KEYS: '',
+    });
     expect(config).toEqual({ PORT: 3000, LOG_LEVEL: 'info', FLUSH_INTERVAL_MS: 100 });
   });
 
   it('ignores variables the schema does not know', () => {
-    expect(parseConfig(schema, { PATH: '/usr/bin', PORT: '1' })).toEqual(expect.objectContaining({ PORT: 1 }));
+    expect(parseConfig(schema, { PATH: '/usr/bin', PORT: '1' })).toEqual(
+      expect.objectContaining({ PORT: 1 }),
+    );
   });
 
   describe.each([
-    { name: 'a port that is not a number', env: { PORT: 'abc' }, variable: 'PORT', value: 'abc', expected: /integer between 1 and 65535/ },
-    { name: 'a port out of range', env: { PORT: '70000' }, variable: 'PORT', value: '70000', expected: /integer between 1 and 65535/ },
-    { name: 'a fractional port', env: { PORT: '80.5' }, variable: 'PORT', value: '80.5', expected: /integer/ },
-    { name: 'an unknown enum value', env: { LOG_LEVEL: 'loud' }, variable: 'LOG_LEVEL', value: 'loud', expected: /one of debug, info, warn, error/ },
-    { name: 'a URL with the wrong scheme', env: { DATABASE_URL: 'mysql://x' }, variable: 'DATABASE_URL', value: 'mysql://x', expected: /postgres:\/\// },
-    { name: 'something that is not a URL', env: { DATABASE_URL: 'not a url' }, variable: 'DATABASE_URL', value: 'not a url', expected: /postgres:\/\// },
-    { name: 'a list with an empty item', env: { API_KEYS: 'a,,b' }, variable: 'API_KEYS', value: 'a,,b', expected: /no empty items/ },
-    { name: 'a list with a trailing comma', env: { API_KEYS: 'a,' }, variable: 'API_KEYS', value: 'a,', expected: /no empty items/ },
-    { name: 'an interval below its minimum', env: { FLUSH_INTERVAL_MS: '0' }, variable: 'FLUSH_INTERVAL_MS', value: '0', expected: /between 1 and 60000 ms/ },
+    {
+      name: 'a port that is not a number',
+      env: { PORT: 'abc' },
+      variable: 'PORT',
+      value: 'abc',
+      expected: /integer between 1 and 65535/,
+    },
+    {
+      name: 'a port out of range',
+      env: { PORT: '70000' },
+      variable: 'PORT',
+      value: '70000',
+      expected: /integer between 1 and 65535/,
+    },
+    {
+      name: 'a fractional port',
+      env: { PORT: '80.5' },
+      variable: 'PORT',
+      value: '80.5',
+      expected: /integer/,
+    },
+    {
+      name: 'an unknown enum value',
+      env: { LOG_LEVEL: 'loud' },
+      variable: 'LOG_LEVEL',
+      value: 'loud',
+      expected: /one of debug, info, warn, error/,
+    },
+    {
+      name: 'a URL with the wrong scheme',
+      env: { DATABASE_URL: 'mysql://x' },
+      variable: 'DATABASE_URL',
+      value: 'mysql://x',
+      expected: /postgres:\/\//,
+    },
+    {
+      name: 'something that is not a URL',
+      env: { DATABASE_URL: 'not a url' },
+      variable: 'DATABASE_URL',
+      value: 'not a url',
+      expected: /postgres:\/\//,
+    },
+    {
+      name: 'a list with an empty item',
+      env: { API_KEYS: 'a,,b' },
+      variable: 'API_KEYS',
+      value: 'a,,b',
+      expected: /no empty items/,
+    },
+    {
+      name: 'a list with a trailing comma',
+      env: { API_KEYS: 'a,' },
+      variable: 'API_KEYS',
+      value: 'a,',
+      expected: /no empty items/,
+    },
+    {
+      name: 'an interval below its minimum',
+      env: { FLUSH_INTERVAL_MS: '0' },
+      variable: 'FLUSH_INTERVAL_MS',
+      value: '0',
+      expected: /between 1 and 60000 ms/,
+    },
   ])('rejects $name', ({ env, variable, value, expected }) => {
     it('with a ConfigError naming the variable, the value and what is expected', () => {
       const error = configErrorOf(env);
@@ -91,7 +156,9 @@ describe('parseConfig', () => {
       throw new Error('expected a ConfigError');
     })();
     expect(isConfigError(error)).toBe(true);
-    expect(error.message).toBe('Invalid configuration: PORT=(unset): expected an integer between 1 and 65535');
+    expect(error.message).toBe(
+      'Invalid configuration: PORT=(unset): expected an integer between 1 and 65535',
+    );
   });
 
   it('keeps a value with a line break on one line', () => {
@@ -104,7 +171,10 @@ describe('parseConfig', () => {
 
 describe('defineConfig', () => {
   const portConfig = defineConfig('port', z.object({ PORT: portVar().default(3000) }));
-  const levelConfig = defineConfig('level', z.object({ LOG_LEVEL: enumVar(['info', 'debug'] as const).default('info') }));
+  const levelConfig = defineConfig(
+    'level',
+    z.object({ LOG_LEVEL: enumVar(['info', 'debug'] as const).default('info') }),
+  );
 
   it('loads typed values and exposes a provider that reads the ENV token', () => {
     expect(portConfig.load({ PORT: '81' })).toEqual({ PORT: 81 });
@@ -115,8 +185,8 @@ describe('defineConfig', () => {
 
   it('validateConfigs stops at the first bad variable of any definition', () => {
     expect(() => validateConfigs({ PORT: '1' }, [portConfig, levelConfig])).not.toThrow();
-    expect(() => validateConfigs({ PORT: '1', LOG_LEVEL: 'loud' }, [portConfig, levelConfig])).toThrow(
-      'Invalid configuration: LOG_LEVEL="loud": expected one of info, debug',
-    );
+    expect(() =>
+      validateConfigs({ PORT: '1', LOG_LEVEL: 'loud' }, [portConfig, levelConfig]),
+    ).toThrow('Invalid configuration: LOG_LEVEL="loud": expected one of info, debug');
   });
 });

@@ -6,7 +6,10 @@ import { ShutdownCoordinator } from './shutdown.coordinator';
 const TIMEOUT_MS = 1_000;
 
 function newCoordinator(): ShutdownCoordinator {
-  const config = lifecycleConfig.load({ SHUTDOWN_GRACE_MS: '0', SHUTDOWN_TIMEOUT_MS: String(TIMEOUT_MS) });
+  const config = lifecycleConfig.load({
+    SHUTDOWN_GRACE_MS: '0',
+    SHUTDOWN_TIMEOUT_MS: String(TIMEOUT_MS),
+  });
   return new ShutdownCoordinator(config, 'test-app');
 }
 
@@ -77,7 +80,11 @@ describe('ShutdownCoordinator', () => {
         events.push('b done');
       },
     });
-    coordinator.register({ name: 'database', phase: ShutdownPhase.CloseDatabase, run: () => void events.push('database') });
+    coordinator.register({
+      name: 'database',
+      phase: ShutdownPhase.CloseDatabase,
+      run: () => void events.push('database'),
+    });
 
     const done = coordinator.shutdown();
     await tick();
@@ -93,7 +100,11 @@ describe('ShutdownCoordinator', () => {
   it('reports a participant that hangs past SHUTDOWN_TIMEOUT_MS by name and still runs later phases', async () => {
     const coordinator = newCoordinator();
     let databaseClosedAt: number | undefined;
-    coordinator.register({ name: 'stuck consumer', phase: ShutdownPhase.Drain, run: () => new Promise<void>(() => undefined) });
+    coordinator.register({
+      name: 'stuck consumer',
+      phase: ShutdownPhase.Drain,
+      run: () => new Promise<void>(() => undefined),
+    });
     coordinator.register({
       name: 'database',
       phase: ShutdownPhase.CloseDatabase,
@@ -131,8 +142,16 @@ describe('ShutdownCoordinator', () => {
       phase: ShutdownPhase.CloseBrokers,
       run: () => Promise.reject(new Error('channel gone')),
     });
-    coordinator.register({ name: 'other broker', phase: ShutdownPhase.CloseBrokers, run: () => void ran.push('other broker') });
-    coordinator.register({ name: 'database', phase: ShutdownPhase.CloseDatabase, run: () => void ran.push('database') });
+    coordinator.register({
+      name: 'other broker',
+      phase: ShutdownPhase.CloseBrokers,
+      run: () => void ran.push('other broker'),
+    });
+    coordinator.register({
+      name: 'database',
+      phase: ShutdownPhase.CloseDatabase,
+      run: () => void ran.push('database'),
+    });
 
     await expect(coordinator.shutdown()).resolves.toBeUndefined();
 

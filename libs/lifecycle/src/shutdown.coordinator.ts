@@ -3,6 +3,9 @@ import { APP_NAME, type ConfigOf } from '@lib/config';
 import { lifecycleConfig } from './lifecycle.config';
 import { ShutdownPhase } from './shutdown-phase';
 
+/** Time a participant gets even when the overall timeout has already passed. */
+const MIN_PARTICIPANT_MS = 1_000;
+
 /** One step of the shutdown, run in its phase. */
 export interface ShutdownParticipant {
   /** Shown in logs, in particular when it does not finish in time. */
@@ -74,7 +77,9 @@ export class ShutdownCoordinator implements BeforeApplicationShutdown {
   }
 
   private async runOne(participant: ShutdownParticipant, deadline: number): Promise<void> {
-    const remaining = Math.max(0, deadline - Date.now());
+    // Past the deadline each participant still gets a moment, so phases keep their order (a flush
+    // must not race the database close just because an earlier step hung).
+    const remaining = Math.max(MIN_PARTICIPANT_MS, deadline - Date.now());
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), remaining);

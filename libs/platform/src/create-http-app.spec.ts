@@ -1,5 +1,14 @@
 import 'reflect-metadata';
-import { Body, Controller, Get, HttpCode, Logger, Module, Post, type DynamicModule } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Logger,
+  Module,
+  Post,
+  type DynamicModule,
+} from '@nestjs/common';
 import type { Env } from '@lib/config';
 import { ShutdownCoordinator } from '@lib/lifecycle';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -35,7 +44,11 @@ class TestController {
 @Module({})
 class TestAppModule {
   static register(env: Env): DynamicModule {
-    return { module: TestAppModule, imports: [PlatformModule.forRoot('test', env)], controllers: [TestController] };
+    return {
+      module: TestAppModule,
+      imports: [PlatformModule.forRoot('test', env)],
+      controllers: [TestController],
+    };
   }
 }
 
@@ -87,7 +100,9 @@ describe('createHttpApp', () => {
             throw new Error('module must not be built');
           },
         }),
-      ).rejects.toThrow('Invalid configuration: PORT="abc": expected an integer between 1 and 65535');
+      ).rejects.toThrow(
+        'Invalid configuration: PORT="abc": expected an integer between 1 and 65535',
+      );
     });
 
     it('listens on the configured port and answers over real HTTP', async () => {
@@ -106,23 +121,43 @@ describe('createHttpApp', () => {
     it('answers 401 in the contract shape without a key', async () => {
       const response = await inject({ method: 'GET', url: '/v1/ping' });
       expect(response.statusCode).toBe(401);
-      expect(response.json()).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.any(String) });
+      expect(response.json()).toEqual({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: expect.any(String),
+      });
     });
 
     it('answers 401 with a wrong key', async () => {
-      const response = await inject({ method: 'GET', url: '/v1/ping', headers: { 'x-api-key': 'k3' } });
+      const response = await inject({
+        method: 'GET',
+        url: '/v1/ping',
+        headers: { 'x-api-key': 'k3' },
+      });
       expect(response.statusCode).toBe(401);
-      expect(response.json()).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.any(String) });
+      expect(response.json()).toEqual({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: expect.any(String),
+      });
     });
 
     it('rejects a key that is only a prefix of a valid one', async () => {
-      const response = await inject({ method: 'GET', url: '/v1/ping', headers: { 'x-api-key': 'k' } });
+      const response = await inject({
+        method: 'GET',
+        url: '/v1/ping',
+        headers: { 'x-api-key': 'k' },
+      });
       expect(response.statusCode).toBe(401);
     });
 
     it('accepts every configured key', async () => {
       for (const key of ['k1', 'k2']) {
-        const response = await inject({ method: 'GET', url: '/v1/ping', headers: { 'x-api-key': key } });
+        const response = await inject({
+          method: 'GET',
+          url: '/v1/ping',
+          headers: { 'x-api-key': key },
+        });
         expect(response.statusCode).toBe(200);
         expect(response.json()).toEqual({ ok: true });
       }
@@ -131,7 +166,11 @@ describe('createHttpApp', () => {
     it('protects /admin too, with and without a query string', async () => {
       expect((await inject({ method: 'GET', url: '/admin/ping' })).statusCode).toBe(401);
       expect((await inject({ method: 'GET', url: '/v1/ping?x=1' })).statusCode).toBe(401);
-      const ok = await inject({ method: 'GET', url: '/admin/ping', headers: { 'x-api-key': 'k1' } });
+      const ok = await inject({
+        method: 'GET',
+        url: '/admin/ping',
+        headers: { 'x-api-key': 'k1' },
+      });
       expect(ok.statusCode).toBe(200);
       expect(ok.json()).toEqual({ admin: true });
     });
@@ -171,7 +210,10 @@ describe('createHttpApp', () => {
       const ready = await inject({ method: 'GET', url: '/health/ready' });
       expect(ready.statusCode).toBe(503);
       expect(ready.json()).toEqual(
-        expect.objectContaining({ status: 'error', error: { lifecycle: { status: 'down', message: 'shutting down' } } }),
+        expect.objectContaining({
+          status: 'error',
+          error: { lifecycle: { status: 'down', message: 'shutting down' } },
+        }),
       );
       // During the grace delay load balancers notice readiness; requests are still served.
       expect((await inject({ method: 'GET', url: '/v1/ping' })).statusCode).toBe(200);
@@ -179,7 +221,11 @@ describe('createHttpApp', () => {
       await stopping;
       const refused = await inject({ method: 'GET', url: '/v1/ping' });
       expect(refused.statusCode).toBe(503);
-      expect(refused.json()).toEqual({ statusCode: 503, error: 'Service Unavailable', message: 'shutting down' });
+      expect(refused.json()).toEqual({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: 'shutting down',
+      });
       expect(refused.headers.connection).toBe('close');
       // Liveness and metrics keep answering until the server closes.
       expect((await inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
@@ -191,14 +237,22 @@ describe('createHttpApp', () => {
     beforeEach(() => start());
 
     it('echoes a given id', async () => {
-      const response = await inject({ method: 'GET', url: '/v1/ping', headers: { 'x-request-id': 'abc-123' } });
+      const response = await inject({
+        method: 'GET',
+        url: '/v1/ping',
+        headers: { 'x-request-id': 'abc-123' },
+      });
       expect(response.statusCode).toBe(200);
       expect(response.headers['x-request-id']).toBe('abc-123');
     });
 
     it('accepts an id of exactly 100 characters', async () => {
       const id = 'x'.repeat(100);
-      const response = await inject({ method: 'GET', url: '/v1/ping', headers: { 'x-request-id': id } });
+      const response = await inject({
+        method: 'GET',
+        url: '/v1/ping',
+        headers: { 'x-request-id': id },
+      });
       expect(response.statusCode).toBe(200);
       expect(response.headers['x-request-id']).toBe(id);
     });
@@ -212,7 +266,11 @@ describe('createHttpApp', () => {
     });
 
     it('rejects an id of 101 characters with 400 naming the header', async () => {
-      const response = await inject({ method: 'GET', url: '/v1/ping', headers: { 'x-request-id': 'x'.repeat(101) } });
+      const response = await inject({
+        method: 'GET',
+        url: '/v1/ping',
+        headers: { 'x-request-id': 'x'.repeat(101) },
+      });
       expect(response.statusCode).toBe(400);
       const body = response.json();
       expect(body).toEqual({
@@ -225,7 +283,11 @@ describe('createHttpApp', () => {
     });
 
     it('rejects an empty id with 400', async () => {
-      const response = await inject({ method: 'GET', url: '/v1/ping', headers: { 'x-request-id': '' } });
+      const response = await inject({
+        method: 'GET',
+        url: '/v1/ping',
+        headers: { 'x-request-id': '' },
+      });
       expect(response.statusCode).toBe(400);
       expect(response.json().details[0].field).toBe('x-request-id');
     });
@@ -237,13 +299,21 @@ describe('createHttpApp', () => {
     it('404 for an unknown route', async () => {
       const response = await inject({ method: 'GET', url: '/v1/nope' });
       expect(response.statusCode).toBe(404);
-      expect(response.json()).toEqual({ statusCode: 404, error: 'Not Found', message: expect.any(String) });
+      expect(response.json()).toEqual({
+        statusCode: 404,
+        error: 'Not Found',
+        message: expect.any(String),
+      });
     });
 
     it('500 without internals for a plain Error thrown by a handler', async () => {
       const response = await inject({ method: 'GET', url: '/v1/boom' });
       expect(response.statusCode).toBe(500);
-      expect(response.json()).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' });
+      expect(response.json()).toEqual({
+        statusCode: 500,
+        error: 'Internal Server Error',
+        message: 'Internal server error',
+      });
       expect(response.body).not.toContain('secret detail');
       expect(response.body).not.toContain('internal.ts');
       expect(response.body).not.toMatch(/\bat\s/);
@@ -273,7 +343,11 @@ describe('createHttpApp', () => {
         payload,
       });
       expect(response.statusCode).toBe(413);
-      expect(response.json()).toEqual({ statusCode: 413, error: 'Payload Too Large', message: expect.any(String) });
+      expect(response.json()).toEqual({
+        statusCode: 413,
+        error: 'Payload Too Large',
+        message: expect.any(String),
+      });
     });
 
     it('400 for invalid JSON', async () => {
@@ -284,7 +358,11 @@ describe('createHttpApp', () => {
         payload: '{"text": ',
       });
       expect(response.statusCode).toBe(400);
-      expect(response.json()).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.any(String) });
+      expect(response.json()).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: expect.any(String),
+      });
     });
 
     it.each([
@@ -298,11 +376,19 @@ describe('createHttpApp', () => {
         payload,
       });
       expect(response.statusCode).toBe(415);
-      expect(response.json()).toEqual({ statusCode: 415, error: 'Unsupported Media Type', message: expect.any(String) });
+      expect(response.json()).toEqual({
+        statusCode: 415,
+        error: 'Unsupported Media Type',
+        message: expect.any(String),
+      });
     });
 
     it('keeps the request id on error responses', async () => {
-      const response = await inject({ method: 'GET', url: '/v1/nope', headers: { 'x-request-id': 'err-1' } });
+      const response = await inject({
+        method: 'GET',
+        url: '/v1/nope',
+        headers: { 'x-request-id': 'err-1' },
+      });
       expect(response.headers['x-request-id']).toBe('err-1');
     });
   });

@@ -30,22 +30,28 @@ describe('httpConfig', () => {
   });
 
   it('treats empty HOST and API_KEYS as unset', () => {
-    expect(httpConfig.load({ PORT: '3000', HOST: '', API_KEYS: '' })).toEqual({ HOST: '127.0.0.1', PORT: 3000 });
+    expect(httpConfig.load({ PORT: '3000', HOST: '', API_KEYS: '' })).toEqual({
+      HOST: '127.0.0.1',
+      PORT: 3000,
+    });
   });
 
   it.each(['127.0.0.1', '::1', 'localhost'])('accepts HOST=%s without API_KEYS', (host) => {
     expect(httpConfig.load({ PORT: '3000', HOST: host })).toEqual({ HOST: host, PORT: 3000 });
   });
 
-  it.each(['0.0.0.0', '10.0.0.1'])('rejects HOST=%s without API_KEYS in one line naming API_KEYS', (host) => {
-    const error = loadError({ PORT: '3000', HOST: host });
-    expect(error.variable).toBe('API_KEYS');
-    expect(error.value).toBeUndefined();
-    expect(error.message).toBe(
-      `Invalid configuration: API_KEYS=(unset): required when HOST (${host}) is not a loopback address: set comma-separated keys`,
-    );
-    expect(error.message).not.toMatch(/[\r\n]/);
-  });
+  it.each(['0.0.0.0', '10.0.0.1'])(
+    'rejects HOST=%s without API_KEYS in one line naming API_KEYS',
+    (host) => {
+      const error = loadError({ PORT: '3000', HOST: host });
+      expect(error.variable).toBe('API_KEYS');
+      expect(error.value).toBeUndefined();
+      expect(error.message).toBe(
+        `Invalid configuration: API_KEYS=(unset): required when HOST (${host}) is not a loopback address: set comma-separated keys`,
+      );
+      expect(error.message).not.toMatch(/[\r\n]/);
+    },
+  );
 
   it('accepts a non-loopback HOST with API_KEYS and splits the keys', () => {
     expect(httpConfig.load({ PORT: '3000', HOST: '0.0.0.0', API_KEYS: 'k1, k2' })).toEqual({
