@@ -30,11 +30,8 @@ async function main(): Promise<void> {
   const base: Env = { BROKER: 'memory', ...process.env };
   const database = databaseConfig.load(base);
   let embedded: EmbeddedPostgres | undefined;
-  if (!database.DATABASE_URL) {
-    embedded = await startEmbeddedPostgres(join(database.DATA_DIR, 'pglite'), EMBEDDED_CONNECTIONS_PER_APP * APPS.length);
-    logger.log(`embedded PostgreSQL (${embedded.dataDir}) at ${embedded.url}`);
-  }
   const started: HttpApp[] = [];
+  // Handlers first: a Ctrl-C during start-up must still close what has started.
   const stopAll = once(async (signal: string) => {
     logger.log(`${signal}: stopping`);
     const timer = setTimeout(() => {
@@ -49,6 +46,11 @@ async function main(): Promise<void> {
   });
   process.on('SIGINT', () => void stopAll('SIGINT'));
   process.on('SIGTERM', () => void stopAll('SIGTERM'));
+
+  if (!database.DATABASE_URL) {
+    embedded = await startEmbeddedPostgres(join(database.DATA_DIR, 'pglite'), EMBEDDED_CONNECTIONS_PER_APP * APPS.length);
+    logger.log(`embedded PostgreSQL (${embedded.dataDir}) at ${embedded.url}`);
+  }
 
   try {
     // Sequentially: each app applies pending migrations under a lock at start-up.

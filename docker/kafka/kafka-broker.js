@@ -1,0 +1,492 @@
+#!/usr/bin/env node
+/**
+ * A real single-node Apache Kafka 3.9 broker (KRaft) for tests and benchmarks on machines without
+ * Docker: the jars come from Maven Central through docker/kafka/pom.xml and are cached under
+ * .cache/kafka-jars/<version>; each broker gets fresh ports and a fresh temp dir.
+ *
+ *   node docker/kafka/kafka-broker.js start [--port 9092]   prints the bootstrap address, runs until Ctrl-C
+ *   node docker/kafka/kafka-broker.js fetch                 only fetches the jars
+ *
+ * Plain CommonJS so it runs without a build, from jest's globalSetup and from the benchmarks.
+ */
+'use strict';
+
+const { spawn, spawnSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const KAFKA_VERSION = '3.9.1';
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const POM = path.join(__dirname, 'pom.xml');
+const JARS_DIR = path.join(REPO_ROOT, '.cache', 'kafka-jars', KAFKA_VERSION);
+const MARKER = path.join(JARS_DIR, '.complete');
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 10_000;
+const HOST = '127.0.0.1';
+
+/** Throws at once, naming the missing tool and how to install it, when `cmd` cannot run. */
+function requireTool(cmd, args, pkg) {
+  const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 30_000 });
+  if (r.error || r.status !== 0) {
+    throw new Error(
+      `Kafka for tests needs \`${cmd}\` (${r.error ? r.error.code : `exit ${r.status}`} running ` +
+        `\`${cmd} ${args.join(' ')}\`). Install it, e.g. \`apt-get install ${pkg}\`, ` +
+        'or point TEST_KAFKA_BROKERS at a running broker.',
+    );
+  }
+}
+
+/** Returns the jar folder, fetching the jars with Maven first when the cache is not complete. */
+async function ensureJars() {
+  requireTool('java', ['-version'], 'openjdk-17-jre-headless');
+  if (fs.existsSync(MARKER)) return JARS_DIR;
+  requireTool('mvn', ['-v'], 'maven');
+  // Fetch into a private folder and rename, so two runs fetching at once never see half a cache.
+  const staging = `${JARS_DIR}.tmp-${process.pid}`;
+  fs.rmSync(staging, { recursive: true, force: true });
+  const args = ['-B', '-q', '-f', POM, 'dependency:copy-dependencies', `-Djars.dir=${staging}`];
+  const { code, output } = await run('mvn', args);
+  if (code !== 0) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw new Error(`mvn ${args.join(' ')} failed (exit ${code}):\n${tail(output, 30)}`);
+  }
+  fs.writeFileSync(path.join(staging, '.complete'), `${new Date().toISOString()}\n`);
+  fs.rmSync(JARS_DIR, { recursive: true, force: true });
+  try {
+    fs.renameSync(staging, JARS_DIR);
+  } catch (e) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    if (!fs.existsSync(MARKER)) throw e; // someone else finished first; their copy is fine
+  }
+  return JARS_DIR;
+}
+
+/** Runs a command to completion, collecting stdout and stderr together. */
+function run(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+/** Reserves `count` distinct free ports on 127.0.0.1 (held open together so they differ). */
+async function freePorts(count) {
+  const servers = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = net.createServer();
+      servers.push(server);
+      await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, HOST, resolve);
+      });
+    }
+    return servers.map((s) => s.address().port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(() => r()))));
+  }
+}
+
+/** A cluster id in Kafka's format: 16 random bytes, base64url without padding. */
+function clusterId() {
+  // Kafka's own generator avoids a leading '-', which the CLI parser would read as an option.
+  for (;;) {
+    const id = crypto.randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+function tail(text, lines) {
+  return String(text).trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+function readTail(file, lines) {
+  try {
+    return tail(fs.readFileSync(file, 'utf8'), lines);
+  } catch {
+    return '';
+  }
+}
+
+/** The first ERROR/FATAL lines of a broker log, each with the exception line after it. */
+function errorLines(file, max) {
+  let lines;
+  try {
+    lines = fs.readFileSync(file, 'utf8').split('\n');
+  } catch {
+    return '';
+  }
+  const picked = [];
+  for (let i = 0; i < lines.length && picked.length < max * 2; i++) {
+    if (!/^\[[^\]]+\] (ERROR|FATAL) /.test(lines[i])) continue;
+    picked.push(lines[i]);
+    if (lines[i + 1] && !lines[i + 1].startsWith('[')) picked.push(`  ${lines[i + 1].trim()}`);
+  }
+  return picked.join('\n');
+}
+
+function fileSize(file) {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * True once the broker has logged, after byte `from` (this launch's part of an appended log),
+ * that it gives up; the JVM may take many seconds to exit after that.
+ */
+function loggedFatal(file, from) {
+  try {
+    const text = fs.readFileSync(file).subarray(from).toString('utf8');
+    return text.includes('Exiting Kafka due to fatal exception');
+  } catch {
+    return false;
+  }
+}
+
+function writeConfig(dir, logDir, port, controllerPort) {
+  const props = {
+    'process.roles': 'broker,controller',
+    'node.id': 1,
+    'controller.quorum.voters': `1@${HOST}:${controllerPort}`,
+    listeners: `PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://${HOST}:${port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'log.dirs': path.join(dir, 'data'),
+    'offsets.topic.replication.factor': 1,
+    // 50 partitions (the default) make the first consumer group wait for all of them to load.
+    'offsets.topic.num.partitions': 4,
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'transaction.state.log.num.partitions': 4,
+    'num.partitions': 3,
+    'auto.create.topics.enable': true,
+    'delete.topic.enable': true,
+    'group.initial.rebalance.delay.ms': 0,
+    // After a SIGKILL the restarted broker may only register once the old incarnation's session
+    // expires (default 9 s); a short session makes outage tests restart in a few seconds.
+    'broker.session.timeout.ms': 3000,
+    'broker.heartbeat.interval.ms': 500,
+    // Two cores: fewer threads than the defaults keep the broker from crowding out the tests.
+    'num.network.threads': 2,
+    'num.io.threads': 4,
+    'num.recovery.threads.per.data.dir': 1,
+    'log.cleaner.threads': 1,
+    'log.cleaner.dedupe.buffer.size': 8 * 1024 * 1024,
+  };
+  const serverProps = path.join(dir, 'server.properties');
+  fs.writeFileSync(
+    serverProps,
+    Object.entries(props)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n',
+  );
+  const log4j = path.join(dir, 'log4j.properties');
+  fs.writeFileSync(
+    log4j,
+    [
+      'log4j.rootLogger=INFO, file',
+      'log4j.appender.file=org.apache.log4j.FileAppender',
+      `log4j.appender.file.File=${path.join(logDir, 'server.log')}`,
+      'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
+      'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
+      'log4j.logger.kafka=INFO',
+      'log4j.logger.org.apache.kafka=INFO',
+      // The request logger and state-change logger are chatty at INFO and say nothing useful here.
+      'log4j.logger.kafka.request.logger=WARN',
+      'log4j.logger.state.change.logger=WARN',
+      '',
+    ].join('\n'),
+  );
+  return { serverProps, log4j };
+}
+
+/**
+ * Keeps the JVM from outliving its owner: a detached Node process that SIGKILLs the broker and
+ * removes its temp dir when the owner dies, even by SIGKILL (when 'exit' handlers never run).
+ */
+function spawnWatchdog(ownerPid, javaPid, removeDir) {
+  const code = `
+    const [owner, java, dir] = [+process.argv[1], +process.argv[2], process.argv[3]];
+    const alive = (p) => { try { process.kill(p, 0); return true; } catch { return false; } };
+    setInterval(() => {
+      if (!alive(java)) process.exit(0);
+      if (!alive(owner)) {
+        try { process.kill(java, 'SIGKILL'); } catch {}
+        setTimeout(() => {
+          if (dir) try { require('fs').rmSync(dir, { recursive: true, force: true }); } catch {}
+          process.exit(0);
+        }, 500);
+      }
+    }, 1000);`;
+  const w = spawn(
+    process.execPath,
+    ['-e', code, String(ownerPid), String(javaPid), removeDir || ''],
+    {
+      detached: true,
+      stdio: 'ignore',
+    },
+  );
+  w.unref();
+  return w;
+}
+
+/** Polls the broker with kafkajs until it answers metadata requests, the child dies or time is up. */
+async function waitUntilReady(brokers, child, serverLog, logStart, deadline, describeFailure) {
+  const { Kafka, logLevel } = require('kafkajs');
+  const kafka = new Kafka({
+    clientId: 'kafka-broker-ready-check',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1000,
+    // Short, so a port that accepts but never answers cannot stall the loop for kafkajs' 30 s.
+    requestTimeout: 2000,
+    retry: { retries: 0 },
+  });
+  let lastError;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        describeFailure(`exited early (${child.exitCode ?? child.signalCode}) before it was ready`),
+      );
+    }
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      if (cluster.brokers.length > 0) return;
+    } catch (e) {
+      lastError = e;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    if (loggedFatal(serverLog, logStart)) throw new Error(describeFailure('failed to start'));
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(
+    describeFailure(
+      `did not answer within ${READY_TIMEOUT_MS / 1000} s` +
+        (lastError ? ` (last error: ${lastError.message})` : ''),
+    ),
+  );
+}
+
+function exited(child) {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Sends `signal`, escalating to SIGKILL after `timeoutMs`, and resolves once the child is gone. */
+function terminate(child, signal, timeoutMs) {
+  if (exited(child)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
+/**
+ * Starts a fresh single-node broker and resolves once it answers.
+ *
+ * @param {object} [options]
+ * @param {string} [options.logDir] where the broker writes server.log and kafka.out; kept after
+ *   stop() (default: inside the temp dir, which stop() deletes)
+ * @param {number} [options.port] PLAINTEXT port (default: a free one)
+ * @param {number} [options.heapMb] JVM max heap (default 512)
+ * @returns {Promise<KafkaHandle>}
+ */
+async function startKafka(options = {}) {
+  const started = Date.now();
+  const jars = await ensureJars();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-kafka-'));
+  let child;
+  let watchdog;
+  let stopped = false;
+  // If the owner exits without stop() (a failed jest setup, Ctrl-C), take the broker along.
+  const cleanUpOnExit = () => {
+    if (child && !exited(child)) child.kill('SIGKILL');
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // the JVM may still be writing; the watchdog retries after it is gone
+    }
+  };
+  process.on('exit', cleanUpOnExit);
+  const discard = () => {
+    process.removeListener('exit', cleanUpOnExit);
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+
+  const logDir = options.logDir ? path.resolve(options.logDir) : dir;
+  fs.mkdirSync(logDir, { recursive: true });
+  const [freePort, controllerPort] = await freePorts(2);
+  const port = options.port || freePort;
+  const brokers = `${HOST}:${port}`;
+  const { serverProps, log4j } = writeConfig(dir, logDir, port, controllerPort);
+  const serverLog = path.join(logDir, 'server.log');
+  const outLog = path.join(logDir, 'kafka.out');
+  const classpath = `${jars}${path.sep}*`;
+  const describeFailure = (what) =>
+    `Kafka ${KAFKA_VERSION} at ${brokers} ${what}.` +
+    (options.logDir ? ` Logs in ${logDir}.` : ' (Pass logDir to keep the whole log.)') +
+    '\n' +
+    `--- errors in server.log ---\n${errorLines(serverLog, 5) || '(none)'}\n` +
+    `--- end of server.log ---\n${readTail(serverLog, 15)}\n` +
+    `--- kafka.out (JVM output) ---\n${readTail(outLog, 15) || '(empty)'}`;
+
+  const format = await run('java', [
+    '-cp',
+    classpath,
+    `-Dlog4j.configuration=file:${log4j}`,
+    'kafka.tools.StorageTool',
+    'format',
+    '-t',
+    clusterId(),
+    '-c',
+    serverProps,
+  ]);
+  if (format.code !== 0) {
+    discard();
+    throw new Error(
+      `Formatting the Kafka log dir failed (exit ${format.code}):\n${tail(format.output, 30)}`,
+    );
+  }
+
+  async function launch() {
+    const logStart = fileSize(serverLog);
+    const out = fs.openSync(outLog, 'a');
+    child = spawn(
+      'java',
+      [
+        `-Xms256m`,
+        `-Xmx${options.heapMb || 512}m`,
+        '-XX:+ExitOnOutOfMemoryError',
+        '-Djava.awt.headless=true',
+        '-cp',
+        classpath,
+        `-Dlog4j.configuration=file:${log4j}`,
+        'kafka.Kafka',
+        serverProps,
+      ],
+      { stdio: ['ignore', out, out] },
+    );
+    fs.closeSync(out);
+    await new Promise((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    watchdog = spawnWatchdog(process.pid, child.pid, dir);
+    try {
+      await waitUntilReady(
+        brokers,
+        child,
+        serverLog,
+        logStart,
+        Date.now() + READY_TIMEOUT_MS,
+        describeFailure,
+      );
+    } catch (e) {
+      await terminate(child, 'SIGKILL', 0);
+      throw e;
+    }
+  }
+
+  try {
+    await launch();
+  } catch (e) {
+    discard();
+    throw e;
+  }
+
+  /** @typedef {object} KafkaHandle */
+  const handle = {
+    /** Bootstrap address, `127.0.0.1:<port>`. */
+    brokers,
+    port,
+    /** The temp dir holding config and data (and logs unless `logDir` was given). */
+    dir,
+    logDir,
+    /** Milliseconds the first start took, jar check included. */
+    startupMs: Date.now() - started,
+    /** PID of the current JVM (changes after restart()). */
+    get pid() {
+      return child.pid;
+    },
+    /** Kills the broker (SIGKILL by default), keeping its data so restart() resumes it. */
+    async kill(signal = 'SIGKILL') {
+      await terminate(child, signal, STOP_TIMEOUT_MS);
+    },
+    /** Starts the broker again on the same ports and data and resolves once it answers. */
+    async restart() {
+      if (stopped) throw new Error('restart() after stop(): the Kafka data dir is gone');
+      await terminate(child, 'SIGTERM', STOP_TIMEOUT_MS);
+      await launch();
+    },
+    /** SIGTERM, SIGKILL after 10 s, then deletes the temp dir. Safe to call twice. */
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await terminate(child, 'SIGTERM', STOP_TIMEOUT_MS);
+      if (watchdog && !exited(watchdog)) watchdog.kill('SIGKILL');
+      discard();
+    },
+  };
+  return handle;
+}
+
+async function main(argv) {
+  const [command = 'start', ...rest] = argv;
+  if (command === 'fetch') {
+    console.log(`Kafka ${KAFKA_VERSION} jars in ${await ensureJars()}`);
+    return;
+  }
+  if (command !== 'start') {
+    console.error(
+      'usage: node docker/kafka/kafka-broker.js [start [--port N] [--log-dir DIR] | fetch]',
+    );
+    process.exitCode = 2;
+    return;
+  }
+  const opt = (name) => {
+    const i = rest.indexOf(name);
+    return i >= 0 ? rest[i + 1] : undefined;
+  };
+  const kafka = await startKafka({
+    port: Number(opt('--port')) || undefined,
+    logDir: opt('--log-dir'),
+  });
+  console.log(`Kafka ${KAFKA_VERSION} ready in ${(kafka.startupMs / 1000).toFixed(1)} s`);
+  console.log(`KAFKA_BROKERS=${kafka.brokers}`);
+  console.log(`logs: ${path.join(kafka.logDir, 'server.log')}   (Ctrl-C stops and deletes it)`);
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    kafka.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+module.exports = { startKafka, ensureJars, KAFKA_VERSION, JARS_DIR };
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e) => {
+    console.error(e.message);
+    process.exit(1);
+  });
+}

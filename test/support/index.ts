@@ -1,0 +1,6 @@
+/** Helpers for tests and benchmarks that run against real Kafka, RabbitMQ and PostgreSQL. */
+export * from './databases';
+export * from './kafka';
+export * from './reachability';
+export * from './services';
+export * from './tcp-proxy';
