@@ -1,0 +1,10 @@
+export { queueConfig } from './queue.config';
+export type { EventPosition, IncomingEvent } from './incoming-event';
+export type { OutgoingMessage } from './outgoing-message';
+export { EventPublisher } from './event-publisher';
+export { ConsumerControl, type StreamConsumerStatus } from './consumer-control';
+export { DeadLetterAdmin, type DeadLetter } from './dead-letters';
+export { OffsetStore, type StoredOffset } from './offset-store';
+export { BrokerConnectionError, isRetriableQueueError, PublishError, QueueError } from './queue.errors';
+export { Batch, handlerOptionsOf, KeyedConcurrency, Retry, type BatchResult, type HandlerOptions } from './queue.decorators';
+export { CoalescingPublisher } from './coalescing-publisher';
