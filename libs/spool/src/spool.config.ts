@@ -1,0 +1,41 @@
+import { defineConfig, enumVar, intVar } from '@lib/config';
+import { z } from 'zod';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+/** The spool's size and full policy, and when the publish circuit breaker opens. */
+export const spoolConfig = defineConfig(
+  'spool',
+  z
+    .object({
+      /** Spools live in `${DATA_DIR}/spool/<name>`. */
+      DATA_DIR: z.string().default('./data'),
+      /** Cap on the unacknowledged bytes of one spool. */
+      SPOOL_MAX_BYTES: intVar(64 * KiB, 1024 * GiB, ' bytes').default(GiB),
+      /** At the cap: `reject` (publish fails, ingest answers 503) or `block` (wait for room). */
+      SPOOL_FULL_POLICY: enumVar(['reject', 'block'] as const).default('reject'),
+      /** How long an append waits for room under `block` before it fails like `reject`. */
+      SPOOL_BLOCK_TIMEOUT_MS: intVar(1, 600_000, ' ms').default(5_000),
+      /** Size at which a segment file is closed and the next one started. */
+      SPOOL_SEGMENT_BYTES: intVar(64 * KiB, GiB, ' bytes').default(8 * MiB),
+      /** A publish slower than this counts as failed (its events are spooled). */
+      BREAKER_TIMEOUT_MS: intVar(1, 600_000, ' ms').default(5_000),
+      /** How long the breaker stays open before one probe publish. */
+      BREAKER_RESET_MS: intVar(1, 3_600_000, ' ms').default(5_000),
+      /** Failure percentage (rolling 10 s window) that opens the breaker. */
+      BREAKER_ERROR_PERCENT: intVar(1, 100, ' %').default(50),
+      /** Publishes in the window before the percentage counts, so one early failure does not open it. */
+      BREAKER_VOLUME_THRESHOLD: intVar(0, 1_000_000).default(5),
+    })
+    .superRefine((config, context) => {
+      if (config.SPOOL_SEGMENT_BYTES > config.SPOOL_MAX_BYTES) {
+        context.addIssue({
+          code: 'custom',
+          path: ['SPOOL_SEGMENT_BYTES'],
+          message: `expected at most SPOOL_MAX_BYTES (${config.SPOOL_MAX_BYTES})`,
+        });
+      }
+    }),
+);
