@@ -1,11 +1,22 @@
-import type { DataSourceOptions } from 'typeorm';
+import type { DataSourceOptions, Logger } from 'typeorm';
 import { ALL_MIGRATIONS } from './migrations';
+
+/** TypeORM's logger and the threshold (ms) above which it is told about a slow query. */
+export interface QueryLoggingSettings {
+  readonly logger: Logger;
+  readonly maxQueryExecutionTime: number;
+}
 
 /**
  * The one DataSource options object, shared by the apps and the migration CLI. Schema changes go
- * through migrations only; `synchronize` is never on.
+ * through migrations only; `synchronize` is never on. `queryLogging` (the app's slow-query
+ * logger, from @lib/observability) is optional so the migration CLI needs no app around it.
  */
-export function createDataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+export function createDataSourceOptions(
+  url: string,
+  poolSize = 10,
+  queryLogging?: QueryLoggingSettings,
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -16,6 +27,7 @@ export function createDataSourceOptions(url: string, poolSize = 10): DataSourceO
     migrationsTransactionMode: 'each',
     entities: [],
     poolSize,
+    ...(queryLogging && { logger: queryLogging.logger, maxQueryExecutionTime: queryLogging.maxQueryExecutionTime }),
     extra: {
       // Fail a connection attempt quickly so readiness and flush retries notice an outage.
       connectionTimeoutMillis: 5_000,

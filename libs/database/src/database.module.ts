@@ -1,8 +1,10 @@
 import { Inject, Module, type OnModuleInit } from '@nestjs/common';
 import type { ConfigOf } from '@lib/config';
 import { ReadinessRegistry, ShutdownCoordinator, ShutdownPhase } from '@lib/lifecycle';
+import { QUERY_LOGGING } from '@lib/observability';
 import { DataSource } from 'typeorm';
 import { databaseConfig } from './database.config';
+import type { QueryLoggingSettings } from './data-source-options';
 import { OPEN_DATABASE } from './database.constants';
 import { DatabaseHealthIndicator } from './database.health';
 import { openDatabase, type OpenDatabase } from './open-database';
@@ -16,8 +18,10 @@ import { openDatabase, type OpenDatabase } from './open-database';
     databaseConfig.provider,
     {
       provide: OPEN_DATABASE,
-      useFactory: (config: ConfigOf<typeof databaseConfig>) => openDatabase(config),
-      inject: [databaseConfig.token],
+      // Slow queries are recorded when the app has the logging module (PlatformModule brings it).
+      useFactory: (config: ConfigOf<typeof databaseConfig>, queryLogging?: QueryLoggingSettings) =>
+        openDatabase(config, queryLogging),
+      inject: [databaseConfig.token, { token: QUERY_LOGGING, optional: true }],
     },
     { provide: DataSource, useFactory: (db: OpenDatabase) => db.dataSource, inject: [OPEN_DATABASE] },
     DatabaseHealthIndicator,

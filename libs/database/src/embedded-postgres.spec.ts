@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { openDatabase, type OpenDatabase } from './open-database';
+import { ALL_MIGRATIONS } from './migrations';
 
 // PGlite loads Node built-ins with `import()`, which jest's module sandbox only allows under
 // --experimental-vm-modules. Load the real packages with Node's own loader instead.
@@ -19,7 +20,8 @@ jest.mock('@electric-sql/pglite-socket', () =>
   process.getBuiltinModule('node:module').createRequire(__filename)('@electric-sql/pglite-socket'),
 );
 
-const MIGRATION = 'ConsumerOffsets1795435200000';
+/** Every migration, in order: the list grows as features land. */
+const MIGRATIONS = ALL_MIGRATIONS.map((migration) => ({ name: new migration().name }));
 const POOL_SIZE = 8;
 
 describe('openDatabase without DATABASE_URL (embedded)', () => {
@@ -45,9 +47,7 @@ describe('openDatabase without DATABASE_URL (embedded)', () => {
     expect(embedded).toBeDefined();
     expect(embedded!.dataDir).toBe(join(dataDir, 'pglite'));
     expect(embedded!.url).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
-    expect(await dataSource.query('SELECT name FROM schema_migrations')).toEqual([
-      { name: MIGRATION },
-    ]);
+    expect(await dataSource.query('SELECT name FROM schema_migrations ORDER BY id')).toEqual(MIGRATIONS);
     const [offsets] = await dataSource.query(
       "SELECT reloptions FROM pg_class WHERE relname = 'consumer_offsets' AND relkind = 'r'",
     );
@@ -74,9 +74,7 @@ describe('openDatabase without DATABASE_URL (embedded)', () => {
         'SELECT group_id, topic, partition, next_offset FROM consumer_offsets',
       ),
     ).toEqual([{ group_id: 'pv-counter', topic: 'page-views', partition: 3, next_offset: '1234' }]);
-    expect(await second.dataSource.query('SELECT name FROM schema_migrations')).toEqual([
-      { name: MIGRATION },
-    ]);
+    expect(await second.dataSource.query('SELECT name FROM schema_migrations ORDER BY id')).toEqual(MIGRATIONS);
   });
 
   it(`commits ${POOL_SIZE} concurrent transactions through the pool, and a rolled-back one leaves nothing`, async () => {

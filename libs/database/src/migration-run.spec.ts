@@ -4,10 +4,13 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { ALL_MIGRATIONS } from './migrations';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const CLI = 'dist/libs/database/src/cli/migration-run.js';
 const MIGRATION = 'ConsumerOffsets1795435200000';
+/** Every migration, in order: the list grows as features land. */
+const MIGRATIONS = ALL_MIGRATIONS.map((migration) => ({ name: new migration().name }));
 
 interface Exit {
   code: number | null;
@@ -61,8 +64,8 @@ describe('migration CLI', () => {
     const client = new Client({ connectionString: url });
     await client.connect();
     try {
-      const { rows } = await client.query('SELECT name FROM schema_migrations');
-      expect(rows).toEqual([{ name: MIGRATION }]);
+      const { rows } = await client.query('SELECT name FROM schema_migrations ORDER BY id');
+      expect(rows).toEqual(MIGRATIONS);
     } finally {
       await client.end();
     }

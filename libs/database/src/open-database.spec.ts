@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { openDatabase, type OpenDatabase } from './open-database';
 import { runMigrations } from './run-migrations';
+import { ALL_MIGRATIONS } from './migrations';
 
-const MIGRATION = 'ConsumerOffsets1795435200000';
+/** Every migration, in order: the list grows as features land. */
+const MIGRATIONS = ALL_MIGRATIONS.map((migration) => ({ name: new migration().name }));
 
 /** Runs one query on its own connection, independent of the DataSource under test. */
 async function query<T extends object>(
@@ -59,9 +61,7 @@ describe('openDatabase with DATABASE_URL', () => {
 
     expect(database.embedded).toBeUndefined();
     expect(database.dataSource.isInitialized).toBe(true);
-    expect(await query(url, 'SELECT name FROM schema_migrations ORDER BY id')).toEqual([
-      { name: MIGRATION },
-    ]);
+    expect(await query(url, 'SELECT name FROM schema_migrations ORDER BY id')).toEqual(MIGRATIONS);
     const tables = await query<{ table_name: string }>(
       url,
       `SELECT table_name FROM information_schema.tables
@@ -88,7 +88,7 @@ describe('openDatabase with DATABASE_URL', () => {
 
     const second = await open(url);
     expect(await runMigrations(second.dataSource)).toEqual([]);
-    expect(await query(url, 'SELECT name FROM schema_migrations')).toEqual([{ name: MIGRATION }]);
+    expect(await query(url, 'SELECT name FROM schema_migrations ORDER BY id')).toEqual(MIGRATIONS);
   });
 
   it('lets two instances starting at the same time both succeed, migrating once', async () => {
@@ -98,7 +98,7 @@ describe('openDatabase with DATABASE_URL', () => {
 
     expect(a.dataSource.isInitialized).toBe(true);
     expect(b.dataSource.isInitialized).toBe(true);
-    expect(await query(url, 'SELECT name FROM schema_migrations')).toEqual([{ name: MIGRATION }]);
+    expect(await query(url, 'SELECT name FROM schema_migrations ORDER BY id')).toEqual(MIGRATIONS);
     // Both can use the schema.
     await a.dataSource.query(
       "INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ('g', 't', 0, 42)",

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { createDataSourceOptions } from './data-source-options';
+import { createDataSourceOptions, type QueryLoggingSettings } from './data-source-options';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import { runMigrations } from './run-migrations';
 
@@ -19,13 +19,19 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-/** Connects to `DATABASE_URL`, or starts the embedded database under `DATA_DIR`, and migrates it. */
-export async function openDatabase(settings: DatabaseSettings): Promise<OpenDatabase> {
+/**
+ * Connects to `DATABASE_URL`, or starts the embedded database under `DATA_DIR`, and migrates it;
+ * `queryLogging` records slow queries.
+ */
+export async function openDatabase(
+  settings: DatabaseSettings,
+  queryLogging?: QueryLoggingSettings,
+): Promise<OpenDatabase> {
   const embedded = settings.DATABASE_URL
     ? undefined
     : await startEmbeddedPostgres(join(settings.DATA_DIR, 'pglite'), settings.DATABASE_POOL_SIZE + 2);
   const url = settings.DATABASE_URL ?? embedded!.url;
-  const dataSource = new DataSource(createDataSourceOptions(url, settings.DATABASE_POOL_SIZE));
+  const dataSource = new DataSource(createDataSourceOptions(url, settings.DATABASE_POOL_SIZE, queryLogging));
   try {
     await dataSource.initialize();
     await runMigrations(dataSource);

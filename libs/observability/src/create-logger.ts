@@ -1,16 +1,20 @@
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
+import { JsonLogger, type LogLevelName } from './logging/json-logger';
 
-const LEVELS: Record<string, LogLevel[]> = {
-  debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  warn: ['fatal', 'error', 'warn'],
-  error: ['fatal', 'error'],
-};
+// Nest's logger is process-wide: with `npm start` the last app created logs for all four. The
+// names of every app in this process let each line be attributed by its context prefix
+// (`ingest shutdown`). Append-only, and it mirrors state Nest already keeps globally.
+const appsInProcess = new Set<string>();
 
 /**
- * The process's console logger. Nest's logger is process-wide, and apps may share a process
- * (`npm start`), so the app's name goes into each logger's context rather than the prefix.
+ * The app's Nest logger: JSON lines on stdout at `level`, each with the app it belongs to
+ * (from the logger context `<app> …`, see {@link JsonLogger}).
  */
-export function createLogger(level: string): ConsoleLogger {
-  return new ConsoleLogger({ prefix: 'event-pipeline', logLevels: LEVELS[level] ?? LEVELS.info, colors: false });
+export function createLogger(
+  level: LogLevelName,
+  appName: string,
+  destination?: DestinationStream,
+): JsonLogger {
+  appsInProcess.add(appName);
+  return new JsonLogger({ level, apps: appsInProcess, destination });
 }

@@ -2,3 +2,32 @@ export { observabilityConfig } from './observability.config';
 export { createLogger } from './create-logger';
 export { METRICS_REGISTRY } from './metrics.constants';
 export { MetricsModule } from './metrics.module';
+export {
+  JsonLogger,
+  PROCESS_NAME,
+  type JsonLoggerOptions,
+  type LogLevelName,
+} from './logging/json-logger';
+export {
+  MAX_MESSAGE_CHARS,
+  MAX_STACK_CHARS,
+  type LogKind,
+  type LogRecord,
+  type LogRecordInput,
+  type LogRecordLevel,
+} from './logging/log-record';
+export { LogSink, NullLogSink } from './logging/log-sink';
+export { RingLogSink, DEFAULT_RING_CAPACITY } from './logging/ring-log-sink';
+export { MemoryLogSink } from './logging/memory-log-sink';
+export { LogRecorder } from './logging/log-recorder';
+export { LoggingModule } from './logging/logging.module';
+export { QUERY_LOGGING } from './logging/logging.constants';
+export {
+  installRequestLogHook,
+  requestLogInput,
+  UNMATCHED_ROUTE,
+} from './logging/request-log.hook';
+export { errorLogInput } from './logging/error-log';
+export { isSecretName, redactQuery, REDACTED } from './logging/redact';
+export { normalizeSql } from './logging/sql-normalizer';
+export { QueryLogger, queryLoggingOptions, type QueryLoggingOptions } from './logging/query-logger';

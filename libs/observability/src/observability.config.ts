@@ -1,10 +1,16 @@
-import { defineConfig, enumVar } from '@lib/config';
+import { defineConfig, enumVar, intVar } from '@lib/config';
 import { z } from 'zod';
 
-/** Log verbosity. */
+/** Log verbosity, the slow-query threshold and whether log records are kept for shipping. */
 export const observabilityConfig = defineConfig(
   'observability',
   z.object({
     LOG_LEVEL: enumVar(['debug', 'info', 'warn', 'error'] as const).default('info'),
+    /** Queries slower than this many ms are logged and recorded as `query` log records. */
+    SLOW_QUERY_MS: intVar(1, 600_000, ' ms').default(200),
+    /** `false` keeps request, error and query records out of the log sink (stdout lines stay). */
+    LOG_SHIP: enumVar(['true', 'false'] as const)
+      .default('true')
+      .transform((value) => value === 'true'),
   }),
 );

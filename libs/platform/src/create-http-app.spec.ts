@@ -317,9 +317,13 @@ describe('createHttpApp', () => {
       expect(response.body).not.toContain('secret detail');
       expect(response.body).not.toContain('internal.ts');
       expect(response.body).not.toMatch(/\bat\s/);
+      // Logged as an error record (kind, message, stack) instead, see request-logging.spec.ts.
       expect(Logger.prototype.error).toHaveBeenCalledWith(
-        expect.stringContaining('secret detail'),
-        expect.stringContaining('Error: secret detail'),
+        expect.objectContaining({
+          kind: 'error',
+          msg: expect.stringContaining('secret detail'),
+          stack: expect.stringContaining('Error: secret detail'),
+        }),
       );
     });
 

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { validateConfigs, type ConfigDefinition, type Env } from '@lib/config';
 import { lifecycleConfig, ShutdownCoordinator } from '@lib/lifecycle';
-import { createLogger, observabilityConfig } from '@lib/observability';
+import { createLogger, installRequestLogHook, LogRecorder, observabilityConfig } from '@lib/observability';
 import type { z } from 'zod';
 import { installApiKeyHook } from './api-key.hook';
 import { httpConfig } from './http.config';
@@ -25,6 +25,11 @@ export interface HttpAppOptions {
   readonly module: (env: Env) => DynamicModule;
   /** Config definitions of the app's libs, validated before anything starts. */
   readonly configs?: ReadonlyArray<ConfigDefinition<z.ZodType>>;
+  /**
+   * Runs in `listen()` once the app is initialised and before it accepts requests, e.g. to
+   * connect the app's queue consumers (`connectQueueConsumers`).
+   */
+  readonly beforeListen?: (app: NestFastifyApplication) => Promise<void>;
 }
 
 /** A created (not yet listening) app and the address it will listen on. */
@@ -39,8 +44,8 @@ export interface HttpApp {
 
 /**
  * Creates a Nest app on Fastify with the platform's rules: validated config (one line on error),
- * request ids, the API key guard, the contract's error body, a 1 MiB body limit and an intake gate
- * that the shutdown coordinator closes.
+ * request ids, the API key guard, the contract's error body, a 1 MiB body limit, an intake gate
+ * that the shutdown coordinator closes, JSON logs, and request and error log records.
  */
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   const env: Env = { ...options.env, PORT: options.env.PORT?.trim() || String(options.defaultPort) };
@@ -56,7 +61,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     forceCloseConnections: 'idle',
   });
   const app = await NestFactory.create<NestFastifyApplication>(options.module(env), adapter, {
-    logger: createLogger(LOG_LEVEL),
+    logger: createLogger(LOG_LEVEL, options.name),
     abortOnError: false,
     // JSON in and out (CONTRACT.md): Fastify's own JSON parser stays; Nest would add urlencoded.
     bodyParser: false,
@@ -67,7 +72,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   installRequestIdHook(fastify);
   installApiKeyHook(fastify, http.API_KEYS);
   installIntakeGate(fastify, app.get(ShutdownCoordinator));
-  app.useGlobalFilters(new HttpExceptionFilter(options.name));
+  const recorder = app.get(LogRecorder);
+  installRequestLogHook(fastify, recorder);
+  app.useGlobalFilters(new HttpExceptionFilter(recorder));
 
   return {
     name: options.name,
@@ -75,6 +82,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     host: http.HOST,
     port: http.PORT,
     async listen() {
+      if (options.beforeListen) {
+        await app.init();
+        await options.beforeListen(app);
+      }
       await app.listen(http.PORT, http.HOST);
       return `http://${http.HOST.includes(':') ? `[${http.HOST}]` : http.HOST}:${http.PORT}`;
     },

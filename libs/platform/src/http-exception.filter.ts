@@ -1,15 +1,15 @@
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { errorLogInput, type LogRecorder } from '@lib/observability';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody, type ErrorBody } from './http-error';
 
-/** Turns every error into the contract's error body; unexpected errors are logged, not leaked. */
+/**
+ * Turns every error into the contract's error body; unexpected (5xx) errors become error log
+ * records (class, message, stack, request id) and are never leaked to the client.
+ */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
-  private readonly logger: Logger;
-
-  constructor(appName: string) {
-    this.logger = new Logger(`${appName} http`);
-  }
+  constructor(private readonly recorder: LogRecorder) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -21,12 +21,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     const body = toErrorBody(exception);
-    if (body.statusCode >= 500) {
-      this.logger.error(
-        `${request.method} ${request.url} failed (request ${request.id}): ${String(exception)}`,
-        exception instanceof Error ? exception.stack : undefined,
-      );
-    }
+    if (body.statusCode >= 500) this.recorder.record(errorLogInput(exception, body.statusCode, request));
     void reply.status(body.statusCode).send(body);
   }
 }

@@ -1,10 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, type Env } from '@lib/config';
 import { LifecycleModule } from '@lib/lifecycle';
-import { MetricsModule } from '@lib/observability';
+import { LoggingModule, MetricsModule } from '@lib/observability';
 
 /**
- * What every app has: its environment, the shutdown coordinator, health and metrics routes.
+ * What every app has: its environment, the shutdown coordinator, health and metrics routes, and
+ * the log recorder (request, error and slow-query records).
  * Apps import it once and add their own feature modules beside it.
  */
 @Module({})
@@ -13,8 +14,8 @@ export class PlatformModule {
   static forRoot(appName: string, env: Env): DynamicModule {
     return {
       module: PlatformModule,
-      imports: [ConfigModule.forRoot(appName, env), LifecycleModule, MetricsModule],
-      exports: [ConfigModule, LifecycleModule, MetricsModule],
+      imports: [ConfigModule.forRoot(appName, env), LifecycleModule, MetricsModule, LoggingModule],
+      exports: [ConfigModule, LifecycleModule, MetricsModule, LoggingModule],
     };
   }
 }
