@@ -6,7 +6,7 @@ export interface HandlerOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Batch mode: the handler receives `IncomingEvent[]` of at most this many events. */
   readonly batch?: { readonly maxSize: number };
-  /** Events with different keys may run this many at a time; same-key events stay in order. */
+  /** Events with different keys may run this many at a time; same-key events stay in order (batch mode: batches outstanding). */
   readonly concurrency?: number;
 }
 
@@ -32,7 +32,12 @@ export const Retry = (policy: Partial<RetryPolicy>): MethodDecorator => mergeQue
  */
 export const Batch = (maxSize: number): MethodDecorator => mergeQueueExtras({ batch: { maxSize } });
 
-/** Key-ordered concurrency inside a partition: up to `limit` keys in parallel, in order per key. */
+/**
+ * Key-ordered concurrency inside a partition: up to `limit` keys in parallel, in order per key (a
+ * record starts once the previous record of its key settled). With {@link Batch}: up to `limit`
+ * batches outstanding at once, started in partition order, so that a handler that takes its events
+ * synchronously (into a work queue) and resolves after its flush keeps the stream moving.
+ */
 export const KeyedConcurrency = (limit: number): MethodDecorator => mergeQueueExtras({ concurrency: limit });
 
 /** The queue options of a handler from its `@EventPattern` extras. */

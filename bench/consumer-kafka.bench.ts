@@ -1,0 +1,163 @@
+/**
+ * `npm run bench -- consumer-kafka [count]`: how fast the Kafka transport consumes, against the
+ * ceiling of raw kafkajs.
+ *
+ * Publishes `count` (default 200 000) small JSON events to a fresh 3-partition topic, then reads
+ * them all, each time with a new consumer group, from the first record received to the last:
+ * - baseline: a raw kafkajs consumer whose eachBatch does nothing;
+ * - ours, batch mode: an app (createHttpApp + QueueModule + connectQueueConsumers) whose
+ *   `@EventPattern` handler is `@Batch(500)` and does nothing: the path apps with work queues use;
+ * - ours, per-record mode: the same with a plain per-event handler.
+ * The three alternate for BENCH_ROUNDS rounds (default 3) and each one's best rate counts, as
+ * the machine is shared. The headline is batch mode.
+ */
+import 'reflect-metadata';
+import { Controller, type Type } from '@nestjs/common';
+import { EventPattern } from '@nestjs/microservices';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { Batch, type IncomingEvent } from '@lib/queue';
+import { formatRate, printHeadline, startBenchKafka, startQueueApp } from './support';
+
+const NAME = 'consumer-kafka';
+const PARTITIONS = 3;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+/** Counts events and notes when the first and the last arrived. */
+class Meter {
+  count = 0;
+  first = 0n;
+  last = 0n;
+  private done?: () => void;
+  readonly finished: Promise<void>;
+
+  constructor(readonly expected: number) {
+    this.finished = new Promise((resolve) => (this.done = resolve));
+  }
+
+  add(n: number): void {
+    if (this.count === 0) this.first = process.hrtime.bigint();
+    this.count += n;
+    if (this.count >= this.expected && this.last === 0n) {
+      this.last = process.hrtime.bigint();
+      this.done!();
+    }
+  }
+
+  /** Messages per second between the first and the last. */
+  rate(): number {
+    return this.expected / (Number(this.last - this.first) / 1e9);
+  }
+}
+
+async function produce(kafka: Kafka, topic: string, count: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const batch = 5_000;
+  for (let i = 0; i < count; i += batch) {
+    const messages = [];
+    for (let j = i; j < Math.min(count, i + batch); j++) {
+      const eventId = randomUUID();
+      const pageId = `page-${j % 1000}`;
+      const value = JSON.stringify({ eventId, pageId, visitorId: `v-${j % 7919}`, receivedAt: new Date().toISOString() });
+      messages.push({ key: pageId, value, headers: { 'x-event-id': eventId, 'x-event-type': topic } });
+    }
+    await producer.send({ topic, messages, acks: -1 });
+  }
+  await producer.disconnect();
+}
+
+async function baseline(kafka: Kafka, topic: string, count: number): Promise<number> {
+  const meter = new Meter(count);
+  const consumer = kafka.consumer({ groupId: `bench-raw-${randomUUID()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({ eachBatch: async ({ batch }) => meter.add(batch.messages.length) });
+  await meter.finished;
+  await consumer.disconnect();
+  return meter.rate();
+}
+
+function benchController(topic: string, meter: Meter, batch: boolean): Type {
+  if (batch) {
+    @Controller()
+    class BatchController {
+      @EventPattern(topic)
+      @Batch(500)
+      handle(events: IncomingEvent[]) {
+        meter.add(events.length);
+      }
+    }
+    return BatchController;
+  }
+  @Controller()
+  class RecordController {
+    @EventPattern(topic)
+    handle(_event: IncomingEvent) {
+      meter.add(1);
+    }
+  }
+  return RecordController;
+}
+
+async function ours(brokers: string, topic: string, count: number, batch: boolean): Promise<number> {
+  const meter = new Meter(count);
+  const maxInFlight = process.env.BENCH_MAX_IN_FLIGHT;
+  const app = await startQueueApp({
+    name: `bench-ours-${batch ? 'batch' : 'record'}-${randomUUID().slice(0, 8)}`,
+    env: { BROKER: 'kafka', KAFKA_BROKERS: brokers, ...(maxInFlight ? { CONSUMER_MAX_IN_FLIGHT: maxInFlight } : {}) },
+    controllers: [benchController(topic, meter, batch)],
+  });
+  await meter.finished;
+  await app.close();
+  return meter.rate();
+}
+
+/**
+ * Runs the benchmark; the last line printed is the headline. `args`: the message count, and
+ * optionally one phase to run alone (`raw`, `batch`, `record`), for profiling. Environment:
+ * BENCH_KAFKA_BROKERS (use a running broker), BENCH_TOPIC (reuse a filled topic), BENCH_ROUNDS,
+ * BENCH_MAX_IN_FLIGHT (our CONSUMER_MAX_IN_FLIGHT).
+ */
+export async function main(args: string[]): Promise<void> {
+  const count = Number(args[0] ?? 200_000);
+  const only = args[1];
+  const broker = await startBenchKafka();
+  try {
+    const kafka = new Kafka({ clientId: NAME, brokers: broker.brokers.split(','), logLevel: logLevel.NOTHING });
+    // BENCH_TOPIC reuses a topic that already holds `count` messages (profiling one phase alone).
+    const topic = process.env.BENCH_TOPIC ?? `bench-page-views-${randomUUID().slice(0, 8)}`;
+    if (!process.env.BENCH_TOPIC) {
+      const producedAt = Date.now();
+      await produce(kafka, topic, count);
+      console.log(`produced ${count} messages to ${topic} (${PARTITIONS} partitions) in ${Date.now() - producedAt} ms`);
+    }
+
+    if (only) {
+      const rate = only === 'raw' ? await baseline(kafka, topic, count) : await ours(broker.brokers, topic, count, only === 'batch');
+      console.log(`${only}: ${formatRate(rate)}`);
+      return;
+    }
+    // The machine is shared and noisy: alternate the three readers for a few rounds and keep each one's best.
+    const best = { raw: 0, batch: 0, record: 0 };
+    for (let round = 1; round <= ROUNDS; round++) {
+      const raw = await baseline(kafka, topic, count);
+      const batch = await ours(broker.brokers, topic, count, true);
+      const record = await ours(broker.brokers, topic, count, false);
+      console.log(`round ${round}: raw kafkajs ${formatRate(raw)}, ours @Batch(500) ${formatRate(batch)}, ours per-record ${formatRate(record)}`);
+      best.raw = Math.max(best.raw, raw);
+      best.batch = Math.max(best.batch, batch);
+      best.record = Math.max(best.record, record);
+    }
+    console.log(`baseline, raw kafkajs eachBatch doing nothing: ${formatRate(best.raw)}`);
+    console.log(`ours, per-record no-op handler: ${formatRate(best.record)} (ratio ${(best.record / best.raw).toFixed(2)})`);
+    console.log(`ours, @Batch(500) no-op handler: ${formatRate(best.batch)} (ratio ${(best.batch / best.raw).toFixed(2)})`);
+    printHeadline(NAME, best.batch, best.raw);
+  } finally {
+    await broker.stop();
+  }
+}

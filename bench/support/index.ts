@@ -1,0 +1,4 @@
+/** Helpers shared by the benchmarks in bench/. */
+export * from './bench-app';
+export * from './bench-kafka';
+export * from './report';

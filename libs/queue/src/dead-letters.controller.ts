@@ -1,0 +1,81 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
+import { BadInputException, type FieldProblem } from '@lib/platform';
+import { z } from 'zod';
+import { DeadLetterAdmin, type DeadLetter } from './dead-letters';
+import { QUEUE_TRANSPORT } from './queue.constants';
+import type { QueueServer } from './runtime/queue-server';
+
+const MAX_LIMIT = 1_000;
+
+const listQuery = z.strictObject({
+  stream: z.string({ message: 'required' }).min(1, { message: 'required' }),
+  limit: z.coerce
+    .number({ message: `expected an integer between 1 and ${MAX_LIMIT}` })
+    .int({ message: `expected an integer between 1 and ${MAX_LIMIT}` })
+    .min(1, { message: `expected an integer between 1 and ${MAX_LIMIT}` })
+    .max(MAX_LIMIT, { message: `expected an integer between 1 and ${MAX_LIMIT}` })
+    .default(100),
+});
+const streamQuery = z.strictObject({ stream: z.string({ message: 'required' }).min(1, { message: 'required' }) });
+const replayBody = z.strictObject(
+  {
+    stream: z.string({ message: 'required' }).min(1, { message: 'required' }),
+    ids: z
+      .array(z.string({ message: 'expected a string' }).min(1).max(100), { message: 'expected an array of ids' })
+      .min(1, { message: 'expected 1 to 1000 ids (omit ids to replay all)' })
+      .max(MAX_LIMIT, { message: 'expected 1 to 1000 ids (omit ids to replay all)' })
+      .optional(),
+  },
+  { message: 'expected a JSON object' },
+);
+
+/**
+ * `/admin/dead-letters` of CONTRACT.md for the streams this app consumes: list, replay (republish
+ * to the stream with attempts reset) and purge.
+ */
+@Controller('admin/dead-letters')
+export class DeadLettersController {
+  constructor(
+    private readonly deadLetters: DeadLetterAdmin,
+    @Inject(QUEUE_TRANSPORT) private readonly transport: QueueServer,
+  ) {}
+
+  @Get()
+  async list(@Query() query: unknown): Promise<{ items: DeadLetter[] }> {
+    const { stream, limit } = this.streamOf(parse(listQuery, query));
+    return { items: await this.deadLetters.list(stream, limit) };
+  }
+
+  @Post('replay')
+  @HttpCode(200)
+  async replay(@Body() body: unknown): Promise<{ replayed: number }> {
+    const { stream, ids } = this.streamOf(parse(replayBody, body ?? undefined));
+    return { replayed: await this.deadLetters.replay(stream, ids) };
+  }
+
+  @Delete()
+  async purge(@Query() query: unknown): Promise<{ purged: number }> {
+    const { stream } = this.streamOf(parse(streamQuery, query));
+    return { purged: await this.deadLetters.purge(stream) };
+  }
+
+  /** Dead letters exist per consumed stream (`S.G.dlt`): other streams are a client error. */
+  private streamOf<T extends { stream: string }>(input: T): T {
+    const known = this.transport.streams();
+    if (!known.includes(input.stream)) {
+      const problem = known.length > 0 ? `unknown stream; this app consumes ${known.join(', ')}` : 'unknown stream; this app consumes none';
+      throw new BadInputException([{ field: 'stream', problem }]);
+    }
+    return input;
+  }
+}
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const details: FieldProblem[] = result.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') return { field: issue.keys.join(', '), problem: 'unknown field' };
+    return { field: issue.path.join('.') || '(body)', problem: issue.message };
+  });
+  throw new BadInputException(details);
+}

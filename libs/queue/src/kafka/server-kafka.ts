@@ -1,0 +1,221 @@
+import type { LoggerService } from '@nestjs/common';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { retryTiers } from '@lib/retry';
+import type { StreamConsumerStatus } from '../consumer-control';
+import type { OffsetStore, StoredOffset } from '../offset-store';
+import { BrokerConnectionError } from '../queue.errors';
+import type { ConsumerBinding } from '../runtime/consumer-binding';
+import type { ConsumerMetrics } from '../runtime/consumer-metrics';
+import { decodeHeaders, type RawMessage } from '../runtime/envelope';
+import { FailureHandler } from '../runtime/failure-handler';
+import { LogConsumer, type PartitionState } from '../runtime/log-consumer';
+import { logFailureSink, logRoutes } from '../runtime/log-routes';
+import { QueueServer } from '../runtime/queue-server';
+import type { KafkaPublisher } from './kafka-publisher';
+import { KafkaTopology } from './kafka-topology';
+
+/** Options of {@link ServerKafka}. */
+export interface ServerKafkaOptions {
+  readonly kafka: Kafka;
+  readonly group: string;
+  /** Publishes retries and dead letters. */
+  readonly publisher: KafkaPublisher;
+  readonly topology: KafkaTopology;
+  readonly maxInFlight: number;
+  readonly logger: LoggerService;
+  readonly metrics?: ConsumerMetrics;
+  readonly offsetStore?: () => OffsetStore | undefined;
+  /** How long finished offsets may wait for a commit (default 100 ms). */
+  readonly commitIntervalMs?: number;
+}
+
+/**
+ * The Kafka transport: one kafkajs consumer per app (group = app name) on every consumed stream's
+ * topic and its retry topics, `eachBatch` with manual offsets. Records are handed to the shared
+ * {@link LogConsumer} (per-partition pipelines, key order, in-flight window → `pause`), which
+ * commits the finished prefix of each partition, so the committed offset never passes an
+ * unfinished record. Retry topics pause their partition until the head record is due.
+ *
+ * After every (re)join, each partition is resynchronised before its first batch: records still
+ * running from before finish and are committed, then the partition is moved to the OffsetStore's
+ * offset when one is bound, or past what this consumer already finished.
+ */
+export class ServerKafka extends QueueServer {
+  readonly broker = 'kafka';
+  private consumer?: Consumer;
+  private core?: LogConsumer;
+  private generation = 0;
+  private readonly synced = new Map<PartitionState, number>();
+  private stored?: { generation: number; offsets: Map<string, Promise<StoredOffset[]>> };
+  private healthy = false;
+  private closed = false;
+
+  constructor(private readonly options: ServerKafkaOptions) {
+    super();
+  }
+
+  protected async start(bindings: readonly ConsumerBinding[]): Promise<void> {
+    if (bindings.length === 0) {
+      this.healthy = true;
+      return;
+    }
+    const { kafka, group, publisher } = this.options;
+    const routes = logRoutes(bindings, group);
+    await this.options.topology.ensure(bindings.flatMap((b) => KafkaTopology.streamTopics(b.stream, group, retryTiers(b.policy))));
+    const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: 100, retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 } });
+    const append = (topic: string, message: RawMessage, headers: Record<string, string>) =>
+      publisher.send(topic, [{ key: message.key, value: message.value, headers }]);
+    this.core = new LogConsumer(
+      routes,
+      {
+        pause: (topic, partition) => consumer.pause([{ topic, partitions: [partition] }]),
+        resume: (topic, partition) => consumer.resume([{ topic, partitions: [partition] }]),
+        commit: (offsets) => consumer.commitOffsets(offsets.map((o) => ({ ...o }))),
+      },
+      {
+        transport: 'kafka',
+        maxInFlight: this.options.maxInFlight,
+        commitIntervalMs: this.options.commitIntervalMs ?? 100,
+        metrics: this.options.metrics,
+        logger: this.options.logger,
+        failures: (route) =>
+          new FailureHandler(route.stream, route.binding.policy, logFailureSink(route.stream, group, append), {
+            metrics: this.options.metrics,
+            logger: this.options.logger,
+          }),
+      },
+    );
+    const { events } = consumer;
+    consumer.on(events.GROUP_JOIN, () => {
+      this.generation++;
+      this.healthy = true;
+    });
+    consumer.on(events.FETCH, () => (this.healthy = true));
+    consumer.on(events.CRASH, () => (this.healthy = false));
+    consumer.on(events.DISCONNECT, () => (this.healthy = false));
+    this.consumer = consumer;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: this.core.topics(), fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => this.eachBatch(payload),
+      });
+    } catch (error) {
+      await consumer.disconnect().catch(() => undefined);
+      throw new BrokerConnectionError(`Kafka consumer of group ${group} could not start: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const core = this.core!;
+    const state = core.state(batch.topic, batch.partition);
+    if (!state) return;
+    state.highWatermark = Number(batch.highWatermark);
+    if (this.synced.get(state) !== this.generation) {
+      const generation = this.generation;
+      if (await this.resync(state, payload)) return; // moved: the records come again from the new offset
+      this.synced.set(state, generation);
+    }
+    if (!core.startBatch(state) || payload.isStale()) return;
+    const { topic, partition } = batch;
+    let last: string | undefined;
+    for (const m of batch.messages) {
+      const raw: RawMessage = {
+        value: m.value,
+        key: m.key === null ? null : m.key.toString(),
+        headers: decodeHeaders(m.headers),
+        position: { topic, partition, offset: m.offset },
+      };
+      if (!core.offerFetched(state, raw)) break;
+      last = m.offset;
+    }
+    if (last !== undefined) {
+      payload.resolveOffset(last);
+      state.fetched = Number(last) + 1;
+    }
+    core.endBatch(state);
+  }
+
+  /**
+   * Lets the partition's earlier records finish and commits them, then seeks when the partition
+   * must start elsewhere than Kafka fetched from. Returns true when it sought.
+   */
+  private async resync(state: PartitionState, payload: EachBatchPayload): Promise<boolean> {
+    const beat = setInterval(() => payload.heartbeat().catch(() => undefined), 1_000);
+    try {
+      await state.pipeline.idle();
+      await this.core!.flush();
+    } finally {
+      clearInterval(beat);
+    }
+    const fetched = BigInt(payload.batch.firstOffset() ?? payload.batch.highWatermark);
+    let target: string | undefined;
+    const store = state.route.retryDelayMs === undefined ? this.options.offsetStore?.() : undefined;
+    if (store) {
+      target = (await this.storedOffsets(store, state.route.topic)).find((o) => o.partition === state.partition)?.nextOffset;
+    } else {
+      // Past what this consumer already finished (Kafka restarts a rejoined partition at the last commit).
+      const own = state.pipeline.commitOffset;
+      if (own !== undefined && BigInt(own) > fetched) target = own;
+    }
+    if (target === undefined || BigInt(target) === fetched) return false;
+    this.consumer!.seek({ topic: state.route.topic, partition: state.partition, offset: target });
+    return true;
+  }
+
+  /** The store's offsets of a topic, loaded once per group generation. */
+  private storedOffsets(store: OffsetStore, topic: string): Promise<StoredOffset[]> {
+    if (!this.stored || this.stored.generation !== this.generation) this.stored = { generation: this.generation, offsets: new Map() };
+    let offsets = this.stored.offsets.get(topic);
+    if (!offsets) {
+      const cache = this.stored.offsets;
+      offsets = store.load(this.options.group, topic);
+      // A failed load (database down) is tried again with the next batch rather than cached.
+      offsets.catch(() => cache.delete(topic));
+      cache.set(topic, offsets);
+    }
+    return offsets;
+  }
+
+  stopIntake(): void {
+    this.core?.stopIntake();
+  }
+
+  async drain(): Promise<void> {
+    await this.core?.drain();
+  }
+
+  async flush(): Promise<void> {
+    await this.core?.flush();
+  }
+
+  protected async shutdown(): Promise<void> {
+    this.stopIntake();
+    await this.drain();
+    await this.flush();
+    this.closed = true;
+    this.healthy = false;
+    this.core?.abandonFailures();
+    this.core?.dispose();
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+
+  pauseStream(stream: string): void {
+    this.core?.pause(stream);
+  }
+
+  resumeStream(stream: string): void {
+    this.core?.resume(stream);
+  }
+
+  isHealthy(): boolean {
+    return this.healthy && !this.closed;
+  }
+
+  consumerStatus(): StreamConsumerStatus[] {
+    return this.core?.status() ?? [];
+  }
+}

@@ -1,0 +1,18 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { MemoryBroker } from './memory/memory-broker';
+
+/** Options of `QueueModule.register(...)`. */
+export interface QueueModuleOptions {
+  /**
+   * The in-process broker shared by the apps of one process (`npm start`); only used with
+   * `BROKER=memory`. Without it, the app gets a broker of its own.
+   */
+  readonly memoryBroker?: MemoryBroker;
+  /** The consumer group; the app's name (APP_NAME) by default, as CONTRACT.md names it. */
+  readonly group?: string;
+}
+
+export const {
+  ConfigurableModuleClass: QueueConfigurableModule,
+  MODULE_OPTIONS_TOKEN: QUEUE_MODULE_OPTIONS,
+} = new ConfigurableModuleBuilder<QueueModuleOptions>().setClassMethodName('register').build();

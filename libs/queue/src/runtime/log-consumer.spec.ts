@@ -1,0 +1,160 @@
+import { HEADERS } from '@lib/contracts';
+import type { IncomingEvent } from '../incoming-event';
+import { binding, deferred, failureHandler, flush, record } from '../../test/runtime-kit';
+import { LogConsumer, type LogConsumerAdapter, type PartitionOffset } from './log-consumer';
+import { logRoutes } from './log-routes';
+
+/** An adapter that records pauses, resumes and commits. */
+class FakeAdapter implements LogConsumerAdapter {
+  readonly events: string[] = [];
+  readonly commits: PartitionOffset[][] = [];
+  pause(topic: string, partition: number) {
+    this.events.push(`pause ${topic}/${partition}`);
+  }
+  resume(topic: string, partition: number) {
+    this.events.push(`resume ${topic}/${partition}`);
+  }
+  async commit(offsets: readonly PartitionOffset[]) {
+    this.commits.push([...offsets]);
+  }
+}
+
+function consumer(handler: (e: any) => unknown, maxInFlight: number, options: Parameters<typeof binding>[1] = {}) {
+  const b = binding(handler, options);
+  const adapter = new FakeAdapter();
+  const core = new LogConsumer(logRoutes([b], 'g'), adapter, {
+    transport: 'test',
+    maxInFlight,
+    commitIntervalMs: 0,
+    failures: () => failureHandler(b),
+  });
+  return { core, adapter, state: core.state('orders', 0)! };
+}
+
+describe('LogConsumer', () => {
+  it('pauses a partition whose window is full and resumes it below half, while handlers resolve late', async () => {
+    const gates: Array<ReturnType<typeof deferred>> = [];
+    const { core, adapter, state } = consumer(
+      () => {
+        const gate = deferred();
+        gates.push(gate);
+        return gate.promise;
+      },
+      4,
+      { concurrency: 10 },
+    );
+    let taken = 0;
+    for (let i = 0; i < 10; i++) if (core.offer(state, record(i, `k${i}`))) taken++;
+    expect(taken).toBe(4);
+    expect(adapter.events).toEqual(['pause orders/0']);
+    await flush();
+    expect(gates).toHaveLength(4); // the transport kept invoking handlers up to the window
+    gates[0].resolve();
+    await flush();
+    expect(adapter.events).toEqual(['pause orders/0']);
+    gates[1].resolve();
+    await flush();
+    expect(adapter.events).toEqual(['pause orders/0', 'resume orders/0']);
+    expect(adapter.commits.at(-1)).toEqual([{ topic: 'orders', partition: 0, offset: '2' }]);
+  });
+
+  it('takes the rest of a fetched batch past the window and pauses only if handlers are still busy', async () => {
+    const gate = deferred();
+    const { core, adapter, state } = consumer(() => gate.promise, 2, { concurrency: 5 });
+    expect(core.startBatch(state)).toBe(true);
+    for (let i = 0; i < 5; i++) expect(core.offerFetched(state, record(i, `k${i}`))).toBe(true);
+    core.endBatch(state);
+    await flush();
+    expect(adapter.events).toEqual(['pause orders/0']);
+    expect(core.startBatch(state)).toBe(false);
+    gate.resolve();
+    await flush();
+    expect(adapter.events).toEqual(['pause orders/0', 'resume orders/0']);
+    expect(core.startBatch(state)).toBe(true);
+  });
+
+  it('does not pause after a batch that fast handlers already finished', async () => {
+    const { core, adapter, state } = consumer(() => undefined, 2, { batchSize: 100 });
+    core.startBatch(state);
+    for (let i = 0; i < 50; i++) core.offerFetched(state, record(i, 'k'));
+    core.endBatch(state);
+    await flush();
+    await flush();
+    expect(adapter.events).toEqual([]);
+    expect(adapter.commits.at(-1)).toEqual([{ topic: 'orders', partition: 0, offset: '50' }]);
+  });
+
+  it('pauses a retry topic until its head record is due, without calling the handler early', async () => {
+    const calls: number[] = [];
+    const b = binding((e: IncomingEvent) => void calls.push(e.attempt), { policy: { delaysMs: [50] } });
+    const adapter = new FakeAdapter();
+    const core = new LogConsumer(logRoutes([b], 'g'), adapter, { transport: 'test', maxInFlight: 10, commitIntervalMs: 0, failures: () => failureHandler(b) });
+    const retryTopic = 'orders.g.retry.50ms';
+    const state = core.state(retryTopic, 0)!;
+    const due = Date.now() + 60;
+    const retry = record(0, 'a', {}, retryTopic, { [HEADERS.attempt]: '1', [HEADERS.dueAt]: String(due) });
+    expect(core.offer(state, retry)).toBe(false);
+    expect(adapter.events).toEqual([`pause ${retryTopic}/0`]);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(adapter.events).toEqual([`pause ${retryTopic}/0`, `resume ${retryTopic}/0`]);
+    expect(calls).toEqual([]);
+    expect(core.offer(state, retry)).toBe(true);
+    await flush();
+    expect(calls).toEqual([1]);
+    expect(Date.now()).toBeGreaterThanOrEqual(due);
+  });
+
+  it('pauses a stream for the user and keeps it paused across a full window', async () => {
+    const gate = deferred();
+    const { core, adapter, state } = consumer(() => gate.promise, 1);
+    core.pause('orders');
+    expect(core.offer(state, record(0, 'a'))).toBe(false);
+    expect(core.status()).toEqual([{ stream: 'orders', paused: true, inFlight: 0, lag: 0 }]);
+    core.resume('orders');
+    expect(core.offer(state, record(0, 'a'))).toBe(true);
+    core.pause('orders');
+    gate.resolve();
+    await flush();
+    expect(adapter.events).toEqual(['pause orders/0', 'resume orders/0', 'pause orders/0']);
+    expect(core.offer(state, record(1, 'a'))).toBe(false);
+  });
+
+  it('stops intake for good, drains and commits on flush', async () => {
+    const gate = deferred();
+    const b = binding(() => gate.promise);
+    const adapter = new FakeAdapter();
+    const core = new LogConsumer(logRoutes([b], 'g'), adapter, { transport: 'test', maxInFlight: 10, commitIntervalMs: 60_000, failures: () => failureHandler(b) });
+    const state = core.state('orders', 0)!;
+    core.offer(state, record(0, 'a'));
+    core.stopIntake();
+    expect(core.offer(state, record(1, 'a'))).toBe(false);
+    let drained = false;
+    const draining = core.drain().then(() => (drained = true));
+    await flush();
+    expect(drained).toBe(false);
+    gate.resolve();
+    await draining;
+    expect(adapter.commits).toEqual([]);
+    await core.flush();
+    expect(adapter.commits).toEqual([[{ topic: 'orders', partition: 0, offset: '1' }]]);
+    core.dispose();
+  });
+
+  it('offers an offset whose commit failed again with the next commit', async () => {
+    const { core, adapter, state } = consumer(() => undefined, 10);
+    let fail = true;
+    const commit = adapter.commit.bind(adapter);
+    adapter.commit = async (offsets) => {
+      if (fail) throw new Error('rebalancing');
+      await commit(offsets);
+    };
+    const warn = jest.spyOn((core as unknown as { logger: { warn: () => void } }).logger, 'warn').mockImplementation(() => undefined);
+    core.offer(state, record(0, 'a'));
+    await flush();
+    expect(adapter.commits).toEqual([]);
+    fail = false;
+    await core.flush();
+    expect(adapter.commits).toEqual([[{ topic: 'orders', partition: 0, offset: '1' }]]);
+    expect(warn).toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,152 @@
+import { MalformedPayloadError } from '@lib/retry';
+import type { IncomingEvent } from '../incoming-event';
+import { PartitionPipeline } from './partition-pipeline';
+import { binding, deferred, failureHandler, flush, MemorySink, record } from '../../test/runtime-kit';
+
+describe('PartitionPipeline', () => {
+  it('commits past a failed record once it was handed to the retry sink, not before', async () => {
+    const sink = new MemorySink();
+    const publish = deferred();
+    sink.retry = async (m) => {
+      await publish.promise;
+      sink.retried.push(m);
+    };
+    const b = binding((e: IncomingEvent<{ fail?: boolean }>) => {
+      if (e.payload.fail) throw new Error('boom');
+    });
+    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b, sink), transport: 'test' });
+    pipeline.dispatch(record(0, 'a', { fail: true }));
+    pipeline.dispatch(record(1, 'a'));
+    await flush();
+    expect(pipeline.commitOffset).toBeUndefined();
+    expect(pipeline.inFlight).toBe(2);
+    publish.resolve();
+    await pipeline.idle();
+    expect(sink.retried.map((m) => m.position.offset)).toEqual(['0']);
+    expect(pipeline.commitOffset).toBe('2');
+    expect(pipeline.inFlight).toBe(0);
+  });
+
+  it('never commits past a handler that has not resolved, while later records finish', async () => {
+    const gates = new Map<string, ReturnType<typeof deferred>>();
+    const b = binding((e: IncomingEvent) => {
+      const gate = deferred();
+      gates.set(e.eventId, gate);
+      return gate.promise;
+    }, { concurrency: 3 });
+    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b), transport: 'test' });
+    for (const [offset, key] of [[0, 'a'], [1, 'b'], [2, 'c']] as const) pipeline.dispatch(record(offset, key));
+    await flush();
+    expect([...gates.keys()]).toEqual(['e0', 'e1', 'e2']);
+    gates.get('e1')!.resolve();
+    gates.get('e2')!.resolve();
+    await flush();
+    expect(pipeline.commitOffset).toBeUndefined();
+    gates.get('e0')!.resolve();
+    await pipeline.idle();
+    expect(pipeline.commitOffset).toBe('3');
+  });
+
+  it('dead-letters a malformed record without calling the handler', async () => {
+    const sink = new MemorySink();
+    const handler = jest.fn();
+    const b = binding(handler);
+    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b, sink), transport: 'test' });
+    pipeline.dispatch({ ...record(0, 'a'), value: Buffer.from('nope') });
+    await pipeline.idle();
+    expect(handler).not.toHaveBeenCalled();
+    expect(sink.deadLettered).toHaveLength(1);
+    expect(pipeline.commitOffset).toBe('1');
+  });
+
+  it('batches records in order and fails only the events a BatchResult names', async () => {
+    const sink = new MemorySink();
+    const batches: string[][] = [];
+    const b = binding(
+      (events: IncomingEvent[]) => {
+        batches.push(events.map((e) => e.eventId));
+        return { failed: [{ eventId: 'e3', error: new Error('bad one') }] };
+      },
+      { batchSize: 4 },
+    );
+    const finished: string[] = [];
+    const pipeline = new PartitionPipeline({
+      binding: b,
+      failures: failureHandler(b, sink),
+      transport: 'test',
+      onFinished: (m) => finished.push(m.position.offset),
+    });
+    for (let i = 0; i < 10; i++) pipeline.dispatch(record(i, `k${i % 3}`));
+    await pipeline.idle();
+    expect(batches).toEqual([
+      ['e0', 'e1', 'e2', 'e3'],
+      ['e4', 'e5', 'e6', 'e7'],
+      ['e8', 'e9'],
+    ]);
+    expect(sink.retried.map((m) => m.position.offset)).toEqual(['3']);
+    expect(finished).toHaveLength(10);
+    expect(pipeline.commitOffset).toBe('10');
+  });
+
+  it('fails every event of a batch whose handler throws, and leaves malformed ones out of the batch', async () => {
+    const sink = new MemorySink();
+    const seen: number[] = [];
+    const b = binding(
+      (events: IncomingEvent[]) => {
+        seen.push(events.length);
+        throw new Error('db down');
+      },
+      { batchSize: 10 },
+    );
+    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b, sink), transport: 'test' });
+    pipeline.dispatch(record(0, 'a'));
+    pipeline.dispatch({ ...record(1, 'a'), value: Buffer.from('{}') });
+    pipeline.dispatch(record(2, 'a'));
+    await pipeline.idle();
+    expect(seen).toEqual([2]);
+    expect(sink.retried.map((m) => m.position.offset)).toEqual(['0', '2']);
+    expect(sink.deadLettered.map((m) => m.position.offset)).toEqual(['1']);
+    expect(pipeline.commitOffset).toBe('3');
+  });
+
+  it('keeps up to `concurrency` batches outstanding, started in order', async () => {
+    const gates: Array<ReturnType<typeof deferred>> = [];
+    const starts: string[] = [];
+    const b = binding(
+      (events: IncomingEvent[]) => {
+        starts.push(events[0].eventId);
+        const gate = deferred();
+        gates.push(gate);
+        return gate.promise;
+      },
+      { batchSize: 2, concurrency: 2 },
+    );
+    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b), transport: 'test' });
+    for (let i = 0; i < 6; i++) pipeline.dispatch(record(i, 'same'));
+    await flush();
+    expect(starts).toEqual(['e0', 'e2']);
+    gates[0].resolve();
+    await flush();
+    expect(starts).toEqual(['e0', 'e2', 'e4']);
+    gates[1].resolve();
+    gates[2].resolve();
+    await pipeline.idle();
+    expect(pipeline.commitOffset).toBe('6');
+  });
+
+  it('leaves a record unfinished when its failure cannot be published before shutdown', async () => {
+    const b = binding(() => {
+      throw new MalformedPayloadError('x');
+    });
+    const sink = new MemorySink();
+    sink.deadLetter = () => Promise.reject(new Error('broker down'));
+    const failures = failureHandler(b, sink);
+    const pipeline = new PartitionPipeline({ binding: b, failures, transport: 'test' });
+    pipeline.dispatch(record(0, 'a'));
+    await flush();
+    failures.stop();
+    await pipeline.idle();
+    expect(pipeline.commitOffset).toBeUndefined();
+    expect(pipeline.inFlight).toBe(1);
+  });
+});
