@@ -1,0 +1,32 @@
+import type { QueueDriver, QueueDriverFactory } from '../queue-driver';
+import { RmqDeadLetterAdmin } from './rmq-dead-letters';
+import { RmqEventPublisher } from './rmq-publisher';
+import { ServerRmq } from './server-rmq';
+
+/**
+ * `BROKER=rabbitmq`: two connections per app, as RabbitMQ advises (flow control throttles a
+ * publishing connection, which must not slow consuming): the publisher's, with a confirm channel,
+ * and the transport's, shared with the dead-letter admin.
+ */
+export const createRabbitMqDriver: QueueDriverFactory = (context): QueueDriver => {
+  const url = context.config.RABBITMQ_URL;
+  const publisher = new RmqEventPublisher({ url, appName: context.group, logger: context.logger });
+  publisher.start(); // in the background, so readiness reflects the broker before the first publish
+  const transport = new ServerRmq({
+    url,
+    group: context.group,
+    maxInFlight: context.config.CONSUMER_MAX_IN_FLIGHT,
+    logger: context.logger,
+    metrics: context.metrics,
+  });
+  const deadLetters = new RmqDeadLetterAdmin(transport.connection, context.group);
+  return {
+    transport,
+    publisher,
+    deadLetters,
+    async close() {
+      await transport.close();
+      await publisher.close();
+    },
+  };
+};
