@@ -7,6 +7,7 @@ import { Logger } from '@nestjs/common';
 import { isConfigError, type Env } from '@lib/config';
 import { databaseConfig, startEmbeddedPostgres, type EmbeddedPostgres } from '@lib/database';
 import type { HttpApp } from '@lib/platform';
+import { MemoryBroker, type QueueModuleOptions } from '@lib/queue';
 import { join } from 'node:path';
 import { createAggregatorApp } from '../apps/aggregator/src/aggregator.app';
 import { createIngestApp } from '../apps/ingest/src/ingest.app';
@@ -14,7 +15,11 @@ import { createLogCollectorApp } from '../apps/log-collector/src/log-collector.a
 import { createPvCounterApp } from '../apps/pv-counter/src/pv-counter.app';
 
 /** Apps in start order; they stop in reverse, so intake (ingest) stops first and the consumers flush after. */
-const APPS: ReadonlyArray<{ name: string; port: number; create: (env: Env) => Promise<HttpApp> }> = [
+const APPS: ReadonlyArray<{
+  name: string;
+  port: number;
+  create: (env: Env, queue: Pick<QueueModuleOptions, 'memoryBroker'>) => Promise<HttpApp>;
+}> = [
   { name: 'log-collector', port: 3002, create: createLogCollectorApp },
   { name: 'pv-counter', port: 3003, create: createPvCounterApp },
   { name: 'aggregator', port: 3001, create: createAggregatorApp },
@@ -30,6 +35,8 @@ async function main(): Promise<void> {
   const base: Env = { BROKER: 'memory', ...process.env };
   const database = databaseConfig.load(base);
   let embedded: EmbeddedPostgres | undefined;
+  // One in-process broker for all four apps, so that ingest's events reach the consumers (BROKER=memory).
+  const memoryBroker = new MemoryBroker();
   const started: HttpApp[] = [];
   // Handlers first: a Ctrl-C during start-up must still close what has started.
   const stopAll = once(async (signal: string) => {
@@ -56,7 +63,7 @@ async function main(): Promise<void> {
     // Sequentially: each app applies pending migrations under a lock at start-up.
     for (const spec of APPS) {
       const env: Env = { ...base, PORT: String(spec.port), DATABASE_URL: database.DATABASE_URL ?? embedded!.url };
-      const app = await spec.create(env);
+      const app = await spec.create(env, { memoryBroker });
       started.push(app);
       logger.log(`${spec.name} listening on ${await app.listen()}`);
     }

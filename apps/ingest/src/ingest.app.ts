@@ -1,17 +1,20 @@
 import type { Env } from '@lib/config';
 import { createHttpApp, type HttpApp } from '@lib/platform';
+import { connectQueueConsumers, queueConfig, type QueueModuleOptions } from '@lib/queue';
+import { spoolConfig } from '@lib/spool';
 import { IngestModule } from './ingest.module';
 
 /** Default HTTP port (CONTRACT.md). */
 export const INGEST_DEFAULT_PORT = 3000;
 
-/** Creates the ingest app for an environment (validated first; a bad variable throws ConfigError). */
-export function createIngestApp(env: Env): Promise<HttpApp> {
+/** Creates the ingest app for an environment (validated first; a bad variable throws ConfigError); `queue.memoryBroker` is the process's shared in-memory broker. */
+export function createIngestApp(env: Env, queue: Pick<QueueModuleOptions, 'memoryBroker'> = {}): Promise<HttpApp> {
   return createHttpApp({
     name: 'ingest',
     defaultPort: INGEST_DEFAULT_PORT,
     env,
-    module: (appEnv) => IngestModule.register(appEnv),
-    configs: [],
+    module: (appEnv) => IngestModule.register(appEnv, queue),
+    configs: [queueConfig, spoolConfig],
+    beforeListen: connectQueueConsumers,
   });
 }

@@ -1,18 +1,21 @@
 import type { Env } from '@lib/config';
 import { databaseConfig } from '@lib/database';
 import { createHttpApp, type HttpApp } from '@lib/platform';
+import { connectQueueConsumers, queueConfig, type QueueModuleOptions } from '@lib/queue';
 import { LogCollectorModule } from './log-collector.module';
+import { logsConfig } from './logs';
 
 /** Default HTTP port (CONTRACT.md). */
 export const LOG_COLLECTOR_DEFAULT_PORT = 3002;
 
-/** Creates the log-collector app for an environment (validated first; a bad variable throws ConfigError). */
-export function createLogCollectorApp(env: Env): Promise<HttpApp> {
+/** Creates the log-collector app for an environment (validated first; a bad variable throws ConfigError); `queue.memoryBroker` is the process's shared in-memory broker. */
+export function createLogCollectorApp(env: Env, queue: Pick<QueueModuleOptions, 'memoryBroker'> = {}): Promise<HttpApp> {
   return createHttpApp({
     name: 'log-collector',
     defaultPort: LOG_COLLECTOR_DEFAULT_PORT,
     env,
-    module: (appEnv) => LogCollectorModule.register(appEnv),
-    configs: [databaseConfig],
+    module: (appEnv) => LogCollectorModule.register(appEnv, queue),
+    configs: [databaseConfig, queueConfig, logsConfig],
+    beforeListen: connectQueueConsumers,
   });
 }

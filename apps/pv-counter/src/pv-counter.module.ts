@@ -2,15 +2,16 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Env } from '@lib/config';
 import { DatabaseModule } from '@lib/database';
 import { PlatformModule } from '@lib/platform';
+import { QueueModule, type QueueModuleOptions } from '@lib/queue';
 
 /** The pv-counter app: the platform plus its feature modules. */
 @Module({})
 export class PvCounterModule {
-  /** Builds the module tree for one app instance and its environment. */
-  static register(env: Env): DynamicModule {
+  /** Builds the module tree for one app instance and its environment (and the process's shared memory broker, if any). */
+  static register(env: Env, queue: Pick<QueueModuleOptions, 'memoryBroker'> = {}): DynamicModule {
     return {
       module: PvCounterModule,
-      imports: [PlatformModule.forRoot('pv-counter', env), DatabaseModule],
+      imports: [PlatformModule.forRoot('pv-counter', env), DatabaseModule, QueueModule.register(queue)],
     };
   }
 }

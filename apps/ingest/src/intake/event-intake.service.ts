@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { EVENT_INPUTS, HEADERS, STREAMS, type IngestStream } from '@lib/contracts';
 import { BadInputException } from '@lib/platform';
 import { EventPublisher, type OutgoingMessage } from '@lib/queue';
+import { isSpoolFullError, SpoolClosedError } from '@lib/spool';
 import { randomUUID } from 'node:crypto';
 import { parseIntakeBody } from './intake-body';
 
@@ -14,7 +15,8 @@ export interface IntakeReceipt {
 /**
  * Validates a request body for one stream, stamps each event (`eventId` when the client gave
  * none, `receivedAt`, `occurredAt` defaulting to receipt) and publishes them. Resolves once the
- * events are durable: acknowledged by the broker, or written to the local spool.
+ * events are durable: acknowledged by the broker, or written to the local spool. The publisher
+ * injected here is the spooling one (see IntakeModule).
  */
 @Injectable()
 export class EventIntakeService {
@@ -35,7 +37,17 @@ export class EventIntakeService {
         headers: { [HEADERS.eventId]: eventId, [HEADERS.eventType]: stream },
       };
     });
-    await this.publisher.publish(messages);
+    try {
+      await this.publisher.publish(messages);
+    } catch (error) {
+      // The only failures a spooling publisher lets through: broker down with the spool full, or
+      // the app stopping. Nothing of this request was accepted, so the client may retry it whole.
+      if (isSpoolFullError(error)) {
+        throw new ServiceUnavailableException('the broker is unreachable and the local spool is full; retry later');
+      }
+      if (error instanceof SpoolClosedError) throw new ServiceUnavailableException('shutting down; retry later');
+      throw error;
+    }
     return { accepted: messages.length, eventIds: messages.map((m) => (m.value as { eventId: string }).eventId) };
   }
 }

@@ -1,10 +1,19 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { EventPublisher } from '@lib/queue';
+import { SPOOLING_PUBLISHER } from '@lib/spool';
 import { EventIntakeService } from './event-intake.service';
 import { IntakeController } from './intake.controller';
 
-/** HTTP intake: validation and publishing of the five event kinds. */
-@Module({
-  controllers: [IntakeController],
-  providers: [EventIntakeService],
-})
-export class IntakeModule {}
+/** HTTP intake: validation, and publishing through the circuit breaker and local spool. */
+@Module({})
+export class IntakeModule {
+  /** `spool` is the SpoolModule that provides the spooling publisher over the broker's. */
+  static register(spool: DynamicModule): DynamicModule {
+    return {
+      module: IntakeModule,
+      imports: [spool],
+      controllers: [IntakeController],
+      providers: [EventIntakeService, { provide: EventPublisher, useExisting: SPOOLING_PUBLISHER }],
+    };
+  }
+}
