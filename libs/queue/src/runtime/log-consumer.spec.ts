@@ -33,7 +33,7 @@ function consumer(handler: (e: any) => unknown, maxInFlight: number, options: Pa
 
 describe('LogConsumer', () => {
   it('pauses a partition whose window is full and resumes it below half, while handlers resolve late', async () => {
-    const gates: Array<ReturnType<typeof deferred>> = [];
+    const gates: Array<ReturnType<typeof deferred<void>>> = [];
     const { core, adapter, state } = consumer(
       () => {
         const gate = deferred();
