@@ -108,12 +108,10 @@ export class RmqConnection {
         clientProperties: { connection_name: this.options.name },
       });
     } catch (error) {
-      throw new BrokerConnectionError(
-        `RabbitMQ unreachable (${this.options.name}): ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
+      const why = (error as Error).message;
+      throw new BrokerConnectionError(`RabbitMQ unreachable (${this.options.name}): ${why}`, {
+        cause: error,
+      });
     }
     if (this.closed) {
       await model.close().catch(() => undefined);
@@ -134,15 +132,12 @@ export class RmqConnection {
     } catch (error) {
       this.model = undefined;
       model.removeAllListeners('close');
-      await model.close().catch(() => undefined);
-      throw error instanceof BrokerConnectionError
-        ? error
-        : new BrokerConnectionError(
-            `RabbitMQ set-up failed (${this.options.name}): ${(error as Error).message}`,
-            {
-              cause: error,
-            },
-          );
+      await closeWithin(model, this.options.closeTimeoutMs ?? 2_000);
+      if (error instanceof BrokerConnectionError) throw error;
+      const why = (error as Error).message;
+      throw new BrokerConnectionError(`RabbitMQ set-up failed (${this.options.name}): ${why}`, {
+        cause: error,
+      });
     }
     this.ready = true;
     if (this.failures > 0) this.logger.log(`reconnected after ${this.failures} failed attempt(s)`);
@@ -164,7 +159,7 @@ export class RmqConnection {
     const min = this.options.reconnectMinMs ?? 250;
     const max = this.options.reconnectMaxMs ?? 10_000;
     const base = Math.min(max, min * 2 ** Math.min(this.failures, 16));
-    // Full jitter keeps many instances from reconnecting in lockstep after a broker restart.
+    // Jitter keeps many instances from reconnecting in lockstep after a broker restart.
     const delay = Math.round(base / 2 + Math.random() * (base / 2));
     this.failures++;
     if (this.failures === 1 || this.failures % 10 === 0) {

@@ -28,7 +28,7 @@ describe('PartitionPipeline', () => {
   });
 
   it('never commits past a handler that has not resolved, while later records finish', async () => {
-    const gates = new Map<string, ReturnType<typeof deferred>>();
+    const gates = new Map<string, ReturnType<typeof deferred<void>>>();
     const b = binding((e: IncomingEvent) => {
       const gate = deferred();
       gates.set(e.eventId, gate);
@@ -110,7 +110,7 @@ describe('PartitionPipeline', () => {
   });
 
   it('keeps up to `concurrency` batches outstanding, started in order', async () => {
-    const gates: Array<ReturnType<typeof deferred>> = [];
+    const gates: Array<ReturnType<typeof deferred<void>>> = [];
     const starts: string[] = [];
     const b = binding(
       (events: IncomingEvent[]) => {
