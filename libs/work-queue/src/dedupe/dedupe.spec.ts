@@ -1,0 +1,146 @@
+/**
+ * De-duplication by eventId in the flush's transaction: duplicates within one batch and across
+ * batches are applied once (aggregation happens after de-duplication), scopes are per queue,
+ * and retention deletes old ids in small batches.
+ */
+import type { OpenDatabase } from '@lib/database';
+import {
+  aggregateQueue,
+  appendQueue,
+  dailyViews,
+  dailyViewsShape,
+  openTestDatabase,
+  pageViewEvent,
+  query,
+  upsertDailyViews,
+  type DailyViews,
+  type PageView,
+} from '../../test/work-queue.fixtures';
+import type { BatchingWorkQueue } from '../batching-work-queue';
+import { DedupeRetentionJob } from './dedupe-retention.job';
+
+describe('de-duplication', () => {
+  let database: OpenDatabase;
+  let url: string;
+  const queues: Array<BatchingWorkQueue<never, never>> = [];
+
+  function countsQueue(name = 'counts') {
+    const queue = aggregateQueue<PageView, DailyViews>(
+      { dataSource: database.dataSource },
+      {
+        name,
+        ...dailyViewsShape(),
+        flushIntervalMs: 60_000,
+        write: (r, b) => upsertDailyViews.run(r, b),
+      },
+    );
+    queues.push(queue as never);
+    return queue;
+  }
+
+  const view = { day: '2026-05-01', pageId: 'home' };
+
+  beforeEach(async () => {
+    ({ database, url } = await openTestDatabase('dedupe'));
+  });
+
+  afterEach(async () => {
+    await Promise.all(queues.splice(0).map((queue) => queue.close()));
+    await database.close();
+  });
+
+  it('applies an event id once within a batch and across batches, resolving every add()', async () => {
+    const queue = countsQueue();
+    await queue.add(pageViewEvent(view, { eventId: 'warm-up' })); // the next flush waits 60 s
+    const inOneBatch = [
+      queue.add([pageViewEvent(view, { eventId: 'a' }), pageViewEvent(view, { eventId: 'a' })]),
+      queue.add(pageViewEvent(view, { eventId: 'b' })),
+      queue.add(pageViewEvent(view, { eventId: 'a' })), // a client retry with the same id
+      queue.add(pageViewEvent(view, { eventId: 'c', topic: 'page-views.wq-test.retry.10s' })),
+      queue.add(pageViewEvent(view, { eventId: 'c' })), // same id from a retry topic and the main one
+    ];
+    await queue.flush();
+    await Promise.all(inOneBatch);
+    expect(await dailyViews(url)).toEqual({ '2026-05-01|home': 4 }); // warm-up, a, b, c
+
+    const replayed = [
+      queue.add([pageViewEvent(view, { eventId: 'a' }), pageViewEvent(view, { eventId: 'b' })]),
+      queue.add(pageViewEvent(view, { eventId: 'd' })),
+    ];
+    await queue.flush();
+    await Promise.all(replayed);
+    expect(await dailyViews(url)).toEqual({ '2026-05-01|home': 5 }); // only d is new
+    const ids = await query<{ event_id: string }>(
+      url,
+      "SELECT event_id FROM processed_events WHERE group_id = 'wq-test/counts' ORDER BY 1",
+    );
+    expect(ids.map((r) => r.event_id)).toEqual(['a', 'b', 'c', 'd', 'warm-up']);
+  });
+
+  it('keeps one scope per queue, so two queues on one stream both apply an event', async () => {
+    const counts = countsQueue('counts');
+    const lines = appendQueue<PageView, string>(
+      { dataSource: database.dataSource },
+      {
+        name: 'lines',
+        rowOf: (e) => e.eventId,
+        write: (runner, batch) =>
+          runner.query(
+            'INSERT INTO log_lines (event_id, line) SELECT id, id FROM unnest($1::text[]) AS u(id)',
+            [batch],
+          ),
+      },
+    );
+    queues.push(lines as never);
+    const event = pageViewEvent(view, { eventId: 'shared' });
+    await Promise.all([counts.add(event), lines.add(event)]);
+    const again = [counts.add(event), lines.add(event)];
+    await Promise.all([counts.flush(), lines.flush(), ...again]);
+
+    expect(await dailyViews(url)).toEqual({ '2026-05-01|home': 1 });
+    expect(await query(url, 'SELECT event_id FROM log_lines')).toEqual([{ event_id: 'shared' }]);
+  });
+
+  it('applies nothing twice when two instances flush the same ids at once', async () => {
+    // Two instances of one app: same queue name, so the same scope (competing RabbitMQ consumers).
+    const [one, other] = [countsQueue('twin'), countsQueue('twin')];
+    const events = Array.from({ length: 200 }, (_, i) =>
+      pageViewEvent(view, { eventId: `id-${i}` }),
+    );
+    await Promise.all([one.add(events), other.add([...events].reverse())]);
+    expect(await dailyViews(url)).toEqual({ '2026-05-01|home': 200 });
+  });
+
+  it('deletes ids older than the retention window in small batches, per scope', async () => {
+    await database.dataSource.query(`
+      INSERT INTO processed_events (group_id, event_id, processed_at)
+      SELECT 'app/q', 'old-' || n, now() - interval '25 hours' FROM generate_series(1, 2500) n
+      UNION ALL SELECT 'app/q', 'new-' || n, now() - interval '23 hours' FROM generate_series(1, 10) n
+      UNION ALL SELECT 'other/q', 'old-' || n, now() - interval '25 hours' FROM generate_series(1, 5) n`);
+    const statements: string[] = [];
+    const job = new DedupeRetentionJob(database.dataSource, () => ['app/q'], {
+      retentionHours: 24,
+      batchSize: 1000,
+      pauseMs: 1,
+    });
+    const listener = (query: string) =>
+      /DELETE FROM processed_events/.test(query) && statements.push(query);
+    const logger = database.dataSource.logger;
+    database.dataSource.logger = { ...logger, logQuery: listener } as typeof logger;
+    try {
+      expect(await job.runOnce()).toBe(2500);
+    } finally {
+      database.dataSource.logger = logger;
+      await job.stop();
+    }
+    expect(statements).toHaveLength(3); // 1000 + 1000 + 500
+    const left = await query<{ group_id: string; count: string }>(
+      url,
+      'SELECT group_id, count(*) FROM processed_events GROUP BY group_id ORDER BY group_id',
+    );
+    expect(left).toEqual([
+      { group_id: 'app/q', count: '10' },
+      { group_id: 'other/q', count: '5' },
+    ]);
+  });
+});

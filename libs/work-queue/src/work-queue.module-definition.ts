@@ -1,0 +1,18 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+
+/** Options of {@link WorkQueueModule}. */
+export interface WorkQueueModuleOptions {
+  /** The app's default FLUSH_INTERVAL_MS (CONTRACT.md: 15 aggregator, 100 pv-counter and log-collector). */
+  readonly defaultFlushIntervalMs: number;
+  /** Consumer group owning the stored offsets; default the app's name (as the transports use). */
+  readonly group?: string;
+  /** Default of the queues' `trackOffsets`; default: BROKER=kafka. */
+  readonly trackOffsets?: boolean;
+  /** Between runs of the processed-ids retention; default 10 minutes. */
+  readonly retentionIntervalMs?: number;
+}
+
+export const {
+  ConfigurableModuleClass: WorkQueueConfigurableModule,
+  MODULE_OPTIONS_TOKEN: WORK_QUEUE_MODULE_OPTIONS,
+} = new ConfigurableModuleBuilder<WorkQueueModuleOptions>().setClassMethodName('register').build();
