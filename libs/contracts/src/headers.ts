@@ -2,6 +2,11 @@
 export const HEADERS = {
   eventId: 'x-event-id',
   eventType: 'x-event-type',
+  /**
+   * The partition key, where the broker's own key field cannot carry it (RabbitMQ retries and
+   * replays go through the default exchange, which replaces the routing key).
+   */
+  key: 'x-key',
   /** Failed attempts so far. */
   attempt: 'x-attempt',
   /** Epoch ms when a retry may run. */

@@ -16,3 +16,4 @@ export {
   type TickEvent,
 } from './events';
 export { fieldIssues, type FieldIssue } from './event-validation';
+export { PipelineError } from './pipeline-error';

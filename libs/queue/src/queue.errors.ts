@@ -1,14 +1,7 @@
+import { PipelineError } from '@lib/contracts';
+
 /** Base of the queue lib's errors: whether trying again can help, and the cause. */
-export class QueueError extends Error {
-  constructor(
-    message: string,
-    readonly retriable: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class QueueError extends PipelineError {}
 
 /** The broker did not acknowledge a publish (down, timed out, or refused). */
 export class PublishError extends QueueError {

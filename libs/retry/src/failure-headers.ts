@@ -39,11 +39,12 @@ export function failureHeaders(
   return headers;
 }
 
-/** Headers for replaying a dead letter: the failure history is dropped and attempts start again. */
+/** Headers for replaying a dead letter: the failure history is dropped (attempts start again), the identity and key kept. */
 export function replayHeaders(previous: MessageHeaders): MessageHeaders {
   const kept: MessageHeaders = {};
   for (const [name, value] of Object.entries(previous)) {
-    if (name === HEADERS.eventId || name === HEADERS.eventType || !name.startsWith('x-')) kept[name] = value;
+    const identity = name === HEADERS.eventId || name === HEADERS.eventType || name === HEADERS.key;
+    if (identity || !name.startsWith('x-')) kept[name] = value;
   }
   return kept;
 }

@@ -1,14 +1,7 @@
+import { PipelineError } from '@lib/contracts';
+
 /** Base of errors that carry whether trying again can help, and what caused them. */
-export class RetryableAwareError extends Error {
-  constructor(
-    message: string,
-    readonly retriable: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class RetryableAwareError extends PipelineError {}
 
 /** The payload could not be parsed (not JSON, wrong shape): retrying cannot help. */
 export class MalformedPayloadError extends RetryableAwareError {
@@ -26,7 +19,7 @@ export class EventValidationError extends RetryableAwareError {
 
 /** True unless the error says it is not retriable. Unknown errors are retried. */
 export function isRetriable(error: unknown): boolean {
-  if (error instanceof RetryableAwareError) return error.retriable;
+  if (error instanceof PipelineError) return error.retriable;
   const flag = (error as { retriable?: unknown } | null)?.retriable;
   return flag !== false;
 }

@@ -1,14 +1,7 @@
+import { PipelineError } from '@lib/contracts';
+
 /** Base of the spool lib's errors: whether trying again can help, and the cause. */
-export class SpoolError extends Error {
-  constructor(
-    message: string,
-    readonly retriable: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class SpoolError extends PipelineError {}
 
 /**
  * The spool has no room for the records (its size cap under the `reject` policy, a `block`

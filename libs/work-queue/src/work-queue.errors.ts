@@ -1,14 +1,7 @@
+import { PipelineError } from '@lib/contracts';
+
 /** Base of the work-queue lib's errors: whether trying again can help, and the cause. */
-export class WorkQueueError extends Error {
-  constructor(
-    message: string,
-    readonly retriable: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class WorkQueueError extends PipelineError {}
 
 /**
  * The events were NOT applied and will not be: the queue dropped them (shutdown gave up, the

@@ -1,12 +1,12 @@
 import type { Message, MessageProperties, Options } from 'amqplib';
-import type { MessageHeaders } from '@lib/contracts';
+import { HEADERS, type MessageHeaders } from '@lib/contracts';
 
 /**
  * The event key, as a header. The routing key cannot carry it everywhere: retries and replays go
  * through the default exchange, whose routing key must be the queue name, and a routing key is
  * limited to 255 bytes while keys (a page id) may be longer in UTF-8.
  */
-export const KEY_HEADER = 'x-key';
+export const KEY_HEADER = HEADERS.key;
 
 /** AMQP short strings (routing keys) hold at most this many bytes. */
 const MAX_ROUTING_KEY_BYTES = 255;
