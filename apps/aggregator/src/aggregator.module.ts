@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Env } from '@lib/config';
 import { DatabaseModule } from '@lib/database';
 import { PlatformModule } from '@lib/platform';
+import { LogShippingModule } from '@lib/log-shipping';
 import { QueueModule, type QueueModuleOptions } from '@lib/queue';
 
 /** The aggregator app: the platform plus its feature modules. */
@@ -9,9 +10,16 @@ import { QueueModule, type QueueModuleOptions } from '@lib/queue';
 export class AggregatorModule {
   /** Builds the module tree for one app instance and its environment (and the process's shared memory broker, if any). */
   static register(env: Env, queue: Pick<QueueModuleOptions, 'memoryBroker'> = {}): DynamicModule {
+    // One module object for every import, so Nest creates a single broker connection.
+    const broker = QueueModule.register(queue);
     return {
       module: AggregatorModule,
-      imports: [PlatformModule.forRoot('aggregator', env), DatabaseModule, QueueModule.register(queue)],
+      imports: [
+        PlatformModule.forRoot('aggregator', env),
+        DatabaseModule,
+        broker,
+        LogShippingModule.register({ queue: broker }),
+      ],
     };
   }
 }

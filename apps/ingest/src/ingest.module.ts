@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Env } from '@lib/config';
 import { PlatformModule } from '@lib/platform';
+import { LogShippingModule } from '@lib/log-shipping';
 import { QueueModule, type QueueModuleOptions } from '@lib/queue';
 import { SpoolModule } from '@lib/spool';
 import { IntakeModule } from './intake/intake.module';
@@ -15,7 +16,12 @@ export class IngestModule {
     const spool = SpoolModule.register({ name: 'ingest', imports: [broker] });
     return {
       module: IngestModule,
-      imports: [PlatformModule.forRoot('ingest', env), broker, IntakeModule.register(spool)],
+      imports: [
+        PlatformModule.forRoot('ingest', env),
+        broker,
+        IntakeModule.register(spool),
+        LogShippingModule.register({ queue: broker }),
+      ],
     };
   }
 }

@@ -2,6 +2,8 @@ import type { Env } from '@lib/config';
 import { databaseConfig } from '@lib/database';
 import { createHttpApp, type HttpApp } from '@lib/platform';
 import { connectQueueConsumers, queueConfig, type QueueModuleOptions } from '@lib/queue';
+import { spoolConfig } from '@lib/spool';
+import { workQueueConfig } from '@lib/work-queue';
 import { LogCollectorModule } from './log-collector.module';
 import { logsConfig } from './logs';
 
@@ -15,7 +17,7 @@ export function createLogCollectorApp(env: Env, queue: Pick<QueueModuleOptions, 
     defaultPort: LOG_COLLECTOR_DEFAULT_PORT,
     env,
     module: (appEnv) => LogCollectorModule.register(appEnv, queue),
-    configs: [databaseConfig, queueConfig, logsConfig],
+    configs: [databaseConfig, queueConfig, spoolConfig, workQueueConfig, logsConfig],
     beforeListen: connectQueueConsumers,
   });
 }

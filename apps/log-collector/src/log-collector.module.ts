@@ -2,7 +2,9 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Env } from '@lib/config';
 import { DatabaseModule } from '@lib/database';
 import { PlatformModule } from '@lib/platform';
+import { LogShippingModule } from '@lib/log-shipping';
 import { QueueModule, type QueueModuleOptions } from '@lib/queue';
+import { LogConsumerModule } from './consumer';
 import { LogsModule } from './logs';
 
 /** The log-collector app: the platform plus its feature modules. */
@@ -10,9 +12,18 @@ import { LogsModule } from './logs';
 export class LogCollectorModule {
   /** Builds the module tree for one app instance and its environment (and the process's shared memory broker, if any). */
   static register(env: Env, queue: Pick<QueueModuleOptions, 'memoryBroker'> = {}): DynamicModule {
+    // One module object for every import, so Nest creates a single broker connection.
+    const broker = QueueModule.register(queue);
     return {
       module: LogCollectorModule,
-      imports: [PlatformModule.forRoot('log-collector', env), DatabaseModule, QueueModule.register(queue), LogsModule],
+      imports: [
+        PlatformModule.forRoot('log-collector', env),
+        DatabaseModule,
+        broker,
+        LogsModule,
+        LogConsumerModule,
+        LogShippingModule.register({ queue: broker }),
+      ],
     };
   }
 }

@@ -1,0 +1,55 @@
+import type { IncomingEvent } from '@lib/queue';
+import { EventValidationError, isRetriable } from '@lib/retry';
+import { AppLogsConsumer } from './app-logs.consumer';
+import type { AppLogsQueue } from './app-logs.queue';
+
+function event(eventId: string, payload: unknown): IncomingEvent<unknown> {
+  const position = { topic: 'app-logs', partition: 0, offset: '0' };
+  return { stream: 'app-logs', key: 'svc', eventId, payload, headers: {}, attempt: 0, source: position, position };
+}
+
+const valid = (eventId: string) => ({
+  eventId,
+  service: 'svc',
+  kind: 'request',
+  level: 'info',
+  message: 'GET /x',
+  occurredAt: '2026-01-01T00:00:00.000Z',
+  receivedAt: '2026-01-01T00:00:00.100Z',
+});
+
+describe('AppLogsConsumer', () => {
+  it('adds valid records to the queue and fails invalid ones alone with a non-retryable EventValidationError', async () => {
+    const add = jest.fn().mockResolvedValue(undefined);
+    const consumer = new AppLogsConsumer({ queue: { add } } as unknown as AppLogsQueue);
+    const result = await consumer.handle([
+      event('a', valid('a')),
+      event('b', { ...valid('b'), kind: 'nonsense' }),
+      event('c', { ...valid('c'), unknownField: 1 }),
+      event('d', 'not an object'),
+      event('e', { ...valid('e'), receivedAt: undefined }),
+    ]);
+    expect(add).toHaveBeenCalledTimes(1);
+    expect(add.mock.calls[0][0].map((e: IncomingEvent) => e.eventId)).toEqual(['a', 'e']);
+    expect(result.failed?.map((f) => f.eventId)).toEqual(['b', 'c', 'd']);
+    for (const failure of result.failed ?? []) {
+      expect(failure.error).toBeInstanceOf(EventValidationError);
+      expect(isRetriable(failure.error)).toBe(false);
+    }
+    expect(String((result.failed?.[0].error as Error).message)).toContain('kind');
+  });
+
+  it('does not touch the queue when every record is invalid', async () => {
+    const add = jest.fn();
+    const consumer = new AppLogsConsumer({ queue: { add } } as unknown as AppLogsQueue);
+    const result = await consumer.handle([event('x', { service: 'svc' })]);
+    expect(add).not.toHaveBeenCalled();
+    expect(result.failed).toHaveLength(1);
+  });
+
+  it('lets a queue failure fail the whole batch (redelivered)', async () => {
+    const add = jest.fn().mockRejectedValue(new Error('discarded'));
+    const consumer = new AppLogsConsumer({ queue: { add } } as unknown as AppLogsQueue);
+    await expect(consumer.handle([event('a', valid('a'))])).rejects.toThrow('discarded');
+  });
+});
