@@ -3,6 +3,9 @@ import type { Kafka } from 'kafkajs';
 import { topologyNames } from '@lib/retry';
 import { BrokerConnectionError } from '../queue.errors';
 
+/** Tries at creating the topics when the broker answers with a retriable error. */
+const ENSURE_ATTEMPTS = 5;
+
 /**
  * Creates topics that do not exist yet (idempotently: existing ones are left as they are, and a
  * topic created concurrently by another instance counts as created). Partition counts are the
@@ -22,10 +25,26 @@ export class KafkaTopology {
     return [names.topic(stream), ...retryDelaysMs.map((d) => names.retryTopic(stream, group, d)), names.deadLetterTopic(stream, group)];
   }
 
-  /** Ensures every topic exists; rejects with a BrokerConnectionError when the broker cannot be asked. */
+  /**
+   * Ensures every topic exists; rejects with a BrokerConnectionError when the broker cannot be
+   * asked. Errors the broker marks retriable (a topic just created elsewhere whose metadata has not
+   * spread yet, a leader election) are retried a few times with backoff before giving up.
+   */
   async ensure(topics: readonly string[]): Promise<void> {
     const wanted = [...new Set(topics)].filter((t) => !this.known.has(t));
     if (wanted.length === 0) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.ensureOnce(wanted);
+      } catch (error) {
+        const cause = (error as { cause?: { retriable?: unknown } }).cause;
+        if (attempt >= ENSURE_ATTEMPTS || cause?.retriable !== true) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  private async ensureOnce(wanted: readonly string[]): Promise<void> {
     const admin = this.kafka.admin();
     try {
       await admin.connect();
