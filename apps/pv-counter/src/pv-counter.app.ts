@@ -2,6 +2,7 @@ import type { Env } from '@lib/config';
 import { databaseConfig } from '@lib/database';
 import { createHttpApp, type HttpApp } from '@lib/platform';
 import { connectQueueConsumers, queueConfig, type QueueModuleOptions } from '@lib/queue';
+import { workQueueConfig } from '@lib/work-queue';
 import { PvCounterModule } from './pv-counter.module';
 
 /** Default HTTP port (CONTRACT.md). */
@@ -14,7 +15,7 @@ export function createPvCounterApp(env: Env, queue: Pick<QueueModuleOptions, 'me
     defaultPort: PV_COUNTER_DEFAULT_PORT,
     env,
     module: (appEnv) => PvCounterModule.register(appEnv, queue),
-    configs: [databaseConfig, queueConfig],
+    configs: [databaseConfig, queueConfig, workQueueConfig],
     beforeListen: connectQueueConsumers,
   });
 }

@@ -1,0 +1,74 @@
+import type { IncomingEvent } from '@lib/queue';
+import { HyperLogLog, visitorUpdate } from '../hll/hyperloglog';
+import type { PageViewPayload } from './page-view-payload';
+
+/**
+ * The register updates of the visitors seen in one flush for one key, as a persistent tree: the
+ * work queue's merge must not mutate its inputs (a failed batch is retried from them), and
+ * concatenating arrays on every event would be quadratic for a busy page; joining two trails in a
+ * node is O(1). Leaves are packed updates from {@link visitorUpdate}.
+ */
+export type VisitorTrail = number | { readonly older: VisitorTrail; readonly newer: VisitorTrail };
+
+/** The aggregate of one (UTC day, page) in a flush: views to add and the visitors seen. */
+export interface DailyPageViews {
+  /** `YYYY-MM-DD`, the UTC day of `occurredAt`. */
+  readonly day: string;
+  readonly pageId: string;
+  readonly views: number;
+  /** Absent when no event of this key had a `visitorId`. */
+  readonly visitors?: VisitorTrail;
+}
+
+/** The UTC day (`YYYY-MM-DD`) of an ISO-8601 date-time with an offset. */
+export function utcDay(occurredAt: string): string {
+  return new Date(occurredAt).toISOString().slice(0, 10);
+}
+
+/** The work-queue key: day and page (a page id may contain `|`, the day never does). */
+export function dailyKeyOf(event: IncomingEvent<PageViewPayload>): string {
+  return `${utcDay(event.payload.occurredAt)}|${event.payload.pageId}`;
+}
+
+/** One event's contribution: one view, and its visitor when it names one. */
+export function dailyValueOf(event: IncomingEvent<PageViewPayload>): DailyPageViews {
+  const { pageId, visitorId, occurredAt } = event.payload;
+  const day = utcDay(occurredAt);
+  return visitorId === undefined
+    ? { day, pageId, views: 1 }
+    : { day, pageId, views: 1, visitors: visitorUpdate(visitorId) };
+}
+
+/** Combines two aggregates of one key without mutating either. */
+export function mergeDaily(older: DailyPageViews, newer: DailyPageViews): DailyPageViews {
+  const visitors =
+    older.visitors === undefined
+      ? newer.visitors
+      : newer.visitors === undefined
+        ? older.visitors
+        : { older: older.visitors, newer: newer.visitors };
+  return { day: older.day, pageId: older.pageId, views: older.views + newer.views, visitors };
+}
+
+/**
+ * Applies a trail to `sketch` (iteratively: a trail of a busy page is a deep left-leaning tree).
+ * Returns whether a register changed.
+ */
+export function applyTrail(sketch: HyperLogLog, trail: VisitorTrail): boolean {
+  let changed = false;
+  const stack: VisitorTrail[] = [trail];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (typeof node === 'number') {
+      if (sketch.apply(node)) changed = true;
+    } else stack.push(node.older, node.newer);
+  }
+  return changed;
+}
+
+/** A sketch of the trail's visitors alone. */
+export function sketchOf(trail: VisitorTrail): HyperLogLog {
+  const sketch = new HyperLogLog();
+  applyTrail(sketch, trail);
+  return sketch;
+}

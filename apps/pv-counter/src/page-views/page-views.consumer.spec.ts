@@ -1,0 +1,58 @@
+import type { IncomingEvent } from '@lib/queue';
+import { EventValidationError, isRetriable } from '@lib/retry';
+import type { DailyViewsQueue } from './daily-views.queue';
+import { PageViewsConsumer } from './page-views.consumer';
+
+function event(eventId: string, payload: unknown): IncomingEvent<unknown> {
+  const position = { topic: 'page-views', partition: 0, offset: '0' };
+  return { stream: 'page-views', key: 'home', eventId, payload, headers: {}, attempt: 0, source: position, position };
+}
+
+const valid = (eventId: string) => ({
+  eventId,
+  pageId: 'home',
+  visitorId: 'v1',
+  occurredAt: '2026-01-01T00:00:00.000Z',
+  receivedAt: '2026-01-01T00:00:00.100Z',
+});
+
+describe('PageViewsConsumer', () => {
+  it('adds valid records to the queue and fails invalid ones alone with a non-retryable EventValidationError', async () => {
+    const add = jest.fn().mockResolvedValue(undefined);
+    const consumer = new PageViewsConsumer({ queue: { add } } as unknown as DailyViewsQueue);
+    const anonymous: Record<string, unknown> = valid('f');
+    delete anonymous.visitorId;
+    const result = await consumer.handle([
+      event('a', valid('a')),
+      event('b', { ...valid('b'), pageId: '' }),
+      event('c', { ...valid('c'), unknownField: 1 }),
+      event('d', 'not an object'),
+      event('e', { ...valid('e'), occurredAt: undefined }),
+      event('f', anonymous),
+      event('g', { ...valid('g'), occurredAt: 'yesterday' }),
+      event('h', { ...valid('h'), pageId: 'x'.repeat(201) }),
+    ]);
+    expect(add).toHaveBeenCalledTimes(1);
+    expect(add.mock.calls[0][0].map((e: IncomingEvent) => e.eventId)).toEqual(['a', 'f']);
+    expect(result.failed?.map((f) => f.eventId)).toEqual(['b', 'c', 'd', 'e', 'g', 'h']);
+    for (const failure of result.failed ?? []) {
+      expect(failure.error).toBeInstanceOf(EventValidationError);
+      expect(isRetriable(failure.error)).toBe(false);
+    }
+    expect(String((result.failed?.[0].error as Error).message)).toContain('pageId');
+  });
+
+  it('does not touch the queue when every record is invalid', async () => {
+    const add = jest.fn();
+    const consumer = new PageViewsConsumer({ queue: { add } } as unknown as DailyViewsQueue);
+    const result = await consumer.handle([event('x', { visitorId: 'v' })]);
+    expect(add).not.toHaveBeenCalled();
+    expect(result.failed).toHaveLength(1);
+  });
+
+  it('lets a queue failure fail the whole batch (redelivered)', async () => {
+    const add = jest.fn().mockRejectedValue(new Error('discarded'));
+    const consumer = new PageViewsConsumer({ queue: { add } } as unknown as DailyViewsQueue);
+    await expect(consumer.handle([event('a', valid('a'))])).rejects.toThrow('discarded');
+  });
+});

@@ -1,0 +1,36 @@
+import { Controller } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { Batch, KeyedConcurrency, type BatchResult, type IncomingEvent } from '@lib/queue';
+import { EventValidationError } from '@lib/retry';
+import { DailyViewsQueue } from './daily-views.queue';
+import { parsePageView, type PageViewPayload } from './page-view-payload';
+
+/**
+ * Consumes `page-views`: each record is validated (pageViewInput plus `eventId`, `occurredAt`,
+ * `receivedAt`); an invalid one fails alone with a non-retryable {@link EventValidationError}
+ * (dead-lettered), the valid ones go to the daily aggregate queue and the batch settles once
+ * their flush has committed. Batches, as offset-tracked queues require.
+ */
+@Controller()
+export class PageViewsConsumer {
+  constructor(private readonly daily: DailyViewsQueue) {}
+
+  @EventPattern('page-views')
+  @Batch(500)
+  @KeyedConcurrency(4)
+  async handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
+    const valid: IncomingEvent<PageViewPayload>[] = [];
+    const failed: Array<{ eventId: string; error: unknown }> = [];
+    for (const event of events) {
+      const parsed = parsePageView(event.payload);
+      if (parsed.ok) valid.push({ ...event, payload: parsed.view });
+      else
+        failed.push({
+          eventId: event.eventId,
+          error: new EventValidationError(`invalid page-views record ${event.eventId}: ${parsed.problem}`),
+        });
+    }
+    if (valid.length > 0) await this.daily.queue.add(valid);
+    return failed.length > 0 ? { failed } : {};
+  }
+}
