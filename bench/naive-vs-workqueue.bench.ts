@@ -111,9 +111,7 @@ export async function main(args: string[]): Promise<void> {
     const distinct = new Set(events.map((e) => e.key)).size;
     const top = events.filter((e) => e.key === 'k0').length;
     console.log(`${total} events over ${distinct} of ${KEYS} keys (Zipf s=1; hottest key ${((top / total) * 100).toFixed(1)}%), naive on the first ${naiveCount}`);
-    const oursTopic = `nvw-ours-${randomBytes(3).toString('hex')}`;
     const naiveTopic = `nvw-naive-${randomBytes(3).toString('hex')}`;
-    await publish(kafka.brokers, oursTopic, events);
     await publish(kafka.brokers, naiveTopic, events.slice(0, naiveCount));
 
     // Baseline.
@@ -131,69 +129,88 @@ export async function main(args: string[]): Promise<void> {
     const naiveCheck = await stats.query<{ n: string }>('SELECT sum(n)::text AS n FROM naive_totals');
     if (Number(naiveCheck.rows[0].n) !== naiveCount) throw new Error(`naive counted ${naiveCheck.rows[0].n}, expected ${naiveCount}`);
 
-    // Ours: the fixture as a child process (it migrates the database and creates counter_totals at start).
-    const fixture = await CounterProcess.start({
-      BROKER: 'kafka',
-      KAFKA_BROKERS: kafka.brokers,
-      DATABASE_URL: url,
-      COUNTER_STREAM: oursTopic,
-      COUNTER_GROUP: `nvw-${randomBytes(3).toString('hex')}`,
-      LOG_LEVEL: 'error',
-    });
-    let polls = 0;
-    const counted = async () => {
-      polls++;
-      const { rows } = await stats.query<{ n: string }>(
-        "SELECT CASE WHEN to_regclass('counter_totals') IS NULL THEN '0' ELSE (SELECT coalesce(sum(n),0)::text FROM counter_totals) END AS n",
-      );
-      return Number(rows[0].n);
-    };
-    const o0 = await pgStats(stats);
-    let first = 0;
-    let firstN = 0;
-    let last = 0;
-    const deadline = Date.now() + 600_000;
-    for (;;) {
-      const n = await counted();
-      if (n > 0 && first === 0) {
-        first = performance.now();
-        firstN = n;
+    // Ours: the fixture as a child process (it migrates the database and creates counter_totals
+    // at start), once with eventId de-duplication (the default) and once with the Kafka offsets
+    // stored in the flush transaction alone, which is exactly-once when no duplicates are made
+    // before the broker, as here.
+    const measureOurs = async (dedupe: boolean, topic: string) => {
+      await stats.query("DO $$ BEGIN IF to_regclass('counter_totals') IS NOT NULL THEN TRUNCATE counter_totals; END IF; END $$");
+      const fixture = await CounterProcess.start({
+        BROKER: 'kafka',
+        KAFKA_BROKERS: kafka.brokers,
+        DATABASE_URL: url,
+        COUNTER_STREAM: topic,
+        COUNTER_GROUP: `nvw-${randomBytes(3).toString('hex')}`,
+        COUNTER_DEDUPE: String(dedupe),
+        LOG_LEVEL: 'error',
+      });
+      let polls = 0;
+      const counted = async () => {
+        polls++;
+        const { rows } = await stats.query<{ n: string }>(
+          "SELECT CASE WHEN to_regclass('counter_totals') IS NULL THEN '0' ELSE (SELECT coalesce(sum(n),0)::text FROM counter_totals) END AS n",
+        );
+        return Number(rows[0].n);
+      };
+      const o0 = await pgStats(stats);
+      let first = 0;
+      let firstN = 0;
+      let last = 0;
+      const deadline = Date.now() + 600_000;
+      for (;;) {
+        const n = await counted();
+        if (n > 0 && first === 0) {
+          first = performance.now();
+          firstN = n;
+        }
+        if (n >= total) {
+          last = performance.now();
+          break;
+        }
+        if (Date.now() > deadline) throw new Error(`work queue counted ${n} of ${total} in 10 min`);
+        await new Promise((r) => setTimeout(r, 50));
       }
-      if (n >= total) {
-        last = performance.now();
-        break;
+      fixture.signal('SIGTERM');
+      await fixture.exitWithin(60_000);
+      await new Promise((r) => setTimeout(r, 1_500));
+      const o1 = await pgStats(stats);
+      const ours: RunFigures = {
+        events: total - firstN,
+        ms: last - first,
+        commits: o1.commits - o0.commits - polls - 2,
+        rowVersions: o1.rowVersions - o0.rowVersions,
+        wal: await walBytes(stats, o0.lsn, o1.lsn),
+      };
+      const exact = await stats.query<{ n: string; total: string }>('SELECT sum(n)::text n, sum(total)::text total FROM counter_totals');
+      const expectedTotal = events.reduce((sum, e) => sum + e.amount, 0);
+      if (Number(exact.rows[0].n) !== total || Number(exact.rows[0].total) !== expectedTotal) {
+        throw new Error(`work queue totals ${JSON.stringify(exact.rows[0])}, expected n=${total} total=${expectedTotal}`);
       }
-      if (Date.now() > deadline) throw new Error(`work queue counted ${n} of ${total} in 10 min`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    fixture.signal('SIGTERM');
-    await fixture.exitWithin(60_000);
-    await new Promise((r) => setTimeout(r, 1_500));
-    const o1 = await pgStats(stats);
-    const ours: RunFigures = {
-      events: total - firstN,
-      ms: last - first,
-      commits: o1.commits - o0.commits - polls - 2,
-      rowVersions: o1.rowVersions - o0.rowVersions,
-      wal: await walBytes(stats, o0.lsn, o1.lsn),
+      return ours;
     };
-    const exact = await stats.query<{ n: string; total: string }>('SELECT sum(n)::text n, sum(total)::text total FROM counter_totals');
-    const expectedTotal = events.reduce((s, e) => s + e.amount, 0);
-    if (Number(exact.rows[0].n) !== total || Number(exact.rows[0].total) !== expectedTotal) {
-      throw new Error(`work queue totals ${JSON.stringify(exact.rows[0])}, expected n=${total} total=${expectedTotal}`);
-    }
-    // Commits/rows/WAL of ours cover the whole run (all `total` events, incl. the first flush and the shutdown).
-    const oursWhole = { ...ours, events: total };
-    report('baseline (naive eachMessage + upsert per message)', naive);
-    console.log(`ours (work queue): rate over ${ours.events} events from the first visible flush to the last`);
-    report('ours (work queue, @Batch(500) + aggregate + unnestUpsert)', { ...oursWhole, ms: ours.ms * (total / ours.events) });
     const perK = (f: RunFigures, v: number) => (v * 100_000) / f.events;
-    console.log(
-      `per 100k events: commits ${perK(naive, naive.commits).toFixed(0)} vs ${perK(oursWhole, ours.commits).toFixed(0)} ` +
-        `(${(perK(naive, naive.commits) / Math.max(1, perK(oursWhole, ours.commits))).toFixed(0)}× fewer), ` +
-        `row versions ${(perK(naive, naive.rowVersions) / Math.max(1, perK(oursWhole, ours.rowVersions))).toFixed(1)}× fewer, ` +
-        `WAL ${(perK(naive, naive.wal) / Math.max(1, perK(oursWhole, ours.wal))).toFixed(1)}× less`,
-    );
+    report('baseline (naive eachMessage + upsert per message)', naive);
+    const results: Array<{ label: string; ours: RunFigures }> = [];
+    for (const dedupe of [true, false]) {
+      const topic = `nvw-ours-${dedupe ? 'dedupe' : 'offsets'}-${randomBytes(3).toString('hex')}`;
+      await publish(kafka.brokers, topic, events);
+      const ours = await measureOurs(dedupe, topic);
+      const label = dedupe ? 'ours, offsets + eventId de-duplication (default)' : 'ours, offsets in the flush transaction only';
+      results.push({ label, ours });
+      // Commits/rows/WAL of ours cover the whole run (all `total` events, incl. the first flush and the shutdown).
+      const oursWhole = { ...ours, events: total };
+      console.log(`${label}: rate over ${ours.events} events from the first visible flush to the last`);
+      report(label, { ...oursWhole, ms: ours.ms * (total / ours.events) });
+      console.log(
+        `  per 100k events: commits ${perK(naive, naive.commits).toFixed(0)} vs ${perK(oursWhole, ours.commits).toFixed(0)} ` +
+          `(${(perK(naive, naive.commits) / Math.max(1, perK(oursWhole, ours.commits))).toFixed(0)}× fewer), ` +
+          `row versions ${(perK(naive, naive.rowVersions) / Math.max(1, perK(oursWhole, ours.rowVersions))).toFixed(1)}× fewer, ` +
+          `WAL ${(perK(naive, naive.wal) / Math.max(1, perK(oursWhole, ours.wal))).toFixed(1)}× less; ` +
+          `throughput ${((ours.events / ours.ms) / (naive.events / naive.ms)).toFixed(1)}×`,
+      );
+    }
+    const ours = results[1].ours;
+    console.log(`headline: ${results[1].label} (pre-broker duplicates need the de-duplicating setting; both figures above)`);
     printHeadline(NAME, (ours.events / ours.ms) * 1000, (naive.events / naive.ms) * 1000);
   } finally {
     await stats.end().catch(() => undefined);
