@@ -4,6 +4,8 @@ import { z } from 'zod';
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
+/** Segment size when SPOOL_SEGMENT_BYTES is unset (smaller when SPOOL_MAX_BYTES is). */
+const DEFAULT_SEGMENT_BYTES = 8 * MiB;
 
 /** The spool's size and full policy, and when the publish circuit breaker opens. */
 export const spoolConfig = defineConfig(
@@ -18,8 +20,11 @@ export const spoolConfig = defineConfig(
       SPOOL_FULL_POLICY: enumVar(['reject', 'block'] as const).default('reject'),
       /** How long an append waits for room under `block` before it fails like `reject`. */
       SPOOL_BLOCK_TIMEOUT_MS: intVar(1, 600_000, ' ms').default(5_000),
-      /** Size at which a segment file is closed and the next one started. */
-      SPOOL_SEGMENT_BYTES: intVar(64 * KiB, GiB, ' bytes').default(8 * MiB),
+      /**
+       * Size at which a segment file is closed and the next one started. Unset: 8 MiB, or
+       * SPOOL_MAX_BYTES when that is smaller (so a small cap alone is a valid configuration).
+       */
+      SPOOL_SEGMENT_BYTES: intVar(64 * KiB, GiB, ' bytes').optional(),
       /** A publish slower than this counts as failed (its events are spooled). */
       BREAKER_TIMEOUT_MS: intVar(1, 600_000, ' ms').default(5_000),
       /** How long the breaker stays open before one probe publish. */
@@ -30,12 +35,20 @@ export const spoolConfig = defineConfig(
       BREAKER_VOLUME_THRESHOLD: intVar(0, 1_000_000).default(5),
     })
     .superRefine((config, context) => {
-      if (config.SPOOL_SEGMENT_BYTES > config.SPOOL_MAX_BYTES) {
+      if (
+        config.SPOOL_SEGMENT_BYTES !== undefined &&
+        config.SPOOL_SEGMENT_BYTES > config.SPOOL_MAX_BYTES
+      ) {
         context.addIssue({
           code: 'custom',
           path: ['SPOOL_SEGMENT_BYTES'],
           message: `expected at most SPOOL_MAX_BYTES (${config.SPOOL_MAX_BYTES})`,
         });
       }
-    }),
+    })
+    .transform((config) => ({
+      ...config,
+      SPOOL_SEGMENT_BYTES:
+        config.SPOOL_SEGMENT_BYTES ?? Math.min(DEFAULT_SEGMENT_BYTES, config.SPOOL_MAX_BYTES),
+    })),
 );

@@ -74,6 +74,8 @@ describe('parseIntakeBody', () => {
     const log = { service: 'svc', kind: 'request', level: 'info', message: 'GET /' };
     expect(problemsOf(parseIntakeBody(logInput, log))).toEqual([]);
     expect(problemsOf(parseIntakeBody(logInput, { ...log, kind: 'audit' }))[0].field).toBe('kind');
+    const { kind: _kind, ...withoutKind } = log;
+    expect(problemsOf(parseIntakeBody(logInput, withoutKind))).toEqual([{ field: 'kind', problem: 'is required' }]);
     expect(problemsOf(parseIntakeBody(logInput, { ...log, attributes: [1] }))[0].field).toBe('attributes');
     expect(problemsOf(parseIntakeBody(logInput, { ...log, durationMs: -1 }))[0].field).toBe('durationMs');
     const result = { messageId: 'm1', channel: 'sms', status: 'sent' };

@@ -1,0 +1,158 @@
+/**
+ * `npm run bench -- ingest`: how many requests per second ingest takes on Kafka, against the
+ * ceiling of a bare Node http server doing the same publish.
+ *
+ * - ours: the built ingest app (dist/apps/ingest/src/main.js) as a child process with BROKER=kafka,
+ *   NODE_ENV=production, LOG_LEVEL=warn and otherwise default settings (validation, spool and
+ *   breaker, request log shipping to app-logs);
+ * - baseline: bench/support/ingest-baseline-server.ts, also a child process: JSON.parse, stamp,
+ *   and the same KafkaPublisher (acks=-1) behind a CoalescingPublisher.
+ * Both publish to the same single-node Kafka 3.9 broker. autocannon runs in this process with 50
+ * connections against each server in turn: single-event requests, then 100-event batches, ~10 s
+ * each after a 3 s warm-up, BENCH_ROUNDS rounds (default 1; the best of each counts, the machine
+ * being shared). The headline is single-event requests per second. Each run also reports the
+ * server's CPU time per request (from /proc), which a busy shared machine disturbs far less than
+ * the rates.
+ *
+ * BENCH_SECONDS changes the measured seconds; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of both
+ * servers there (on exit); BENCH_KAFKA_BROKERS uses a running broker.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, printHeadline, startBenchKafka } from './support';
+import {
+  loadPageViews,
+  spawnServer,
+  type LoadFigures,
+  type ServerProcess,
+} from './support/ingest-load';
+
+const NAME = 'ingest';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARM_UP_SECONDS = 3;
+const CONNECTIONS = 50;
+
+const SINGLE = [{ pageId: 'home', visitorId: 'visitor-1' }];
+const BATCH = Array.from({ length: 100 }, (_, i) => ({
+  pageId: `page-${i % 20}`,
+  visitorId: `visitor-${i}`,
+}));
+const SHAPES = [
+  { name: 'single event', events: SINGLE },
+  { name: '100-event batch', events: BATCH },
+] as const;
+
+/** One line of figures. */
+function formatFigures(label: string, shape: string, f: LoadFigures): string {
+  const failures = f.failures > 0 ? `  (${f.failures} FAILED requests: figures do not count)` : '';
+  const rate = (n: number, width: number) => Math.round(n).toLocaleString('en-US').padStart(width);
+  return (
+    `${label.padEnd(9)} ${shape.padEnd(16)} ${rate(f.requestsPerSecond, 8)} req/s ` +
+    `${rate(f.eventsPerSecond, 10)} events/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  ` +
+    `server CPU ${f.cpuMsPerRequest.toFixed(3)} ms/request${failures}`
+  );
+}
+
+/** The better of two runs; a run with failures never counts as better. */
+function best(a: LoadFigures | undefined, b: LoadFigures): LoadFigures {
+  if (!a) return b;
+  if (a.failures > 0 !== b.failures > 0) return a.failures > 0 ? b : a;
+  return b.requestsPerSecond > a.requestsPerSecond ? b : a;
+}
+
+/** Starts ours (the built ingest app) and the baseline server, both on `brokers`. */
+async function startServers(brokers: string, dataDir: string): Promise<ServerProcess[]> {
+  const cpuProfDir = process.env.BENCH_CPU_PROF || undefined;
+  const ours = await spawnServer({
+    label: 'ours',
+    script: 'dist/apps/ingest/src/main.js',
+    readyPath: '/health/ready',
+    cpuProfDir,
+    env: {
+      BROKER: 'kafka',
+      KAFKA_BROKERS: brokers,
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_GRACE_MS: '0',
+    },
+  });
+  const baseline = await spawnServer({
+    label: 'baseline',
+    script: 'dist/bench/support/ingest-baseline-server.js',
+    readyPath: '/health/live',
+    cpuProfDir,
+    env: { KAFKA_BROKERS: brokers, PORT: String(await freePort()), NODE_ENV: 'production' },
+  }).catch(async (error: unknown) => {
+    await ours.stop();
+    throw error;
+  });
+  return [ours, baseline];
+}
+
+/**
+ * Warms both servers up, then runs every shape against each server per round, alternating which
+ * server goes first, and keeps each combination's best run.
+ */
+async function measure(servers: ServerProcess[]): Promise<Map<string, LoadFigures>> {
+  for (const server of servers) {
+    for (const shape of SHAPES)
+      await loadPageViews(server, shape.events, WARM_UP_SECONDS, CONNECTIONS);
+  }
+  const results = new Map<string, LoadFigures>();
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const shape of SHAPES) {
+      for (const server of round % 2 === 1 ? servers : [...servers].reverse()) {
+        const figures = await loadPageViews(server, shape.events, SECONDS, CONNECTIONS);
+        console.log(`round ${round}: ${formatFigures(server.label, shape.name, figures)}`);
+        const key = `${server.label}/${shape.name}`;
+        results.set(key, best(results.get(key), figures));
+      }
+    }
+  }
+  return results;
+}
+
+export async function main(): Promise<void> {
+  const kafka = await startBenchKafka();
+  const dataDir = await mkdtemp(join(tmpdir(), 'ep-bench-ingest-'));
+  let servers: ServerProcess[] = [];
+  try {
+    servers = await startServers(kafka.brokers, dataDir);
+    console.log(
+      `${CONNECTIONS} connections, ${SECONDS} s per run after ${WARM_UP_SECONDS} s warm-up, ${ROUNDS} round(s)`,
+    );
+    const results = await measure(servers);
+    const figures = (label: string, shape: string) => results.get(`${label}/${shape}`)!;
+    console.log('best of the rounds:');
+    for (const shape of SHAPES) {
+      for (const server of servers)
+        console.log(formatFigures(server.label, shape.name, figures(server.label, shape.name)));
+    }
+    for (const shape of SHAPES) {
+      const ours = figures('ours', shape.name);
+      const base = figures('baseline', shape.name);
+      console.log(
+        `${shape.name}: req/s ours/baseline = ${(ours.requestsPerSecond / base.requestsPerSecond).toFixed(2)}, ` +
+          `server CPU per request ours/baseline = ${(ours.cpuMsPerRequest / base.cpuMsPerRequest).toFixed(2)}`,
+      );
+    }
+    const ours = figures('ours', 'single event');
+    const baseline = figures('baseline', 'single event');
+    if (ours.failures > 0 || baseline.failures > 0) {
+      throw new Error('requests failed during the measured runs: the figures do not count');
+    }
+    console.log(
+      'headline: requests per second with single-event requests, ours (the ingest app) vs ' +
+        'baseline (bare http server, same publisher)',
+    );
+    printHeadline(NAME, ours.requestsPerSecond, baseline.requestsPerSecond);
+  } finally {
+    for (const server of servers) await server.stop();
+    await kafka.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}

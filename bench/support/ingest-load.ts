@@ -1,0 +1,143 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+/** The part of autocannon's result the ingest benchmark reads (autocannon ships no types). */
+interface AutocannonResult {
+  duration: number;
+  '2xx': number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  latency: { p50: number; p99: number };
+}
+
+type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as Autocannon;
+
+/** An HTTP server under test, running as a child process. */
+export interface ServerProcess {
+  readonly label: string;
+  readonly url: string;
+  readonly pid: number;
+  /** SIGTERM (so a --cpu-prof profile is written), SIGKILL after 15 s. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link spawnServer}. */
+export interface SpawnServerOptions {
+  readonly label: string;
+  /** Compiled entry point, relative to the repository root. */
+  readonly script: string;
+  readonly env: Record<string, string>;
+  /** Path answering 200 once the server can publish. */
+  readonly readyPath: string;
+  /** Write a V8 CPU profile here on exit. */
+  readonly cpuProfDir?: string;
+}
+
+/** Starts a server as `node -r ./scripts/register-paths.js <script>` and waits until it is ready. */
+export async function spawnServer(options: SpawnServerOptions): Promise<ServerProcess> {
+  const port = options.env.PORT;
+  const args = ['-r', './scripts/register-paths.js', options.script];
+  if (options.cpuProfDir) args.unshift('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (gone) throw new Error(`${options.label} exited during start-up`);
+    const ok = await fetch(`${url}${options.readyPath}`, { signal: AbortSignal.timeout(2_000) })
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${options.label} not ready on ${url}${options.readyPath} within 60 s`);
+    }
+    await sleep(200);
+  }
+  return {
+    label: options.label,
+    url,
+    pid: child.pid!,
+    async stop() {
+      if (gone) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** One load run's figures. */
+export interface LoadFigures {
+  readonly requestsPerSecond: number;
+  readonly eventsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Answers other than 2xx, connection errors and timeouts: must be 0 for the figures to count. */
+  readonly failures: number;
+  /**
+   * CPU time the server process used per answered request, in ms (Linux; NaN elsewhere). Less
+   * sensitive to a busy shared machine than the rate: what a request costs, not how fast it went.
+   */
+  readonly cpuMsPerRequest: number;
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc; NaN where unavailable. */
+function cpuTimeMs(pid: number): number {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command name.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Loads `POST <url>/v1/page-views` with autocannon (`connections` keep-alive connections, each
+ * with one request at a time) for `seconds`, with the same body every time.
+ */
+export async function loadPageViews(
+  server: ServerProcess,
+  events: ReadonlyArray<Record<string, unknown>>,
+  seconds: number,
+  connections = 50,
+): Promise<LoadFigures> {
+  const body = JSON.stringify(events.length === 1 ? events[0] : events);
+  const cpuBefore = cpuTimeMs(server.pid);
+  const result = await autocannon({
+    url: `${server.url}/v1/page-views`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections,
+    pipelining: 1,
+    duration: seconds,
+    timeout: 30,
+  });
+  const cpuMs = cpuTimeMs(server.pid) - cpuBefore;
+  const requestsPerSecond = result['2xx'] / result.duration;
+  return {
+    requestsPerSecond,
+    eventsPerSecond: requestsPerSecond * events.length,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    failures: result.non2xx + result.errors + result.timeouts,
+    cpuMsPerRequest: cpuMs / Math.max(1, result['2xx']),
+  };
+}
