@@ -83,7 +83,7 @@ describe('BatchingWorkQueue', () => {
     // Same transaction: the rows written by the big flush carry its transaction id.
     const xmins = await query<{ source: string; xmin: string }>(
       url,
-      `SELECT DISTINCT 'data' AS source, xmin::text FROM page_views_daily WHERE xmin::text = $1
+      `SELECT DISTINCT 'data' AS source, xmin::text FROM wq_test_daily_views WHERE xmin::text = $1
        UNION ALL SELECT DISTINCT 'offsets', xmin::text FROM consumer_offsets WHERE xmin::text = $1
        UNION ALL SELECT DISTINCT 'ids', xmin::text FROM processed_events WHERE xmin::text = $1`,
       [big.txid],

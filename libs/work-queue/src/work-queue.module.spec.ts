@@ -62,7 +62,7 @@ describe('WorkQueueModule', () => {
     await app
       .get(DataSource)
       .query(
-        'CREATE TABLE page_views_daily (day date, page_id text, views bigint, PRIMARY KEY (day, page_id))',
+        'CREATE TABLE wq_test_daily_views (day date, page_id text, views bigint, PRIMARY KEY (day, page_id))',
       );
     const queue = app.get(WorkQueueRegistry).aggregate<PageView, DailyViews>({
       name: 'daily',

@@ -22,7 +22,7 @@ export interface PageView {
   readonly pageId: string;
 }
 
-/** One row of `page_views_daily`. */
+/** One row of `wq_test_daily_views`. */
 export interface DailyViews {
   readonly day: string;
   readonly pageId: string;
@@ -53,7 +53,7 @@ export async function openTestDatabase(label: string, connectUrl?: (url: string)
     DATABASE_POOL_SIZE: 4,
   });
   await database.dataSource.query(`
-    CREATE TABLE page_views_daily (
+    CREATE TABLE wq_test_daily_views (
       day date NOT NULL, page_id text NOT NULL, views bigint NOT NULL,
       PRIMARY KEY (day, page_id))`);
   await database.dataSource.query(
@@ -62,11 +62,11 @@ export async function openTestDatabase(label: string, connectUrl?: (url: string)
   return { url, database, dataSource: database.dataSource };
 }
 
-/** `page_views_daily` as `{ 'day|page': views }`, read directly (not through the app's pool). */
+/** `wq_test_daily_views` as `{ 'day|page': views }`, read directly (not through the app's pool). */
 export async function dailyViews(url: string): Promise<Record<string, number>> {
   const rows = await query<{ day: string; page_id: string; views: string }>(
     url,
-    "SELECT to_char(day, 'YYYY-MM-DD') AS day, page_id, views FROM page_views_daily ORDER BY day, page_id",
+    "SELECT to_char(day, 'YYYY-MM-DD') AS day, page_id, views FROM wq_test_daily_views ORDER BY day, page_id",
   );
   return Object.fromEntries(rows.map((r) => [`${r.day}|${r.page_id}`, Number(r.views)]));
 }
@@ -113,7 +113,7 @@ export function pageViewEvent(
 
 /** Upsert of daily views, adding to what is stored. */
 export const upsertDailyViews = unnestUpsert<DailyViews>({
-  table: 'page_views_daily',
+  table: 'wq_test_daily_views',
   columns: [
     { name: 'day', type: 'date', value: (r) => r.day },
     { name: 'page_id', type: 'text', value: (r) => r.pageId },
