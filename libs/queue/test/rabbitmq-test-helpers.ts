@@ -5,7 +5,7 @@ import { DEFAULT_RETRY_POLICY, topologyNames } from '@lib/retry';
 import { testServices, waitFor } from '@test/support';
 import type { IncomingEvent } from '../src/incoming-event';
 import type { HandlerOptions } from '../src/queue.decorators';
-import { ServerRmq } from '../src/rabbitmq/server-rmq';
+import { RmqQueueServer } from '../src/rabbitmq/server-rmq';
 
 const names = topologyNames.rabbitmq;
 
@@ -167,7 +167,7 @@ async function deleteWith(
 export type TestHandler = (data: IncomingEvent | IncomingEvent[]) => unknown;
 
 /**
- * Starts a ServerRmq the way Nest would (handlers registered, then `listen`), without a Nest app:
+ * Starts a RmqQueueServer the way Nest would (handlers registered, then `listen`), without a Nest app:
  * the transport's own behaviour is under test here, the wiring in the contract suite.
  */
 export async function startServer(
@@ -175,8 +175,8 @@ export async function startServer(
   group: string,
   handlers: Record<string, { handle: TestHandler; options?: HandlerOptions }>,
   maxInFlight = 50,
-): Promise<ServerRmq> {
-  const server = new ServerRmq({
+): Promise<RmqQueueServer> {
+  const server = new RmqQueueServer({
     url,
     group,
     maxInFlight,

@@ -3,12 +3,12 @@ import { TcpProxy, uniqueName, waitFor } from '@test/support';
 import type { IncomingEvent } from '../src/incoming-event';
 import { BrokerConnectionError } from '../src/queue.errors';
 import { RmqEventPublisher } from '../src/rabbitmq/rmq-publisher';
-import type { ServerRmq } from '../src/rabbitmq/server-rmq';
+import type { RmqQueueServer } from '../src/rabbitmq/server-rmq';
 import { deferred, quietLogger, RabbitProbe, startServer } from './rabbitmq-test-helpers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('ServerRmq (real broker)', () => {
+describe('RmqQueueServer (real broker)', () => {
   let probe: RabbitProbe;
   let publisher: RmqEventPublisher;
   let stream: string;
@@ -43,7 +43,7 @@ describe('ServerRmq (real broker)', () => {
     group: string,
     handlers: Parameters<typeof startServer>[2],
     maxInFlight?: number,
-  ): Promise<ServerRmq> {
+  ): Promise<RmqQueueServer> {
     cleanups.push(() => probe.deleteTopology(group, stream, [300]));
     const s = await startServer(url, group, handlers, maxInFlight);
     cleanups.push(() => s.close());

@@ -3,7 +3,7 @@ import { createKafkaClient } from './kafka-client';
 import { KafkaDeadLetters } from './kafka-dead-letters';
 import { KafkaPublisher } from './kafka-publisher';
 import { KafkaTopology } from './kafka-topology';
-import { ServerKafka } from './server-kafka';
+import { KafkaQueueServer } from './server-kafka';
 
 /** `BROKER=kafka`: one kafkajs client per app for its publisher, consumer, topology and dead letters. */
 export const createKafkaDriver: QueueDriverFactory = (context): QueueDriver => {
@@ -11,7 +11,7 @@ export const createKafkaDriver: QueueDriverFactory = (context): QueueDriver => {
   const topology = new KafkaTopology(kafka, context.logger);
   const publisher = new KafkaPublisher(kafka, topology, { logger: context.logger });
   publisher.warmUp();
-  const transport = new ServerKafka({
+  const transport = new KafkaQueueServer({
     kafka,
     group: context.group,
     publisher,

@@ -14,8 +14,8 @@ import { QueueServer } from '../runtime/queue-server';
 import type { KafkaPublisher } from './kafka-publisher';
 import { KafkaTopology } from './kafka-topology';
 
-/** Options of {@link ServerKafka}. */
-export interface ServerKafkaOptions {
+/** Options of {@link KafkaQueueServer}. */
+export interface KafkaQueueServerOptions {
   readonly kafka: Kafka;
   readonly group: string;
   /** Publishes retries and dead letters. */
@@ -40,7 +40,7 @@ export interface ServerKafkaOptions {
  * running from before finish and are committed, then the partition is moved to the OffsetStore's
  * offset when one is bound, or past what this consumer already finished.
  */
-export class ServerKafka extends QueueServer {
+export class KafkaQueueServer extends QueueServer {
   readonly broker = 'kafka';
   private consumer?: Consumer;
   private core?: LogConsumer;
@@ -50,7 +50,7 @@ export class ServerKafka extends QueueServer {
   private healthy = false;
   private closed = false;
 
-  constructor(private readonly options: ServerKafkaOptions) {
+  constructor(private readonly options: KafkaQueueServerOptions) {
     super();
   }
 

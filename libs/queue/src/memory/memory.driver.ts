@@ -2,7 +2,7 @@ import type { QueueDriver, QueueDriverFactory } from '../queue-driver';
 import { MemoryBroker } from './memory-broker';
 import { MemoryDeadLetters } from './memory-dead-letters';
 import { MemoryPublisher } from './memory-publisher';
-import { ServerMemory } from './server-memory';
+import { MemoryQueueServer } from './server-memory';
 
 /**
  * `BROKER=memory`: the shared in-process broker if the app was given one, else a broker of its own.
@@ -11,7 +11,7 @@ import { ServerMemory } from './server-memory';
  */
 export const createMemoryDriver: QueueDriverFactory = (context): QueueDriver => {
   const broker = context.memoryBroker ?? new MemoryBroker();
-  const transport = new ServerMemory(broker, {
+  const transport = new MemoryQueueServer(broker, {
     group: context.group,
     maxInFlight: context.config.CONSUMER_MAX_IN_FLIGHT,
     metrics: context.metrics,

@@ -8,8 +8,8 @@ import { QueueServer } from '../runtime/queue-server';
 import type { MemoryBroker } from './memory-broker';
 import type { MemoryPartition } from './memory-partition';
 
-/** Options of {@link ServerMemory}. */
-export interface ServerMemoryOptions {
+/** Options of {@link MemoryQueueServer}. */
+export interface MemoryQueueServerOptions {
   readonly group: string;
   readonly maxInFlight: number;
   readonly metrics?: ConsumerMetrics;
@@ -30,7 +30,7 @@ interface Reader {
  * partition, dead letters in `S.G.dlt`, committed offsets per group), through the shared
  * {@link LogConsumer}. Offsets are committed as soon as records finish.
  */
-export class ServerMemory extends QueueServer {
+export class MemoryQueueServer extends QueueServer {
   readonly broker = 'memory';
   private consumer?: LogConsumer;
   private readonly readers = new Map<string, Reader>();
@@ -38,7 +38,7 @@ export class ServerMemory extends QueueServer {
 
   constructor(
     private readonly memory: MemoryBroker,
-    private readonly options: ServerMemoryOptions,
+    private readonly options: MemoryQueueServerOptions,
   ) {
     super();
   }

@@ -1,7 +1,7 @@
 import type { QueueDriver, QueueDriverFactory } from '../queue-driver';
 import { RmqDeadLetterAdmin } from './rmq-dead-letters';
 import { RmqEventPublisher } from './rmq-publisher';
-import { ServerRmq } from './server-rmq';
+import { RmqQueueServer } from './server-rmq';
 
 /**
  * `BROKER=rabbitmq`: two connections per app, as RabbitMQ advises (flow control throttles a
@@ -12,7 +12,7 @@ export const createRabbitMqDriver: QueueDriverFactory = (context): QueueDriver =
   const url = context.config.RABBITMQ_URL;
   const publisher = new RmqEventPublisher({ url, appName: context.group, logger: context.logger });
   publisher.start(); // in the background, so readiness reflects the broker before the first publish
-  const transport = new ServerRmq({
+  const transport = new RmqQueueServer({
     url,
     group: context.group,
     maxInFlight: context.config.CONSUMER_MAX_IN_FLIGHT,

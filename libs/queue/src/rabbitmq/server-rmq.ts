@@ -9,8 +9,8 @@ import { RmqConfirmSender } from './rmq-confirm-sender';
 import { RmqConnection } from './rmq-connection';
 import { RmqStreamConsumer } from './rmq-stream-consumer';
 
-/** Options of {@link ServerRmq}. */
-export interface ServerRmqOptions {
+/** Options of {@link RmqQueueServer}. */
+export interface RmqQueueServerOptions {
   /** AMQP URL, vhost in the path. */
   readonly url: string;
   /** The consumer group: the app's name; queues are `G.S`. */
@@ -35,7 +35,7 @@ export interface ServerRmqOptions {
  * Shutdown: cancel the consumers, let in-flight handlers finish, ack what finished, close the
  * channels, then the connection.
  */
-export class ServerRmq extends QueueServer {
+export class RmqQueueServer extends QueueServer {
   readonly broker = 'rabbitmq';
   /** The consuming connection; the dead-letter admin opens its channels on it too. */
   readonly connection: RmqConnection;
@@ -44,7 +44,7 @@ export class ServerRmq extends QueueServer {
   private sender?: RmqConfirmSender;
   private closed = false;
 
-  constructor(private readonly options: ServerRmqOptions) {
+  constructor(private readonly options: RmqQueueServerOptions) {
     super();
     this.log = options.logger ?? new Logger(`RabbitMQ ${options.group}`);
     this.connection = new RmqConnection({
