@@ -58,7 +58,9 @@ export class KafkaPublisher extends EventPublisher {
       allowAutoTopicCreation: true,
       idempotent: true,
       maxInFlightRequests: 1,
-      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
+      // About 3.5 s of retries: long enough for a just-created topic to get its leader on a busy
+      // broker, short enough to fail (and spool) well within BREAKER_TIMEOUT_MS during an outage.
+      retry: { retries: 6, initialRetryTime: 100, maxRetryTime: 1_000 },
     });
     producer.on(producer.events.DISCONNECT, () => {
       if (producer === this.producer) this.connected = false;
