@@ -56,7 +56,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   const adapter = new FastifyAdapter({
     // Path parameters up to 200 characters, percent-encoded (up to 12 bytes each): Fastify's
     // default of 100 would answer 414 to valid ids.
-    maxParamLength: 2_400,
+    routerOptions: { maxParamLength: 2_400 },
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdFrom,
     requestIdHeader: false,
