@@ -12,63 +12,21 @@
  * the machine is shared. The headline is batch mode.
  */
 import 'reflect-metadata';
-import { Controller, type Type } from '@nestjs/common';
-import { EventPattern } from '@nestjs/microservices';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { Batch, type IncomingEvent } from '@lib/queue';
-import { formatRate, printHeadline, startBenchKafka, startQueueApp } from './support';
+import { formatRate, Meter, noOpConsumer, printHeadline, produceToNewTopic, startBenchKafka, startQueueApp } from './support';
 
 const NAME = 'consumer-kafka';
 const PARTITIONS = 3;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-/** Counts events and notes when the first and the last arrived. */
-class Meter {
-  count = 0;
-  first = 0n;
-  last = 0n;
-  private done?: () => void;
-  readonly finished: Promise<void>;
-
-  constructor(readonly expected: number) {
-    this.finished = new Promise((resolve) => (this.done = resolve));
-  }
-
-  add(n: number): void {
-    if (this.count === 0) this.first = process.hrtime.bigint();
-    this.count += n;
-    if (this.count >= this.expected && this.last === 0n) {
-      this.last = process.hrtime.bigint();
-      this.done!();
-    }
-  }
-
-  /** Messages per second between the first and the last. */
-  rate(): number {
-    return this.expected / (Number(this.last - this.first) / 1e9);
-  }
-}
-
-async function produce(kafka: Kafka, topic: string, count: number): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
-  await admin.disconnect();
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  const batch = 5_000;
-  for (let i = 0; i < count; i += batch) {
-    const messages = [];
-    for (let j = i; j < Math.min(count, i + batch); j++) {
-      const eventId = randomUUID();
-      const pageId = `page-${j % 1000}`;
-      const value = JSON.stringify({ eventId, pageId, visitorId: `v-${j % 7919}`, receivedAt: new Date().toISOString() });
-      messages.push({ key: pageId, value, headers: { 'x-event-id': eventId, 'x-event-type': topic } });
-    }
-    await producer.send({ topic, messages, acks: -1 });
-  }
-  await producer.disconnect();
+function produce(kafka: Kafka, topic: string, count: number): Promise<void> {
+  return produceToNewTopic(kafka, topic, PARTITIONS, count, (j) => {
+    const eventId = randomUUID();
+    const pageId = `page-${j % 1000}`;
+    const value = JSON.stringify({ eventId, pageId, visitorId: `v-${j % 7919}`, receivedAt: new Date().toISOString() });
+    return { key: pageId, value, headers: { 'x-event-id': eventId, 'x-event-type': topic } };
+  });
 }
 
 async function baseline(kafka: Kafka, topic: string, count: number): Promise<number> {
@@ -82,35 +40,13 @@ async function baseline(kafka: Kafka, topic: string, count: number): Promise<num
   return meter.rate();
 }
 
-function benchController(topic: string, meter: Meter, batch: boolean): Type {
-  if (batch) {
-    @Controller()
-    class BatchController {
-      @EventPattern(topic)
-      @Batch(500)
-      handle(events: IncomingEvent[]) {
-        meter.add(events.length);
-      }
-    }
-    return BatchController;
-  }
-  @Controller()
-  class RecordController {
-    @EventPattern(topic)
-    handle(_event: IncomingEvent) {
-      meter.add(1);
-    }
-  }
-  return RecordController;
-}
-
 async function ours(brokers: string, topic: string, count: number, batch: boolean): Promise<number> {
   const meter = new Meter(count);
   const maxInFlight = process.env.BENCH_MAX_IN_FLIGHT;
   const app = await startQueueApp({
     name: `bench-ours-${batch ? 'batch' : 'record'}-${randomUUID().slice(0, 8)}`,
     env: { BROKER: 'kafka', KAFKA_BROKERS: brokers, ...(maxInFlight ? { CONSUMER_MAX_IN_FLIGHT: maxInFlight } : {}) },
-    controllers: [benchController(topic, meter, batch)],
+    controllers: [noOpConsumer(topic, meter, batch)],
   });
   await meter.finished;
   await app.close();

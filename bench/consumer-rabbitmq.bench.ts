@@ -19,22 +19,14 @@
  * benchmark deletes its queues and exchange at the end.
  */
 import 'reflect-metadata';
-import { Controller, Module, type Type } from '@nestjs/common';
-import { EventPattern } from '@nestjs/microservices';
+import { Module } from '@nestjs/common';
 import * as amqp from 'amqplib';
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import { createHttpApp, PlatformModule } from '@lib/platform';
-import {
-  Batch,
-  connectQueueConsumers,
-  queueConfig,
-  QueueModule,
-  type IncomingEvent,
-} from '@lib/queue';
+import { connectQueueConsumers, queueConfig, QueueModule } from '@lib/queue';
 import { resolveRetryPolicy, retryTiers, topologyNames } from '@lib/retry';
-import { formatRate, printHeadline } from './support';
+import { formatRate, freePort, Meter, noOpConsumer, printHeadline } from './support';
 
 const NAME = 'consumer-rabbitmq';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -48,44 +40,6 @@ const PREFETCH = Number(process.env.BENCH_MAX_IN_FLIGHT ?? 2_000);
 const PERSISTENT = process.env.BENCH_PERSISTENT === '1';
 const READERS = ['raw', 'record', 'batch'] as const;
 type Reader = (typeof READERS)[number];
-
-/** Counts events and notes when the first and the last arrived, and the process's CPU time in between. */
-class Meter {
-  count = 0;
-  first = 0n;
-  last = 0n;
-  private cpuStart?: NodeJS.CpuUsage;
-  private cpuUsed?: NodeJS.CpuUsage;
-  private done?: () => void;
-  readonly finished: Promise<void>;
-
-  constructor(readonly expected: number) {
-    this.finished = new Promise((resolve) => (this.done = resolve));
-  }
-
-  add(n: number): void {
-    if (this.count === 0) {
-      this.first = process.hrtime.bigint();
-      this.cpuStart = process.cpuUsage();
-    }
-    this.count += n;
-    if (this.count >= this.expected && this.last === 0n) {
-      this.last = process.hrtime.bigint();
-      this.cpuUsed = process.cpuUsage(this.cpuStart);
-      this.done!();
-    }
-  }
-
-  /** Client CPU (user + system) per message, in µs: steadier than the rate on a shared machine. */
-  cpuPerMessage(): number {
-    return this.cpuUsed ? (this.cpuUsed.user + this.cpuUsed.system) / this.expected : 0;
-  }
-
-  /** Messages per second between the first and the last. */
-  rate(): number {
-    return this.expected / (Number(this.last - this.first) / 1e9);
-  }
-}
 
 /** One reader's figures: messages per second, and client CPU per message in µs. */
 interface Result {
@@ -174,40 +128,10 @@ async function baseline(model: ChannelModel, queue: string, count: number): Prom
   return measured(meter);
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function benchController(stream: string, meter: Meter, batch: boolean): Type {
-  if (batch) {
-    @Controller()
-    class BatchController {
-      @EventPattern(stream)
-      @Batch(500)
-      handle(events: IncomingEvent[]) {
-        meter.add(events.length);
-      }
-    }
-    return BatchController;
-  }
-  @Controller()
-  class RecordController {
-    @EventPattern(stream)
-    handle(_event: IncomingEvent) {
-      meter.add(1);
-    }
-  }
-  return RecordController;
-}
-
 /** Our transport in a real app, consuming as group `group` (whose queue is already full). */
 async function ours(stream: string, group: string, count: number, batch: boolean): Promise<Result> {
   const meter = new Meter(count);
-  @Module({ controllers: [benchController(stream, meter, batch)] })
+  @Module({ controllers: [noOpConsumer(stream, meter, batch)] })
   class BenchFeatureModule {}
   @Module({})
   class BenchRootModule {}

@@ -17,7 +17,7 @@
  * PostgreSQL: TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres) as for the tests.
  */
 import 'reflect-metadata';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import { createLogCollectorApp } from '../apps/log-collector/src/log-collector.app';
 import { createDatabase, dropDatabaseAt, newRunPrefix } from '../test/support/databases';
-import { formatRate, freePort, printHeadline, startBenchKafka } from './support';
+import { formatRate, freePort, printHeadline, produceToNewTopic, startBenchKafka } from './support';
 
 const NAME = 'log-collector';
 const TOPIC = 'app-logs';
@@ -51,28 +51,19 @@ function logValue(i: number) {
   };
 }
 
-async function produce(kafka: Kafka, count: number): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }], waitForLeaders: true });
-  await admin.disconnect();
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
+function produce(kafka: Kafka, count: number): Promise<void> {
   // ~400 bytes a record: 1 000 a send stays under the broker's 1 MiB request limit.
-  const batch = 1_000;
-  for (let i = 0; i < count; i += batch) {
-    const messages = [];
-    for (let j = i; j < Math.min(count, i + batch); j++) {
+  return produceToNewTopic(
+    kafka,
+    TOPIC,
+    PARTITIONS,
+    count,
+    (j) => {
       const value = logValue(j);
-      messages.push({
-        key: value.service,
-        value: JSON.stringify(value),
-        headers: { 'x-event-id': value.eventId, 'x-event-type': TOPIC },
-      });
-    }
-    await producer.send({ topic: TOPIC, messages, acks: -1 });
-  }
-  await producer.disconnect();
+      return { key: value.service, value: JSON.stringify(value), headers: { 'x-event-id': value.eventId, 'x-event-type': TOPIC } };
+    },
+    1_000,
+  );
 }
 
 async function storedBenchRows(pool: Pool): Promise<number> {

@@ -16,11 +16,11 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { createDatabase, dropDatabaseAt } from '../test/support/databases';
 import { CounterProcess, type CounterEvent } from '../libs/work-queue/test/support/counter-harness';
-import { formatRate, printHeadline, startBenchKafka } from './support';
+import { formatRate, printHeadline, produceToNewTopic, startBenchKafka } from './support';
 import { runNaiveCounter } from './support/naive-counter';
 
 const NAME = 'naive-vs-workqueue';
@@ -67,18 +67,9 @@ async function walBytes(db: Client, from: string, to: string): Promise<number> {
   return Number(rows[0].d);
 }
 
-async function publish(brokers: string, topic: string, events: readonly CounterEvent[]): Promise<void> {
+function publish(brokers: string, topic: string, events: readonly CounterEvent[]): Promise<void> {
   const kafka = new Kafka({ clientId: 'bench-pub', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
-  await admin.disconnect();
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  for (let i = 0; i < events.length; i += 5_000) {
-    await producer.send({ topic, acks: -1, messages: events.slice(i, i + 5_000).map((e) => ({ key: e.key, value: JSON.stringify(e) })) });
-  }
-  await producer.disconnect();
+  return produceToNewTopic(kafka, topic, PARTITIONS, events.length, (i) => ({ key: events[i].key, value: JSON.stringify(events[i]) }));
 }
 
 interface RunFigures {

@@ -1,3 +1,4 @@
+import { Partitioners, type Kafka, type Message } from 'kafkajs';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -34,4 +35,30 @@ export async function startBenchKafka(log: (line: string) => void = console.log)
   const kafka = await script.startKafka({ heapMb: 1024 });
   log(`kafka: started ${kafka.brokers} in ${(kafka.startupMs / 1000).toFixed(1)} s`);
   return { brokers: kafka.brokers, stop: () => kafka.stop() };
+}
+
+/**
+ * Creates `topic` with `partitions` and publishes `count` messages built by `messageAt(i)` with
+ * `acks=-1`, `batchSize` per send (keep a send under the broker's 1 MiB request limit).
+ */
+export async function produceToNewTopic(
+  kafka: Kafka,
+  topic: string,
+  partitions: number,
+  count: number,
+  messageAt: (index: number) => Message,
+  batchSize = 5_000,
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  for (let i = 0; i < count; i += batchSize) {
+    const messages: Message[] = [];
+    for (let j = i; j < Math.min(count, i + batchSize); j++) messages.push(messageAt(j));
+    await producer.send({ topic, messages, acks: -1 });
+  }
+  await producer.disconnect();
 }

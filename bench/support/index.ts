@@ -2,3 +2,4 @@
 export * from './bench-app';
 export * from './bench-kafka';
 export * from './report';
+export * from './consumer-meter';
