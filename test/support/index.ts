@@ -1,4 +1,5 @@
 /** Helpers for tests and benchmarks that run against real Kafka, RabbitMQ and PostgreSQL. */
+export * from './app-process';
 export * from './databases';
 export * from './kafka';
 export * from './reachability';
