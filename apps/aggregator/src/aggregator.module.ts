@@ -4,6 +4,7 @@ import { DatabaseModule } from '@lib/database';
 import { PlatformModule } from '@lib/platform';
 import { LogShippingModule } from '@lib/log-shipping';
 import { QueueModule, type QueueModuleOptions } from '@lib/queue';
+import { DeliveryResultsModule } from './delivery-results';
 
 /** The aggregator app: the platform plus its feature modules. */
 @Module({})
@@ -19,6 +20,7 @@ export class AggregatorModule {
         DatabaseModule,
         broker,
         LogShippingModule.register({ queue: broker }),
+        DeliveryResultsModule,
       ],
     };
   }

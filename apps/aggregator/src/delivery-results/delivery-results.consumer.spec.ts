@@ -1,0 +1,59 @@
+import type { IncomingEvent } from '@lib/queue';
+import { EventValidationError, isRetriable } from '@lib/retry';
+import { DeliveryResultsConsumer } from './delivery-results.consumer';
+import type { DeliveryResultsQueue } from './delivery-results.queue';
+import { lifecycleRankSql, LIFECYCLE_RANK } from './delivery-status';
+
+function event(eventId: string, payload: unknown): IncomingEvent<unknown> {
+  const position = { topic: 'delivery-results', partition: 0, offset: '0' };
+  return { stream: 'delivery-results', key: 'm', eventId, payload, headers: {}, attempt: 0, source: position, position };
+}
+
+const valid = (eventId: string) => ({
+  eventId,
+  messageId: 'm-1',
+  requestId: 'r-1',
+  channel: 'sms',
+  status: 'sent',
+  occurredAt: '2026-01-01T00:00:00.000Z',
+  receivedAt: '2026-01-01T00:00:00.100Z',
+});
+
+describe('DeliveryResultsConsumer', () => {
+  it('queues valid records and fails invalid ones alone, not retryable', async () => {
+    const add = jest.fn().mockResolvedValue(undefined);
+    const consumer = new DeliveryResultsConsumer({ queue: { add } } as unknown as DeliveryResultsQueue);
+    const noRequest: Record<string, unknown> = { ...valid('e'), detail: 'carrier ok' };
+    delete noRequest.requestId;
+    const result = await consumer.handle([
+      event('a', valid('a')),
+      event('b', { ...valid('b'), status: 'read' }),
+      event('c', { ...valid('c'), extra: true }),
+      event('d', { ...valid('d'), occurredAt: undefined }),
+      event('e', noRequest),
+      event('f', null),
+    ]);
+    expect(add.mock.calls[0][0].map((e: IncomingEvent) => e.eventId)).toEqual(['a', 'e']);
+    expect(result.failed?.map((f) => f.eventId)).toEqual(['b', 'c', 'd', 'f']);
+    for (const failure of result.failed ?? []) {
+      expect(failure.error).toBeInstanceOf(EventValidationError);
+      expect(isRetriable(failure.error)).toBe(false);
+    }
+    expect((result.failed?.[0].error as Error).message).toContain('status');
+  });
+
+  it('lets a queue failure fail the whole batch (redelivered)', async () => {
+    const add = jest.fn().mockRejectedValue(new Error('discarded'));
+    const consumer = new DeliveryResultsConsumer({ queue: { add } } as unknown as DeliveryResultsQueue);
+    await expect(consumer.handle([event('a', valid('a'))])).rejects.toThrow('discarded');
+  });
+
+  it('ranks the lifecycle for ties of occurredAt, final states alike', () => {
+    expect(LIFECYCLE_RANK.accepted).toBeLessThan(LIFECYCLE_RANK.sent);
+    expect(LIFECYCLE_RANK.sent).toBeLessThan(LIFECYCLE_RANK.delivered);
+    expect(LIFECYCLE_RANK.failed).toBe(LIFECYCLE_RANK.expired);
+    expect(lifecycleRankSql('status')).toBe(
+      "CASE status WHEN 'accepted' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'failed' THEN 2 WHEN 'expired' THEN 2 ELSE 3 END",
+    );
+  });
+});

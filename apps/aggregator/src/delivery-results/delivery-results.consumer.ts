@@ -1,0 +1,38 @@
+import { Controller } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { Batch, KeyedConcurrency, type BatchResult, type IncomingEvent } from '@lib/queue';
+import { EventValidationError } from '@lib/retry';
+import { parseDeliveryResult, type DeliveryResultPayload } from './delivery-result-payload';
+import { DeliveryResultsQueue } from './delivery-results.queue';
+
+/**
+ * Consumes `delivery-results`: each record is validated (deliveryResultInput plus `eventId`,
+ * `occurredAt`, `receivedAt`); an invalid one fails alone with a non-retryable
+ * {@link EventValidationError} (dead-lettered), the valid ones go to the append queue and the
+ * batch settles once their flush has committed. Batches, as offset-tracked queues require.
+ */
+@Controller()
+export class DeliveryResultsConsumer {
+  constructor(private readonly results: DeliveryResultsQueue) {}
+
+  @EventPattern('delivery-results')
+  @Batch(500)
+  @KeyedConcurrency(4)
+  async handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
+    const valid: IncomingEvent<DeliveryResultPayload>[] = [];
+    const failed: Array<{ eventId: string; error: unknown }> = [];
+    for (const event of events) {
+      const parsed = parseDeliveryResult(event.payload);
+      if (parsed.ok) valid.push({ ...event, payload: parsed.result });
+      else
+        failed.push({
+          eventId: event.eventId,
+          error: new EventValidationError(
+            `invalid delivery-results record ${event.eventId}: ${parsed.problem}`,
+          ),
+        });
+    }
+    if (valid.length > 0) await this.results.queue.add(valid);
+    return failed.length > 0 ? { failed } : {};
+  }
+}
