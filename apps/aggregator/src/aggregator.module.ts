@@ -4,7 +4,9 @@ import { DatabaseModule } from '@lib/database';
 import { PlatformModule } from '@lib/platform';
 import { LogShippingModule } from '@lib/log-shipping';
 import { QueueModule, type QueueModuleOptions } from '@lib/queue';
+import { CandlesModule } from './candles';
 import { DeliveryResultsModule } from './delivery-results';
+import { PopularProductsModule, SalesModule } from './popular-products';
 
 /** The aggregator app: the platform plus its feature modules. */
 @Module({})
@@ -20,7 +22,10 @@ export class AggregatorModule {
         DatabaseModule,
         broker,
         LogShippingModule.register({ queue: broker }),
+        CandlesModule,
         DeliveryResultsModule,
+        SalesModule,
+        PopularProductsModule.register({ queue: broker }),
       ],
     };
   }

@@ -1,0 +1,51 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** Reuses a metric already registered on the same registry. */
+function metric<T>(registry: Registry, name: string, create: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+}
+
+/** What the quote stream reports on /metrics. */
+export interface QuoteStreamMetrics {
+  readonly events: Counter;
+  readonly blockedPushes: Counter;
+}
+
+/**
+ * Registers the SSE metrics: subscribers, pending quotes over all subscribers (bounded by
+ * subscribers × symbols however slow they read), events written and pushes skipped because a
+ * client's socket had not drained.
+ */
+export function createQuoteStreamMetrics(
+  registry: Registry,
+  state: { subscribers(): number; pending(): number },
+): QuoteStreamMetrics {
+  const registers = [registry];
+  metric(registry, 'aggregator_sse_subscribers', () => new Gauge({
+    name: 'aggregator_sse_subscribers',
+    help: 'Open quote stream (SSE) connections',
+    registers,
+    collect() {
+      this.set(state.subscribers());
+    },
+  }));
+  metric(registry, 'aggregator_sse_pending_quotes', () => new Gauge({
+    name: 'aggregator_sse_pending_quotes',
+    help: 'Changed quotes held for SSE subscribers and not yet pushed (at most one per symbol and subscriber)',
+    registers,
+    collect() {
+      this.set(state.pending());
+    },
+  }));
+  const events = metric(registry, 'aggregator_sse_events_total', () => new Counter({
+    name: 'aggregator_sse_events_total',
+    help: 'Quote events written to SSE subscribers',
+    registers,
+  }));
+  const blockedPushes = metric(registry, 'aggregator_sse_blocked_pushes_total', () => new Counter({
+    name: 'aggregator_sse_blocked_pushes_total',
+    help: 'Pushes skipped because the subscriber had not read the previous ones (its quotes stay coalesced)',
+    registers,
+  }));
+  return { events, blockedPushes };
+}

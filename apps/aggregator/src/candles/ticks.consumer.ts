@@ -1,0 +1,43 @@
+import { Controller } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { Batch, KeyedConcurrency, type BatchResult, type IncomingEvent } from '@lib/queue';
+import { EventValidationError } from '@lib/retry';
+import { CandlesQueue } from './candles.queue';
+import { QuoteBook } from './quote-book';
+import { parseTick, type TickPayload } from './tick-payload';
+
+/**
+ * Consumes `ticks`: each record is validated; an invalid one fails alone with a non-retryable
+ * {@link EventValidationError} (dead-lettered), the valid ones go to the candle queue. Once their
+ * flush has committed they are offered to the QuoteBook, so live quotes never run ahead of the
+ * stored candles. Batches, as offset-tracked queues require.
+ */
+@Controller()
+export class TicksConsumer {
+  constructor(
+    private readonly candles: CandlesQueue,
+    private readonly quotes: QuoteBook,
+  ) {}
+
+  @EventPattern('ticks')
+  @Batch(500)
+  @KeyedConcurrency(4)
+  async handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
+    const valid: IncomingEvent<TickPayload>[] = [];
+    const failed: Array<{ eventId: string; error: unknown }> = [];
+    for (const event of events) {
+      const parsed = parseTick(event.payload);
+      if (parsed.ok) valid.push({ ...event, payload: parsed.tick });
+      else
+        failed.push({
+          eventId: event.eventId,
+          error: new EventValidationError(`invalid ticks record ${event.eventId}: ${parsed.problem}`),
+        });
+    }
+    if (valid.length > 0) {
+      await this.candles.queue.add(valid);
+      this.quotes.offer(valid.map((event) => event.payload));
+    }
+    return failed.length > 0 ? { failed } : {};
+  }
+}
