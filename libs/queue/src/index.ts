@@ -5,6 +5,13 @@ export { EventPublisher } from './event-publisher';
 export { ConsumerControl, type StreamConsumerStatus } from './consumer-control';
 export { DeadLetterAdmin, type DeadLetter } from './dead-letters';
 export { OffsetStore, type StoredOffset } from './offset-store';
+export {
+  StreamLog,
+  StreamLogUnavailableError,
+  type PartitionOffset,
+  type StreamLogBatch,
+  type StreamLogFollower,
+} from './stream-log';
 export { BrokerConnectionError, isRetriableQueueError, PublishError, QueueError } from './queue.errors';
 export { Batch, handlerOptionsOf, KeyedConcurrency, Retry, type BatchResult, type HandlerOptions } from './queue.decorators';
 export { CoalescingPublisher } from './coalescing-publisher';

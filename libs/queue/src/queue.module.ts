@@ -15,6 +15,8 @@ import { QUEUE_DRIVERS } from './queue.drivers';
 import { QueueLifecycle } from './queue.lifecycle';
 import { QueueMetrics } from './queue.metrics';
 import { QueueConfigurableModule, QUEUE_MODULE_OPTIONS, type QueueModuleOptions } from './queue.module-definition';
+import { createStreamLog } from './stream-log.factory';
+import { StreamLog } from './stream-log';
 
 function createDriver(
   config: ConfigOf<typeof queueConfig>,
@@ -65,9 +67,10 @@ function createDriver(
     },
     { provide: ConsumerControl, useFactory: (driver: QueueDriver) => driver.transport.control, inject: [QUEUE_DRIVER] },
     { provide: DeadLetterAdmin, useFactory: (driver: QueueDriver) => driver.deadLetters, inject: [QUEUE_DRIVER] },
+    { provide: StreamLog, useFactory: createStreamLog, inject: [queueConfig.token, APP_NAME, QUEUE_MODULE_OPTIONS] },
     BrokerHealthIndicator,
     QueueLifecycle,
   ],
-  exports: [EventPublisher, ConsumerControl, DeadLetterAdmin, QUEUE_TRANSPORT],
+  exports: [EventPublisher, ConsumerControl, DeadLetterAdmin, StreamLog, QUEUE_TRANSPORT],
 })
 export class QueueModule extends QueueConfigurableModule {}

@@ -1,0 +1,20 @@
+import { Logger } from '@nestjs/common';
+import type { ConfigOf } from '@lib/config';
+import { KafkaStreamLog } from './kafka/kafka-stream-log';
+import type { queueConfig } from './queue.config';
+import type { QueueModuleOptions } from './queue.module-definition';
+import { UnavailableStreamLog, type StreamLog } from './stream-log';
+
+/** The StreamLog of the configured broker: Kafka's log, or one that says it needs Kafka. */
+export function createStreamLog(
+  config: ConfigOf<typeof queueConfig>,
+  appName: string,
+  options: QueueModuleOptions,
+): StreamLog {
+  if (config.BROKER !== 'kafka') return new UnavailableStreamLog(config.BROKER);
+  return new KafkaStreamLog({
+    brokers: config.KAFKA_BROKERS,
+    group: options.group ?? appName,
+    logger: new Logger(`${appName} stream log`),
+  });
+}
