@@ -1,0 +1,44 @@
+import type { IncomingEvent } from '@lib/queue';
+import { addDecimal, decimalOf, type Decimal } from './decimal-sum';
+import type { OrderPayload } from './order-payload';
+
+/** The aggregate of one (UTC day, store, product) in a flush: quantity and amount to add. */
+export interface DailySales {
+  /** `YYYY-MM-DD`, the UTC day of `occurredAt`. */
+  readonly day: string;
+  readonly storeId: string;
+  readonly productId: string;
+  readonly quantity: number;
+  readonly amount: Decimal;
+}
+
+/** The UTC day (`YYYY-MM-DD`) of an ISO-8601 date-time with an offset. */
+export function utcDay(occurredAt: string): string {
+  return new Date(occurredAt).toISOString().slice(0, 10);
+}
+
+/**
+ * The work-queue key: day, store and product. Ids may contain any character, so the store id is
+ * length-prefixed: `a|b` + `c` and `a` + `b|c` must not share a key.
+ */
+export function dailySalesKeyOf(event: IncomingEvent<OrderPayload>): string {
+  const { storeId, productId, occurredAt } = event.payload;
+  return `${utcDay(occurredAt)}|${storeId.length}:${storeId}|${productId}`;
+}
+
+/** One order's contribution. */
+export function dailySalesOf(event: IncomingEvent<OrderPayload>): DailySales {
+  const { storeId, productId, quantity, amount, occurredAt } = event.payload;
+  return { day: utcDay(occurredAt), storeId, productId, quantity, amount: decimalOf(amount) };
+}
+
+/** Combines two aggregates of one key without mutating either. */
+export function mergeDailySales(older: DailySales, newer: DailySales): DailySales {
+  return {
+    day: older.day,
+    storeId: older.storeId,
+    productId: older.productId,
+    quantity: older.quantity + newer.quantity,
+    amount: addDecimal(older.amount, newer.amount),
+  };
+}
