@@ -7,6 +7,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * Lookups: a message's history by `(message_id, occurred_at, id)`, and a request's messages by
  * `(request_id, message_id)` (partial: most status changes after `accepted` carry no request id).
+ * Both ids use the "C" collation: a request's messages are paged by message id (keyset), which needs
+ * a plain code-point order that the index serves, not a locale's (which ignores '-' and '/').
  * Rows are never updated, so no fillfactor or HOT considerations apply.
  */
 export class DeliveryResults1795720000000 implements MigrationInterface {
@@ -17,8 +19,8 @@ export class DeliveryResults1795720000000 implements MigrationInterface {
       CREATE TABLE delivery_results (
         id          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         event_id    text        NOT NULL,
-        message_id  text        NOT NULL,
-        request_id  text,
+        message_id  text        COLLATE "C" NOT NULL,
+        request_id  text        COLLATE "C",
         channel     text        NOT NULL,
         status      text        NOT NULL
                     CHECK (status IN ('accepted', 'sent', 'delivered', 'failed', 'expired')),
