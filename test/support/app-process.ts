@@ -57,7 +57,10 @@ export interface AppProcess {
   output(): string;
   /** SIGKILL: the process loses its memory at once; resolves once it has exited. */
   kill(): Promise<AppExit>;
-  /** SIGTERM, then waits for a graceful exit; SIGKILLs and rejects (with the output) after `timeoutMs`. */
+  /**
+   * SIGTERM, then waits for a graceful exit; SIGKILLs and rejects (with the output) after `timeoutMs`.
+   * Nest apps re-raise the signal once their shutdown hooks ran, so they exit with `signal: 'SIGTERM'`.
+   */
   stop(timeoutMs?: number): Promise<AppExit>;
 }
 
