@@ -5,6 +5,7 @@ import { PlatformModule } from '@lib/platform';
 import { LogShippingModule } from '@lib/log-shipping';
 import { QueueModule, type QueueModuleOptions } from '@lib/queue';
 import { PageViewsModule } from './page-views';
+import { RebuildModule } from './rebuild';
 
 /** The pv-counter app: the platform plus its feature modules. */
 @Module({})
@@ -20,6 +21,7 @@ export class PvCounterModule {
         DatabaseModule,
         broker,
         PageViewsModule,
+        RebuildModule.register({ queue: broker }),
         LogShippingModule.register({ queue: broker }),
       ],
     };
