@@ -1,10 +1,16 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { waitFor } from './services';
 
-const ROOT = join(__dirname, '..', '..');
+/** The repository root, from the source tree and from dist/ alike. */
+function repositoryRoot(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'scripts', 'register-paths.js'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`scripts/register-paths.js not found above ${__dirname}`);
+  }
+}
 /** Output kept for failure messages; older text is dropped. */
 const KEEP_OUTPUT_CHARS = 64 * 1024;
 
@@ -83,8 +89,9 @@ export async function startAppProcess(
   app: string,
   options: AppProcessOptions = {},
 ): Promise<AppProcess> {
+  const root = repositoryRoot();
   const main = `dist/apps/${app}/src/main.js`;
-  if (!existsSync(join(ROOT, main))) {
+  if (!existsSync(join(root, main))) {
     throw new Error(`${main} is missing: run \`npm run build\` first (npm test does)`);
   }
   const port = options.port ?? (await freeTcpPort());
@@ -92,7 +99,7 @@ export async function startAppProcess(
   const base = { ...process.env };
   for (const name of APP_VARIABLES) delete base[name];
   const child = spawn(process.execPath, ['-r', './scripts/register-paths.js', main], {
-    cwd: ROOT,
+    cwd: root,
     env: {
       ...base,
       LOG_LEVEL: 'warn',
