@@ -1,10 +1,11 @@
 /**
- * The ceiling for `npm run bench -- ingest`: a bare Node `http` server that does ingest's
- * publish and nothing else. It reads the body (1 MiB cap), JSON.parses it, stamps each event
- * (eventId unless given, receivedAt, occurredAt defaulting to receipt) and publishes through the
- * same EventPublisher as the app (QueueModule's KafkaPublisher: acks=-1, idempotent producer)
- * behind a CoalescingPublisher, so concurrent requests share broker round trips. No validation,
- * no framework on the request path, no spool, no logs.
+ * The ceiling for `npm run bench -- ingest`: a bare Node `http` server that does ingest's work
+ * and nothing else. It reads the body (1 MiB cap), JSON.parses it, validates and stamps it with
+ * ingest's own `intakeMessages` (the same schema check, eventId unless given, receivedAt,
+ * occurredAt defaulting to receipt; 400 on a bad body) and publishes through the same
+ * EventPublisher as the app (QueueModule's KafkaPublisher: acks=-1, idempotent producer) behind a
+ * CoalescingPublisher, so concurrent requests share broker round trips. No framework on the
+ * request path, no spool, no logs: what remains between the two is the app's own cost.
  *
  * Run as a child process: `node -r ./scripts/register-paths.js dist/bench/support/ingest-baseline-server.js`
  * with PORT and KAFKA_BROKERS; it answers `GET /health/live` once the producer is connected.
@@ -13,9 +14,9 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { PlatformModule } from '@lib/platform';
-import { CoalescingPublisher, EventPublisher, QueueModule, type OutgoingMessage } from '@lib/queue';
+import { CoalescingPublisher, EventPublisher, QueueModule } from '@lib/queue';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { intakeMessages } from '../../apps/ingest/src/intake/intake-messages';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -70,21 +71,6 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
   });
 }
 
-/** Stamps events the way ingest does (EventIntakeService) and builds the messages. */
-function stamp(events: Array<Record<string, unknown>>): OutgoingMessage[] {
-  const receivedAt = new Date().toISOString();
-  return events.map((input) => {
-    const eventId = typeof input.eventId === 'string' ? input.eventId : randomUUID();
-    const value = { ...input, eventId, occurredAt: input.occurredAt ?? receivedAt, receivedAt };
-    return {
-      stream: 'page-views',
-      key: String(input.pageId),
-      value,
-      headers: { 'x-event-id': eventId, 'x-event-type': 'page-views' },
-    };
-  });
-}
-
 async function main(): Promise<void> {
   const port = Number(process.env.PORT);
   const kafka = await kafkaPublisher(process.env.KAFKA_BROKERS ?? '');
@@ -100,14 +86,10 @@ async function main(): Promise<void> {
     readBody(req)
       .then(async (text) => {
         if (text === undefined) return reply(res, 413, { message: 'too large' });
-        const body = JSON.parse(text) as unknown;
-        const events = (Array.isArray(body) ? body : [body]) as Array<Record<string, unknown>>;
-        const messages = stamp(events);
-        await publisher.publish(messages);
-        reply(res, 202, {
-          accepted: messages.length,
-          eventIds: messages.map((m) => m.headers!['x-event-id']),
-        });
+        const built = intakeMessages('page-views', JSON.parse(text) as unknown);
+        if (!built.ok) return reply(res, 400, { message: 'bad input', details: built.problems });
+        await publisher.publish(built.messages);
+        reply(res, 202, { accepted: built.messages.length, eventIds: built.eventIds });
       })
       .catch((error: Error) => reply(res, 500, { message: error.message }));
   });

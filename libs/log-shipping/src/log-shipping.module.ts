@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { APP_NAME, type ConfigOf } from '@lib/config';
 import { ShutdownCoordinator, ShutdownPhase } from '@lib/lifecycle';
-import { LogSink, METRICS_REGISTRY, RingLogSink } from '@lib/observability';
+import { LogSink, METRICS_REGISTRY, RequestLogSummary, RingLogSink } from '@lib/observability';
 import { SPOOLING_PUBLISHER, spoolConfig, SpoolModule, type SpoolingPublisher } from '@lib/spool';
 import { join } from 'node:path';
 import { Counter, type Registry } from 'prom-client';
@@ -50,6 +50,7 @@ export class LogShippingModule implements OnApplicationBootstrap {
     @Inject(LOG_SHIPPER) private readonly shipper: LogShipper | null,
     private readonly coordinator: ShutdownCoordinator,
     @Inject(APP_NAME) appName: string,
+    private readonly requestSummary: RequestLogSummary,
   ) {
     this.logger = new Logger(`${appName} log shipping`);
   }
@@ -103,7 +104,11 @@ export class LogShippingModule implements OnApplicationBootstrap {
     this.coordinator.register({
       name: 'log shipping (final drain)',
       phase: ShutdownPhase.Flush,
-      run: () => shipper.stop(),
+      // Intake has stopped by now: the last summary window is complete, so it ships too.
+      run: () => {
+        this.requestSummary.stop();
+        return shipper.stop();
+      },
     });
     this.logger.debug?.('shipping log records to app-logs');
   }

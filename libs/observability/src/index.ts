@@ -26,7 +26,9 @@ export {
   installRequestLogHook,
   requestLogInput,
   UNMATCHED_ROUTE,
+  type RequestLogOptions,
 } from './logging/request-log.hook';
+export { RequestLogSummary } from './logging/request-summary';
 export { errorLogInput } from './logging/error-log';
 export { isSecretName, redactQuery, REDACTED } from './logging/redact';
 export { normalizeSql } from './logging/sql-normalizer';

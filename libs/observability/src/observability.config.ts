@@ -12,5 +12,12 @@ export const observabilityConfig = defineConfig(
     LOG_SHIP: enumVar(['true', 'false'] as const)
       .default('true')
       .transform((value) => value === 'true'),
+    /**
+     * Successful requests faster than SLOW_REQUEST_MS and without a client `x-request-id` are
+     * shipped as one summary record per route and status every this many ms; `0` ships each.
+     */
+    LOG_REQUEST_SUMMARY_MS: intVar(0, 3_600_000, ' ms').default(10_000),
+    /** Requests at least this slow always get a request record of their own. */
+    SLOW_REQUEST_MS: intVar(1, 600_000, ' ms').default(1_000),
   }),
 );

@@ -3,7 +3,13 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { validateConfigs, type ConfigDefinition, type Env } from '@lib/config';
 import { lifecycleConfig, ShutdownCoordinator } from '@lib/lifecycle';
-import { createLogger, installRequestLogHook, LogRecorder, observabilityConfig } from '@lib/observability';
+import {
+  createLogger,
+  installRequestLogHook,
+  LogRecorder,
+  observabilityConfig,
+  RequestLogSummary,
+} from '@lib/observability';
 import type { z } from 'zod';
 import { installApiKeyHook } from './api-key.hook';
 import { httpConfig } from './http.config';
@@ -51,7 +57,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   const env: Env = { ...options.env, PORT: options.env.PORT?.trim() || String(options.defaultPort) };
   validateConfigs(env, [httpConfig, lifecycleConfig, observabilityConfig, ...(options.configs ?? [])]);
   const http = httpConfig.load(env);
-  const { LOG_LEVEL } = observabilityConfig.load(env);
+  const { LOG_LEVEL, SLOW_REQUEST_MS } = observabilityConfig.load(env);
 
   const adapter = new FastifyAdapter({
     // Path parameters up to 200 characters, percent-encoded (up to 12 bytes each): Fastify's
@@ -76,7 +82,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   installApiKeyHook(fastify, http.API_KEYS);
   installIntakeGate(fastify, app.get(ShutdownCoordinator));
   const recorder = app.get(LogRecorder);
-  installRequestLogHook(fastify, recorder);
+  installRequestLogHook(fastify, recorder, {
+    summary: app.get(RequestLogSummary),
+    slowRequestMs: SLOW_REQUEST_MS,
+  });
   app.useGlobalFilters(new HttpExceptionFilter(recorder));
 
   return {

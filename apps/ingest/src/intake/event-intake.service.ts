@@ -1,10 +1,9 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
-import { EVENT_INPUTS, HEADERS, STREAMS, type IngestStream } from '@lib/contracts';
+import type { IngestStream } from '@lib/contracts';
 import { BadInputException } from '@lib/platform';
-import { EventPublisher, type OutgoingMessage } from '@lib/queue';
+import { EventPublisher } from '@lib/queue';
 import { isSpoolFullError, SpoolClosedError } from '@lib/spool';
-import { randomUUID } from 'node:crypto';
-import { parseIntakeBody } from './intake-body';
+import { intakeMessages } from './intake-messages';
 
 /** The answer to an accepted request (202). */
 export interface IntakeReceipt {
@@ -23,31 +22,22 @@ export class EventIntakeService {
   constructor(private readonly publisher: EventPublisher) {}
 
   async accept(stream: IngestStream, body: unknown): Promise<IntakeReceipt> {
-    const parsed = parseIntakeBody(EVENT_INPUTS[stream], body);
-    if (!parsed.ok) throw new BadInputException(parsed.problems);
-    const receivedAt = new Date().toISOString();
-    const keyField = STREAMS[stream].key;
-    const messages: OutgoingMessage[] = parsed.events.map((input) => {
-      const eventId = input.eventId ?? randomUUID();
-      const value = { ...input, eventId, occurredAt: input.occurredAt ?? receivedAt, receivedAt };
-      return {
-        stream,
-        key: String((value as Record<string, unknown>)[keyField]),
-        value,
-        headers: { [HEADERS.eventId]: eventId, [HEADERS.eventType]: stream },
-      };
-    });
+    const built = intakeMessages(stream, body);
+    if (!built.ok) throw new BadInputException(built.problems);
     try {
-      await this.publisher.publish(messages);
+      await this.publisher.publish(built.messages);
     } catch (error) {
       // The only failures a spooling publisher lets through: broker down with the spool full, or
       // the app stopping. Nothing of this request was accepted, so the client may retry it whole.
       if (isSpoolFullError(error)) {
-        throw new ServiceUnavailableException('the broker is unreachable and the local spool is full; retry later');
+        throw new ServiceUnavailableException(
+          'the broker is unreachable and the local spool is full; retry later',
+        );
       }
-      if (error instanceof SpoolClosedError) throw new ServiceUnavailableException('shutting down; retry later');
+      if (error instanceof SpoolClosedError)
+        throw new ServiceUnavailableException('shutting down; retry later');
       throw error;
     }
-    return { accepted: messages.length, eventIds: messages.map((m) => (m.value as { eventId: string }).eventId) };
+    return { accepted: built.messages.length, eventIds: built.eventIds };
   }
 }

@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { EventPublisher } from '@lib/queue';
 import { SPOOLING_PUBLISHER } from '@lib/spool';
 import { EventIntakeService } from './event-intake.service';
-import { IntakeController } from './intake.controller';
+import { IntakeRoutes } from './intake.routes';
 
 /** HTTP intake: validation, and publishing through the circuit breaker and local spool. */
 @Module({})
@@ -12,8 +12,11 @@ export class IntakeModule {
     return {
       module: IntakeModule,
       imports: [spool],
-      controllers: [IntakeController],
-      providers: [EventIntakeService, { provide: EventPublisher, useExisting: SPOOLING_PUBLISHER }],
+      providers: [
+        EventIntakeService,
+        IntakeRoutes,
+        { provide: EventPublisher, useExisting: SPOOLING_PUBLISHER },
+      ],
     };
   }
 }

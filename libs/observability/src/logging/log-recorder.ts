@@ -65,7 +65,19 @@ export class LogRecorder {
     return record;
   }
 
-  private writeLine(record: LogRecord): void {
+  /**
+   * Writes the stdout line of an event that is not recorded on its own (a request counted in a
+   * summary): the same line as {@link record}'s, without an `eventId`. Never throws.
+   */
+  print(input: LogRecordInput): void {
+    try {
+      this.writeLine(input);
+    } catch {
+      // As in record(): nothing useful left to do.
+    }
+  }
+
+  private writeLine(record: LogRecordInput & { eventId?: string }): void {
     const { kind, level, message, requestId, durationMs, attributes } = record;
     const line = {
       msg: message,

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { LogRecordInput } from './log-record';
 import type { LogRecorder } from './log-recorder';
 import { redactQuery } from './redact';
+import type { RequestLogSummary } from './request-summary';
 
 /** The `route` of a request no route matched (404s, requests refused before routing). */
 export const UNMATCHED_ROUTE = '(unmatched)';
@@ -42,15 +43,55 @@ export function requestLogInput(
   };
 }
 
-/** Records every finished request (see {@link requestLogInput}) once its response has been sent. */
-export function installRequestLogHook(fastify: FastifyInstance, recorder: LogRecorder): void {
+/** How the hook treats successful requests. */
+export interface RequestLogOptions {
+  /** Counts successful, fast, untagged requests instead of recording each (when enabled). */
+  readonly summary?: RequestLogSummary;
+  /** Requests at least this slow are always recorded on their own. */
+  readonly slowRequestMs?: number;
+}
+
+/**
+ * Records every finished request (see {@link requestLogInput}) once its response has been sent.
+ * With an enabled summary, a request below 400 that took less than `slowRequestMs` and carries
+ * no client `x-request-id` is counted in the summary instead (its stdout line is still written);
+ * every other request gets its own record, so what someone may look up is always there.
+ */
+export function installRequestLogHook(
+  fastify: FastifyInstance,
+  recorder: LogRecorder,
+  options: RequestLogOptions = {},
+): void {
+  const summary = options.summary?.enabled ? options.summary : undefined;
+  const slowMs = options.slowRequestMs ?? Infinity;
   fastify.addHook('onResponse', (request, reply, done) => {
     try {
       const input = requestLogInput(request, reply);
-      if (input) recorder.record(input);
+      if (input) {
+        if (summary && isSummarisable(request, input, slowMs)) {
+          summary.add(
+            request.method,
+            input.attributes!.route as string,
+            reply.statusCode,
+            input.durationMs!,
+          );
+          recorder.print(input);
+        } else {
+          recorder.record(input);
+        }
+      }
     } catch {
       // Logging must never fail a request, even one that has already been answered.
     }
     done();
   });
+}
+
+function isSummarisable(request: FastifyRequest, input: LogRecordInput, slowMs: number): boolean {
+  return (
+    input.level === 'info' &&
+    input.durationMs! < slowMs &&
+    request.headers['x-request-id'] === undefined &&
+    request.routeOptions.url !== undefined
+  );
 }
