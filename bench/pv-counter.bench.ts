@@ -1,0 +1,168 @@
+/**
+ * `npm run bench -- pv-counter [events] [naiveEvents] [latencySeconds]`: the same page views
+ * (default 500 000, Zipf s = 1 over 100 000 pages, visitors uniform over 200 000, one UTC day)
+ * counted per (day, page) in PostgreSQL, in one run against a fresh Kafka broker (startBenchKafka,
+ * 3 partitions) and a throwaway PostgreSQL database (TEST_PG_ADMIN_URL, default
+ * postgres://postgres@127.0.0.1:5432/postgres, dropped afterwards), by
+ * - baseline: a naive kafkajs `eachMessage` listener awaiting one upsert `views = views + 1` per
+ *   view (bench/support/naive-page-views.ts, views only), on the first `naiveEvents` (default
+ *   30 000) of the same topic: it would take many minutes for all, and its per-view cost does not
+ *   depend on how many there are; its figures are per 100 000 events, extrapolated from that prefix;
+ * - ours: the real pv-counter (the built app as a child process, BROKER=kafka, default settings)
+ *   on all events: `@Batch(500)` + `@KeyedConcurrency(4)` → aggregate work queue → one flush
+ *   transaction (views upsert, HLL sketches, processed eventIds, Kafka offsets).
+ * Throughput: from the first view visible in the table to the last (polled every 50 ms), the
+ * app's start-up and consumer join excluded, as for the baseline. Then, with pv-counter still
+ * running, p99 publish → visible latency at a paced 20 000 views/s (bench/support/visibility-latency.ts).
+ * Write cost per 100 000 views: row versions of the counting table (n_tup_ins + n_tup_upd, HOT
+ * share), row versions of all tables (ours adds processed ids and offsets), WAL bytes.
+ */
+import 'reflect-metadata';
+import { Kafka, logLevel } from 'kafkajs';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { createDatabase, dropDatabaseAt } from '../test/support/databases';
+import { startAppProcess } from '../test/support/app-process';
+import { formatRate, printHeadline, produceToNewTopic, startBenchKafka } from './support';
+import { NAIVE_PAGE_VIEWS_TABLE, runNaivePageViews } from './support/naive-page-views';
+import { pageViewMessage, zipfPageViews } from './support/page-view-data';
+import { tableSize, writeCost, writeSnapshot, type WriteCost } from './support/pg-write-stats';
+import { MARKER_DAY, measureVisibility } from './support/visibility-latency';
+
+const NAME = 'pv-counter';
+const TOPIC = 'page-views';
+const PARTITIONS = 3;
+const PAGES = 100_000;
+const VISITORS = 200_000;
+const LATENCY_RATE = 20_000;
+const OURS_TABLE = 'page_views_daily';
+
+function describeCost(label: string, events: number, cost: WriteCost): void {
+  const per = 100_000 / events;
+  console.log(
+    `${label} per 100k views: ${Math.round(cost.rowVersions * per)} row versions of the counting table ` +
+      `(${Math.round(cost.updates * per)} updates, ${cost.updates > 0 ? ((cost.hotUpdates / cost.updates) * 100).toFixed(0) : '–'} % HOT), ` +
+      `${Math.round(cost.allTablesRowVersions * per)} over all tables, ${((cost.walBytes * per) / 1024 / 1024).toFixed(1)} MiB WAL`,
+  );
+}
+
+async function viewsCounted(db: Client, day: string): Promise<number> {
+  const { rows } = await db.query<{ n: string }>(
+    "SELECT CASE WHEN to_regclass('page_views_daily') IS NULL THEN '0' ELSE (SELECT coalesce(sum(views), 0)::text FROM page_views_daily WHERE day = $1::date) END AS n",
+    [day],
+  );
+  return Number(rows[0].n);
+}
+
+/** Runs the benchmark; the last line printed is the headline. */
+export async function main(args: string[]): Promise<void> {
+  const total = Number(args[0] ?? 500_000);
+  const naiveCount = Math.min(total, Number(args[1] ?? 30_000));
+  const latencySeconds = Number(args[2] ?? 10);
+  const adminUrl = process.env.TEST_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const broker = await startBenchKafka();
+  const url = await createDatabase(adminUrl, `ep_bench_pv_${Date.now()}_${randomBytes(2).toString('hex')}`);
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  const dataDir = await mkdtemp(join(tmpdir(), 'ep-bench-pv-'));
+  let counter: Awaited<ReturnType<typeof startAppProcess>> | undefined;
+  try {
+    const kafka = new Kafka({ clientId: NAME, brokers: broker.brokers.split(','), logLevel: logLevel.NOTHING });
+    const day = new Date().toISOString().slice(0, 10);
+    const views = zipfPageViews(total, PAGES, VISITORS);
+    const distinct = new Set(views.map((v) => v.pageId)).size;
+    const hottest = views.filter((v) => v.pageId === '/story/0').length;
+    const producedAt = Date.now();
+    // ~230 bytes a record: 4 000 a send stays under the broker's 1 MiB request limit.
+    await produceToNewTopic(kafka, TOPIC, PARTITIONS, total, (i) => pageViewMessage(views[i], day), 4_000);
+    console.log(
+      `${total} page views over ${distinct} of ${PAGES} pages (Zipf s=1, hottest ${((hottest / total) * 100).toFixed(1)} %), ` +
+        `visitors uniform over ${VISITORS}; produced to ${TOPIC} (${PARTITIONS} partitions) in ${((Date.now() - producedAt) / 1000).toFixed(1)} s`,
+    );
+
+    // Baseline, on a prefix of the same topic.
+    const n0 = await writeSnapshot(db, NAIVE_PAGE_VIEWS_TABLE, 0);
+    const naiveMs = await runNaivePageViews(broker.brokers, TOPIC, url, naiveCount);
+    const naiveCost = await writeCost(db, n0, await writeSnapshot(db, NAIVE_PAGE_VIEWS_TABLE));
+    const naiveRate = (naiveCount / naiveMs) * 1000;
+    const naiveSum = await db.query<{ n: string }>(`SELECT sum(views)::text AS n FROM ${NAIVE_PAGE_VIEWS_TABLE}`);
+    if (Number(naiveSum.rows[0].n) !== naiveCount) throw new Error(`baseline counted ${naiveSum.rows[0].n}, expected ${naiveCount}`);
+    console.log(
+      `baseline (eachMessage → one upsert per view): ${naiveCount} views in ${(naiveMs / 1000).toFixed(1)} s = ${formatRate(naiveRate).replace('msg', 'views')} ` +
+        `(all ${total} would take ~${Math.round(total / naiveRate)} s)`,
+    );
+    describeCost('baseline', naiveCount, naiveCost);
+
+    // Ours: the app migrates the database at start-up; its first stats snapshot follows.
+    counter = await startAppProcess('pv-counter', {
+      env: { BROKER: 'kafka', KAFKA_BROKERS: broker.brokers, DATABASE_URL: url, DATA_DIR: dataDir },
+      readyWithinMs: 120_000,
+    });
+    const o0 = await writeSnapshot(db, OURS_TABLE, 0);
+    let first = 0;
+    let atFirst = 0;
+    let last = 0;
+    const deadline = Date.now() + 600_000;
+    for (;;) {
+      const n = await viewsCounted(db, day);
+      const now = performance.now();
+      if (n > 0 && first === 0) {
+        first = now;
+        atFirst = n;
+      }
+      if (n >= total) {
+        last = now;
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`pv-counter counted ${n} of ${total} in 10 min\n${counter.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const oursCost = await writeCost(db, o0, await writeSnapshot(db, OURS_TABLE));
+    const oursRate = ((total - atFirst) / (last - first)) * 1000;
+    const counted = await viewsCounted(db, day);
+    if (counted !== total) throw new Error(`pv-counter counted ${counted}, expected ${total}`);
+    console.log(
+      `ours (pv-counter): ${total - atFirst} views in ${((last - first) / 1000).toFixed(1)} s after the first visible flush = ${formatRate(oursRate).replace('msg', 'views')}`,
+    );
+    describeCost('ours', total, oursCost);
+    const oursSize = await tableSize(db, OURS_TABLE);
+    const naiveSize = await tableSize(db, NAIVE_PAGE_VIEWS_TABLE);
+    console.log(
+      `table size after: ours ${(oursSize.bytes / 1024 / 1024).toFixed(1)} MiB for ${oursSize.liveTuples} rows (${oursSize.deadTuples} dead, sketches included); ` +
+        `baseline ${(naiveSize.bytes / 1024 / 1024).toFixed(1)} MiB for ${naiveSize.liveTuples} rows (${naiveSize.deadTuples} dead) after its ${naiveCount} views`,
+    );
+
+    // Latency at a paced rate, with pv-counter caught up.
+    const latency = await measureVisibility(kafka, url, day, {
+      ratePerSecond: LATENCY_RATE,
+      seconds: latencySeconds,
+      pages: PAGES,
+      visitors: VISITORS,
+    });
+    const spot = await fetch(`${counter.url}/v1/page-views/${encodeURIComponent(latency.sampleMarker)}?date=${MARKER_DAY}`);
+    const spotBody = (await spot.json()) as { views: number };
+    if (spot.status !== 200 || spotBody.views !== 1) throw new Error(`read API spot check of ${latency.sampleMarker}: ${spot.status} ${JSON.stringify(spotBody)}`);
+    console.log(
+      `publish → visible at ${LATENCY_RATE} views/s (achieved ${Math.round(latency.achievedRate)}/s, ${latency.sent} views, ${latency.markers} markers): ` +
+        `p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms, max ${latency.max.toFixed(0)} ms`,
+    );
+
+    const per = (cost: WriteCost, events: number) => (cost.rowVersions * 100_000) / events;
+    console.log(
+      `ratios: throughput ${(oursRate / naiveRate).toFixed(1)}× (aim ≥ 30×), row versions ${(per(naiveCost, naiveCount) / Math.max(1, per(oursCost, total))).toFixed(1)}× fewer (aim ≥ 5×), ` +
+        `WAL ${((naiveCost.walBytes / naiveCount) / (oursCost.walBytes / total)).toFixed(1)}× less, p99 ${latency.p99.toFixed(0)} ms (aim ≤ 250 ms)`,
+    );
+    await counter.stop(60_000);
+    counter = undefined;
+    printHeadline(NAME, oursRate, naiveRate);
+  } finally {
+    await counter?.kill();
+    await db.end().catch(() => undefined);
+    await dropDatabaseAt(adminUrl, url).catch((e) => console.error(`drop database failed: ${String(e)}`));
+    await rm(dataDir, { recursive: true, force: true });
+    await broker.stop();
+  }
+}
