@@ -152,11 +152,15 @@ async function startAggregator(env: Env) {
         await publisher.publish(orders.slice(i, i + 500).map((order) => ({ stream: 'orders', key: order.storeId, value: order })));
       }
     },
-    /** Waits until the day's sales hold every item of `orders` (and no more). */
+    /** Waits until the day's sales of the orders' stores hold every item of `orders` (and no more). */
     async salesFlushed(day: string, orders: readonly Order[]): Promise<void> {
       const want = orders.filter((o) => o.occurredAt.startsWith(day)).reduce((sum, o) => sum + o.quantity, 0);
+      const stores = [...new Set(orders.map((o) => o.storeId))];
       const got = await waitFor(async () => {
-        const { rows } = await db.query<{ total: string | null }>('SELECT sum(quantity)::text AS total FROM sales_daily WHERE day = $1', [day]);
+        const { rows } = await db.query<{ total: string | null }>(
+          'SELECT sum(quantity)::text AS total FROM sales_daily WHERE day = $1 AND store_id = ANY($2::text[])',
+          [day, stores],
+        );
         const total = Number(rows[0].total ?? 0);
         return total >= want ? total : undefined;
       }, { timeoutMs: 90_000, intervalMs: 200, description: `${want} items sold on ${day} in sales_daily` });
@@ -350,13 +354,14 @@ describe('popular-products export on demand (Kafka, PostgreSQL)', () => {
 
 describe('popular-products export on its schedule', () => {
   let agg: Aggregator;
+  let closed = false;
 
   beforeAll(async () => {
     agg = await startAggregator({ POPULAR_PRODUCTS_CRON: '* * * * * *' });
   }, 180_000);
 
   afterAll(async () => {
-    await agg?.close();
+    if (!closed) await agg?.close();
   }, 60_000);
 
   it('publishes today\'s top-N per store without being asked', async () => {
@@ -383,6 +388,60 @@ describe('popular-products export on its schedule', () => {
       const served = await agg.request('GET', `/v1/stores/${id}/popular-products`);
       expect(served.status).toBe(200);
       expect(served.body.products).toEqual(expected.get(id));
+    }
+  }, 240_000);
+
+  it('lets a running scheduled export finish its page on shutdown, before the database closes', async () => {
+    const prefix = uniqueName('pp-stop');
+    const today = new Date().toISOString().slice(0, 10);
+    const storeId = `${prefix}-s`;
+    const blocker = new Client({ connectionString: agg.databaseUrl });
+    await blocker.connect();
+    let closing: Promise<void> | undefined;
+    try {
+      // The next scheduled run waits at this store's snapshot until the transaction ends.
+      await blocker.query('BEGIN');
+      await blocker.query(
+        "INSERT INTO popular_products (day, store_id, generated_at, products, content_hash) VALUES ($1, $2, now(), '[]', 'held')",
+        [today, storeId],
+      );
+      const orders = planOrders(prefix, today, [storeId]);
+      await agg.publishOrders(orders);
+      await agg.salesFlushed(today, orders);
+      await waitFor(async () => {
+        const { rows } = await agg.db.query<{ waiting: string }>(
+          "SELECT count(*)::text AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO popular_products%'",
+        );
+        return rows[0].waiting !== '0';
+      }, { timeoutMs: 60_000, intervalMs: 100, description: 'a scheduled run waiting at the held snapshot' });
+
+      closed = true;
+      let done = false;
+      closing = agg.close().then(() => {
+        done = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(done).toBe(false); // the shutdown waits for the run
+      await blocker.query('ROLLBACK');
+      await closing;
+    } finally {
+      await blocker.end().catch(() => undefined);
+      await closing?.catch(() => undefined);
+    }
+    // The run finished its page after the schedule stopped: stored, published and recorded
+    // before the database closed.
+    const check = new Client({ connectionString: agg.databaseUrl });
+    await check.connect();
+    try {
+      const { rows } = await check.query<{ published: boolean; products: Product[] }>(
+        'SELECT published_hash = content_hash AS published, products FROM popular_products WHERE day = $1 AND store_id = $2',
+        [today, storeId],
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0].published).toBe(true);
+      expect(rows[0].products).not.toEqual([]);
+    } finally {
+      await check.end();
     }
   }, 240_000);
 });

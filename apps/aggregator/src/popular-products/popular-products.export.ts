@@ -70,9 +70,14 @@ export class PopularProductsExport {
     return run;
   }
 
-  /** Starts no new run and no new page; resolves once the current run (if any) has ended. */
-  async stop(): Promise<void> {
+  /** Starts no new run, and the current run starts no new page (shutdown, stop intake). */
+  abort(): void {
     this.stopping = true;
+  }
+
+  /** {@link abort}, then resolves once the current run (if any) has ended (shutdown, drain). */
+  async stop(): Promise<void> {
+    this.abort();
     await this.running?.catch(() => undefined);
   }
 

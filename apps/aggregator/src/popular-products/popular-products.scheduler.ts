@@ -45,8 +45,11 @@ export class PopularProductsScheduler implements OnApplicationBootstrap {
     job.start();
   }
 
-  private async stopSchedule(): Promise<void> {
-    await this.job?.stop();
+  private stopSchedule(): void {
+    this.exporter.abort();
+    // With waitForCompletion, stop() resolves only when a running tick ends; the Drain phase
+    // waits for that run, so intake is not held up here.
+    void this.job?.stop()?.catch(() => undefined);
   }
 
   /** One scheduled run; failures are logged (the next tick, or a manual run, resumes). */
