@@ -1,7 +1,8 @@
+import type { StreamName } from '@lib/contracts';
 import { createHash } from 'node:crypto';
 
 /** The stream other teams consume (CONTRACT.md): key `storeId`. */
-export const POPULAR_PRODUCTS_STREAM = 'popular-products';
+export const POPULAR_PRODUCTS_STREAM: StreamName = 'popular-products';
 
 /** One ranked product of a store's day. */
 export interface PopularProduct {
