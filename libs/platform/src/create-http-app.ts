@@ -85,6 +85,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   installRequestLogHook(fastify, recorder, {
     summary: app.get(RequestLogSummary),
     slowRequestMs: SLOW_REQUEST_MS,
+    printInfoLines: LOG_LEVEL === 'info' || LOG_LEVEL === 'debug',
   });
   app.useGlobalFilters(new HttpExceptionFilter(recorder));
 

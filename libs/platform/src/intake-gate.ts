@@ -17,9 +17,10 @@ export function installIntakeGate(fastify: FastifyInstance, coordinator: Shutdow
       accepting = false;
     },
   });
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (accepting || !INTAKE.test(request.url)) return;
+  // A callback hook, not an async one: it runs on every request and allocates no promise.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (accepting || !INTAKE.test(request.url)) return done();
     void reply.header('connection', 'close');
-    return reply.status(503).send(errorBody(503, 'shutting down'));
+    void reply.status(503).send(errorBody(503, 'shutting down'));
   });
 }

@@ -17,15 +17,18 @@ function isValidRequestId(value: string): boolean {
 
 /** Rejects a malformed `x-request-id` with 400 and echoes the id on every response. */
 export function installRequestIdHook(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: it runs on every request and allocates no promise.
+  fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     const given = request.headers['x-request-id'];
     if (given !== undefined && (typeof given !== 'string' || !isValidRequestId(given))) {
-      return reply.status(400).send(
+      void reply.status(400).send(
         errorBody(400, 'x-request-id: must be 1-100 characters without control characters', [
           { field: 'x-request-id', problem: 'must be 1-100 characters without control characters' },
         ]),
       );
+      return; // answered: Fastify stops here, done() must not run
     }
+    done();
   });
 }

@@ -7,7 +7,13 @@ import 'reflect-metadata';
 import { Controller, Get, Module, Param, type DynamicModule } from '@nestjs/common';
 import type { Env } from '@lib/config';
 import { logInput } from '@lib/contracts';
-import { LogSink, NullLogSink, RingLogSink, type LogRecord } from '@lib/observability';
+import {
+  LogSink,
+  NullLogSink,
+  RequestLogSummary,
+  RingLogSink,
+  type LogRecord,
+} from '@lib/observability';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createHttpApp, type HttpApp } from './create-http-app';
 import { PlatformModule } from './platform.module';
@@ -228,6 +234,42 @@ describe('request and error log records', () => {
       }),
     );
     expect(line.stack).toContain('LedgerCorruptedError: ledger 12 is corrupted');
+  });
+
+  it('summarises successful requests without a client request id, one record per route and status', async () => {
+    await start();
+    for (let i = 0; i < 3; i++) {
+      expect((await inject({ method: 'GET', url: `/v1/items/${i}`, headers })).statusCode).toBe(200);
+    }
+    await inject({ method: 'GET', url: '/v1/items/9', headers: { ...headers, 'x-request-id': 'traced-1' } });
+    await inject({ method: 'GET', url: '/v1/ledger', headers });
+    const individual = records().filter((r) => r.kind === 'request');
+    // The traced request and the failed one have records of their own; the others are counted.
+    expect(individual.map((r) => [r.requestId === 'traced-1', r.attributes?.status])).toEqual([
+      [true, 200],
+      [false, 500],
+    ]);
+    // Every request still writes its stdout line at LOG_LEVEL=info.
+    const lines = stdout.filter((t) => t.startsWith('{')).map((t) => JSON.parse(t));
+    expect(lines.filter((l) => l.kind === 'request')).toHaveLength(5);
+
+    created!.app.get(RequestLogSummary).flush();
+    expect(records()).toEqual([
+      expect.objectContaining({
+        kind: 'request',
+        level: 'info',
+        message: 'GET /v1/items/:itemId 200 x3',
+        attributes: expect.objectContaining({ route: '/v1/items/:itemId', status: 200, count: 3 }),
+      }),
+    ]);
+  });
+
+  it('records every request on its own with LOG_REQUEST_SUMMARY_MS=0', async () => {
+    await start({ LOG_REQUEST_SUMMARY_MS: '0' });
+    await inject({ method: 'GET', url: '/v1/items/1', headers });
+    expect(records()).toEqual([
+      expect.objectContaining({ kind: 'request', message: 'GET /v1/items/:itemId 200' }),
+    ]);
   });
 
   it('leaves successful probes and scrapes out, but not failed ones', async () => {

@@ -49,13 +49,16 @@ export interface RequestLogOptions {
   readonly summary?: RequestLogSummary;
   /** Requests at least this slow are always recorded on their own. */
   readonly slowRequestMs?: number;
+  /** Whether info-level request lines reach stdout (LOG_LEVEL info or debug); default true. */
+  readonly printInfoLines?: boolean;
 }
 
 /**
  * Records every finished request (see {@link requestLogInput}) once its response has been sent.
  * With an enabled summary, a request below 400 that took less than `slowRequestMs` and carries
- * no client `x-request-id` is counted in the summary instead (its stdout line is still written);
- * every other request gets its own record, so what someone may look up is always there.
+ * no client `x-request-id` is counted in the summary instead (its stdout line is still written
+ * when info lines are printed); every other request gets its own record, so what someone may look
+ * up is always there.
  */
 export function installRequestLogHook(
   fastify: FastifyInstance,
@@ -64,34 +67,32 @@ export function installRequestLogHook(
 ): void {
   const summary = options.summary?.enabled ? options.summary : undefined;
   const slowMs = options.slowRequestMs ?? Infinity;
+  const printInfoLines = options.printInfoLines ?? true;
   fastify.addHook('onResponse', (request, reply, done) => {
     try {
-      const input = requestLogInput(request, reply);
-      if (input) {
-        if (summary && isSummarisable(request, input, slowMs)) {
-          summary.add(
-            request.method,
-            input.attributes!.route as string,
-            reply.statusCode,
-            input.durationMs!,
-          );
-          recorder.print(input);
-        } else {
-          recorder.record(input);
+      const route = request.routeOptions.url;
+      const status = reply.statusCode;
+      if (
+        summary &&
+        status < 400 &&
+        route !== undefined &&
+        !isQuiet(route) &&
+        request.headers['x-request-id'] === undefined &&
+        reply.elapsedTime < slowMs
+      ) {
+        // The hot path of every successful request: count it, build nothing it does not need.
+        summary.add(request.method, route, status, Math.round(reply.elapsedTime * 1000) / 1000);
+        if (printInfoLines) {
+          const input = requestLogInput(request, reply);
+          if (input) recorder.print(input);
         }
+      } else {
+        const input = requestLogInput(request, reply);
+        if (input) recorder.record(input);
       }
     } catch {
       // Logging must never fail a request, even one that has already been answered.
     }
     done();
   });
-}
-
-function isSummarisable(request: FastifyRequest, input: LogRecordInput, slowMs: number): boolean {
-  return (
-    input.level === 'info' &&
-    input.durationMs! < slowMs &&
-    request.headers['x-request-id'] === undefined &&
-    request.routeOptions.url !== undefined
-  );
 }
