@@ -49,6 +49,11 @@ export class QuoteBook {
     for (const listener of this.listeners) listener(quotes);
   }
 
+  /** Symbols with a quote. */
+  get size(): number {
+    return this.entries.size;
+  }
+
   /** The latest quote of `symbol` seen by this process. */
   get(symbol: string): Quote | undefined {
     return this.entries.get(symbol)?.quote;

@@ -44,6 +44,12 @@ export class QuoteStreamHub implements OnModuleInit {
     this.metrics = createQuoteStreamMetrics(registry, {
       subscribers: () => this.subscribers.size,
       pending: () => this.pending(),
+      symbols: () => this.book.size,
+      bufferedBytes: () => {
+        let sum = 0;
+        for (const subscriber of this.subscribers) sum += subscriber.buffered;
+        return sum;
+      },
     });
   }
 

@@ -13,12 +13,12 @@ export interface QuoteStreamMetrics {
 
 /**
  * Registers the SSE metrics: subscribers, pending quotes over all subscribers (bounded by
- * subscribers × symbols however slow they read), events written and pushes skipped because a
+ * subscribers × symbols however slow they read), bytes buffered in their responses, events written and pushes skipped because a
  * client's socket had not drained.
  */
 export function createQuoteStreamMetrics(
   registry: Registry,
-  state: { subscribers(): number; pending(): number },
+  state: { subscribers(): number; pending(): number; bufferedBytes(): number; symbols(): number },
 ): QuoteStreamMetrics {
   const registers = [registry];
   metric(registry, 'aggregator_sse_subscribers', () => new Gauge({
@@ -35,6 +35,22 @@ export function createQuoteStreamMetrics(
     registers,
     collect() {
       this.set(state.pending());
+    },
+  }));
+  metric(registry, 'aggregator_quote_symbols', () => new Gauge({
+    name: 'aggregator_quote_symbols',
+    help: 'Symbols with a live quote in this process (the bound of each subscriber\'s pending quotes)',
+    registers,
+    collect() {
+      this.set(state.symbols());
+    },
+  }));
+  metric(registry, 'aggregator_sse_buffered_bytes', () => new Gauge({
+    name: 'aggregator_sse_buffered_bytes',
+    help: 'Bytes written to SSE responses and not yet taken by their sockets',
+    registers,
+    collect() {
+      this.set(state.bufferedBytes());
     },
   }));
   const events = metric(registry, 'aggregator_sse_events_total', () => new Counter({

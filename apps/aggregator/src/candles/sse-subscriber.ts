@@ -22,6 +22,11 @@ export class SseSubscriber {
     return this.dirty.size;
   }
 
+  /** Bytes written and not yet taken by the socket (bounded: nothing is written while it needs a drain). */
+  get buffered(): number {
+    return this.res.writableLength;
+  }
+
   /** Whether the socket is still draining an earlier write (a slow or stalled reader). */
   get blocked(): boolean {
     return this.res.writableNeedDrain;
