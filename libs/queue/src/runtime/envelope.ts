@@ -40,9 +40,16 @@ export function decodeHeaders(raw: Readonly<Record<string, RawHeaderValue>> | un
   return headers;
 }
 
+// Read once: the contracts lib exports HEADERS through a getter, and these are read per record.
+const ATTEMPT = HEADERS.attempt;
+const DUE_AT = HEADERS.dueAt;
+const ORIGINAL_STREAM = HEADERS.originalStream;
+const ORIGINAL_PARTITION = HEADERS.originalPartition;
+const ORIGINAL_OFFSET = HEADERS.originalOffset;
+
 /** Failed attempts so far according to `x-attempt` (0 when absent or invalid). */
 export function attemptOf(headers: MessageHeaders): number {
-  const text = headers[HEADERS.attempt];
+  const text = headers[ATTEMPT];
   if (text === undefined) return 0;
   const n = Number(text);
   return Number.isInteger(n) && n >= 0 ? n : 0;
@@ -50,16 +57,17 @@ export function attemptOf(headers: MessageHeaders): number {
 
 /** Epoch ms at which a retried message may run (`x-due-at`), or 0 when it has none. */
 export function dueAtOf(headers: MessageHeaders): number {
-  const n = Number(headers[HEADERS.dueAt]);
+  const n = Number(headers[DUE_AT]);
   return Number.isFinite(n) && n > 0 ? n : 0;
 }
 
 /** Where an event was first read: the `x-original-*` headers of a retry, else its own position. */
 export function sourceOf(headers: MessageHeaders, position: EventPosition): EventPosition {
-  const stream = headers[HEADERS.originalStream];
-  const partition = headers[HEADERS.originalPartition];
-  const offset = headers[HEADERS.originalOffset];
-  if (stream === undefined || partition === undefined || offset === undefined) return position;
+  const stream = headers[ORIGINAL_STREAM];
+  if (stream === undefined) return position; // not a retry: the common case, one lookup
+  const partition = headers[ORIGINAL_PARTITION];
+  const offset = headers[ORIGINAL_OFFSET];
+  if (partition === undefined || offset === undefined) return position;
   return { topic: stream, partition: Number(partition), offset };
 }
 

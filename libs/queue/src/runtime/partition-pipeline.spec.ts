@@ -109,6 +109,27 @@ describe('PartitionPipeline', () => {
     expect(pipeline.commitOffset).toBe('3');
   });
 
+  it('maps a BatchResult failure to the right record when a malformed one came before it', async () => {
+    const sink = new MemorySink();
+    const batches: string[][] = [];
+    const b = binding(
+      (events: IncomingEvent[]) => {
+        batches.push(events.map((e) => e.eventId));
+        return events.some((e) => e.eventId === 'e3') ? { failed: [{ eventId: 'e3', error: new Error('bad one') }] } : {};
+      },
+      { batchSize: 4 },
+    );
+    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b, sink), transport: 'test' });
+    for (let i = 0; i < 6; i++) pipeline.dispatch(i === 1 ? { ...record(1, 'a'), value: Buffer.from('not json') } : record(i, 'a'));
+    await pipeline.idle();
+    for (let i = 6; i < 8; i++) pipeline.dispatch(record(i, 'a'));
+    await pipeline.idle();
+    expect(batches).toEqual([['e0', 'e2', 'e3'], ['e4', 'e5'], ['e6', 'e7']]);
+    expect(sink.deadLettered.map((m) => m.position.offset)).toEqual(['1']);
+    expect(sink.retried.map((m) => m.position.offset)).toEqual(['3']);
+    expect(pipeline.commitOffset).toBe('8');
+  });
+
   it('keeps up to `concurrency` batches outstanding, started in order', async () => {
     const gates: Array<ReturnType<typeof deferred<void>>> = [];
     const starts: string[] = [];

@@ -23,7 +23,7 @@ export interface PartitionPipelineOptions {
   readonly onFinished?: (message: RawMessage) => void;
 }
 
-/** One record on its way through the pipeline. */
+/** One record on its way through the pipeline (per-record mode). */
 interface Work {
   readonly raw: RawMessage;
   readonly sequence: number;
@@ -50,7 +50,13 @@ export class PartitionPipeline {
   private readonly binding: ConsumerBinding;
   private readonly stream: string;
   private readonly metrics: ConsumerMetrics;
-  private buffer: Work[] = [];
+  /**
+   * Batch mode: records waiting for a batch from `bufferHead` on. Their sequence numbers are
+   * consecutive (every record of the pipeline goes through the buffer), from `bufferSequence`.
+   */
+  private buffer: RawMessage[] = [];
+  private bufferHead = 0;
+  private bufferSequence = 0;
   private pumpScheduled = false;
   private outstandingBatches = 0;
   private batchWaiters: Array<() => void> = [];
@@ -84,62 +90,73 @@ export class PartitionPipeline {
 
   /** Accepts the next record of the partition (records must arrive in log order). */
   dispatch(raw: RawMessage): void {
-    const work: Work = { raw, sequence: this.tracker.add(raw.position.offset) };
+    const sequence = this.tracker.add(raw.position.offset);
     if (this.binding.batchSize === 0) {
-      this.scheduler.push(raw.key, work);
+      this.scheduler.push(raw.key, { raw, sequence });
       return;
     }
-    this.buffer.push(work);
-    this.schedulePump();
+    if (this.bufferHead === this.buffer.length) this.bufferSequence = sequence;
+    this.buffer.push(raw);
+    this.schedulePump(true);
+  }
+
+  /** Records waiting in the batch buffer. */
+  private get buffered(): number {
+    return this.buffer.length - this.bufferHead;
   }
 
   /** Resolves once no handler or failure publish of this pipeline is running or queued. */
   async idle(): Promise<void> {
     await this.scheduler.idle();
-    while (this.outstandingBatches > 0 || this.buffer.length > 0) {
+    while (this.outstandingBatches > 0 || this.buffered > 0) {
       await new Promise<void>((resolve) => this.batchWaiters.push(resolve));
     }
   }
 
-  private finish(work: Work): void {
-    this.tracker.complete(work.sequence);
-    this.options.onFinished?.(work.raw);
+  private finish(raw: RawMessage, sequence: number): void {
+    this.tracker.complete(sequence);
+    this.options.onFinished?.(raw);
   }
 
-  private async fail(work: Work, error: unknown): Promise<void> {
+  private async fail(raw: RawMessage, sequence: number, error: unknown): Promise<void> {
     try {
-      await this.options.failures.handle(work.raw, error);
+      await this.options.failures.handle(raw, error);
     } catch {
       return; // shutting down: the record stays unfinished and is read again after a restart
     }
-    this.finish(work);
+    this.finish(raw, sequence);
   }
 
-  private async runOne(work: Work): Promise<void> {
+  private async runOne({ raw, sequence }: Work): Promise<void> {
     let event: IncomingEvent;
     try {
-      event = toIncomingEvent(this.stream, work.raw);
+      event = toIncomingEvent(this.stream, raw);
     } catch (error) {
-      return this.fail(work, error);
+      return this.fail(raw, sequence, error);
     }
     try {
       await invokeHandler(this.binding.handler, event, new QueueContext(this.stream, this.options.transport));
     } catch (error) {
-      return this.fail(work, error);
+      return this.fail(raw, sequence, error);
     }
     this.metrics.consumed(this.stream, 1);
-    this.finish(work);
+    this.finish(raw, sequence);
   }
 
   /**
-   * Deferred to a microtask, so that records dispatched in one go form one batch rather than 1 +
-   * the rest. (Not to the next turn of the event loop: the next fetch could then be decoded before
-   * the handlers ran, find the window full and be dropped.)
+   * Starts batches later, so that records dispatched in one go form one batch rather than 1 + the
+   * rest. After new records (`fresh`), to the check phase of this turn of the event loop
+   * (setImmediate): the transport's callback returns first, so kafkajs sends its next fetch (it
+   * fetches again only once eachBatch returned) and the broker prepares it while these records
+   * are handled, as the Java consumer pipelines fetches. The response is read in the next poll
+   * phase, after the handlers had their turn, so a fast handler never finds its window full.
+   * The following batches of what is buffered start in a microtask, within the same turn.
    */
-  private schedulePump(): void {
+  private schedulePump(fresh = false): void {
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
-    queueMicrotask(this.pumpBound);
+    if (fresh) setImmediate(this.pumpBound);
+    else queueMicrotask(this.pumpBound);
   }
 
   private readonly pumpBound = () => this.pumpBatches();
@@ -147,60 +164,83 @@ export class PartitionPipeline {
   private pumpBatches(): void {
     this.pumpScheduled = false;
     const size = this.binding.batchSize;
-    while (this.buffer.length > 0 && this.outstandingBatches < this.binding.concurrency) {
-      const works = this.buffer.length <= size ? this.buffer : this.buffer.slice(0, size);
-      this.buffer = works === this.buffer ? [] : this.buffer.slice(size);
+    while (this.buffered > 0 && this.outstandingBatches < this.binding.concurrency) {
+      // Taken from the head without shifting the rest (a fetch may buffer thousands of records).
+      const head = this.bufferHead;
+      const end = Math.min(this.buffer.length, head + size);
+      const raws = head === 0 && end === this.buffer.length ? this.buffer : this.buffer.slice(head, end);
+      const first = this.bufferSequence;
+      this.bufferSequence += end - head;
+      if (end === this.buffer.length) {
+        this.buffer = [];
+        this.bufferHead = 0;
+      } else {
+        this.bufferHead = end;
+      }
       // Batches start in partition order; up to `concurrency` of them may be outstanding.
       this.outstandingBatches++;
-      const settled = () => this.batchSettled();
-      this.runBatch(works).then(settled, settled);
+      this.runBatch(raws, first).then(this.settledBound, this.settledBound);
     }
   }
 
+  private readonly settledBound = () => this.batchSettled();
+
   private batchSettled(): void {
     this.outstandingBatches--;
-    if (this.buffer.length > 0) this.schedulePump();
+    if (this.buffered > 0) this.schedulePump();
     const waiters = this.batchWaiters;
     this.batchWaiters = [];
     for (const resolve of waiters) resolve();
   }
 
-  /** Runs one batch; called by the scheduler for the items pushed by {@link pumpBatches}. */
-  private async runBatch(works: Work[]): Promise<void> {
+  /**
+   * Runs one batch taken by {@link pumpBatches}: `raws` in partition order, whose sequence numbers
+   * are `first`, `first + 1`, …
+   */
+  private async runBatch(raws: RawMessage[], first: number): Promise<void> {
     const events: IncomingEvent[] = [];
-    const valid: Work[] = [];
+    // Index in `raws` of each event; only made once a record failed to parse (else event i is raw i).
+    let indexes: number[] | undefined;
     const failing: Array<Promise<void>> = [];
-    for (const work of works) {
+    for (let i = 0; i < raws.length; i++) {
+      let event: IncomingEvent;
       try {
-        events.push(toIncomingEvent(this.stream, work.raw));
-        valid.push(work);
+        event = toIncomingEvent(this.stream, raws[i]);
       } catch (error) {
-        failing.push(this.fail(work, error));
+        indexes ??= Array.from({ length: events.length }, (_, j) => j);
+        failing.push(this.fail(raws[i], first + i, error));
+        continue;
       }
+      events.push(event);
+      indexes?.push(i);
     }
     if (events.length > 0) {
       let result: unknown;
       try {
         result = await invokeHandler(this.binding.handler, events, new QueueContext(this.stream, this.options.transport));
       } catch (error) {
-        for (const work of valid) failing.push(this.fail(work, error));
+        for (let e = 0; e < events.length; e++) {
+          const i = indexes === undefined ? e : indexes[e];
+          failing.push(this.fail(raws[i], first + i, error));
+        }
         await Promise.all(failing);
         return;
       }
       const failed = failedEvents(result);
       let succeeded = 0;
-      for (let i = 0; i < valid.length; i++) {
-        const error = failed?.get(events[i].eventId);
+      for (let e = 0; e < events.length; e++) {
+        const i = indexes === undefined ? e : indexes[e];
+        const error = failed?.get(events[e].eventId);
         if (error === undefined) {
           succeeded++;
-          this.finish(valid[i]);
+          this.finish(raws[i], first + i);
         } else {
-          failing.push(this.fail(valid[i], error));
+          failing.push(this.fail(raws[i], first + i, error));
         }
       }
       if (succeeded > 0) this.metrics.consumed(this.stream, succeeded);
     }
-    await Promise.all(failing);
+    if (failing.length > 0) await Promise.all(failing);
   }
 }
 
