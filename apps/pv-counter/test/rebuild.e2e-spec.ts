@@ -8,7 +8,13 @@
  */
 import type { Env } from '@lib/config';
 import type { HttpApp } from '@lib/platform';
-import { createThrowawayDatabase, startDedicatedKafka, uniqueName, waitFor, type KafkaBroker } from '@test/support';
+import {
+  createThrowawayDatabase,
+  startDedicatedKafka,
+  uniqueName,
+  waitFor,
+  type KafkaBroker,
+} from '@test/support';
 import { randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -89,7 +95,11 @@ class Expected {
   /** The read API's answer, most viewed first, ties by page id. */
   top(): PageCount[] {
     return [...this.pages]
-      .map(([pageId, page]) => ({ pageId, views: page.views, uniqueVisitors: page.sketch?.estimate() ?? 0 }))
+      .map(([pageId, page]) => ({
+        pageId,
+        views: page.views,
+        uniqueVisitors: page.sketch?.estimate() ?? 0,
+      }))
       .sort((a, b) => b.views - a.views || (a.pageId < b.pageId ? -1 : 1));
   }
 }
@@ -98,15 +108,29 @@ class Expected {
  * `count` views of `day` over `pages` pages and `visitors` visitors (every 7th anonymous), some
  * of them dated a minute before or after the day (their neighbours), as a live stream mixes them.
  */
-function generate(prefix: string, day: string, count: number, pages: number, visitors: number, start = 0): View[] {
+function generate(
+  prefix: string,
+  day: string,
+  count: number,
+  pages: number,
+  visitors: number,
+  start = 0,
+): View[] {
   const views: View[] = [];
   for (let i = start; i < start + count; i++) {
-    const edge = i % 23 === 0 ? `${shiftDay(day, -1)}T23:59:30Z` : i % 29 === 0 ? `${shiftDay(day, 1)}T00:00:30Z` : undefined;
+    const edge =
+      i % 23 === 0
+        ? `${shiftDay(day, -1)}T23:59:30Z`
+        : i % 29 === 0
+          ? `${shiftDay(day, 1)}T00:00:30Z`
+          : undefined;
     const second = String(i % 60).padStart(2, '0');
     const view: View = {
       eventId: `${prefix}-ev-${i}`,
       pageId: `${prefix}-page-${(i * 31) % pages}`,
-      occurredAt: edge ?? `${day}T${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:${second}Z`,
+      occurredAt:
+        edge ??
+        `${day}T${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:${second}Z`,
     };
     if (i % 7 !== 0) view.visitorId = `${prefix}-visitor-${(i * 7919) % visitors}`;
     views.push(view);
@@ -125,7 +149,12 @@ describe('pv-counter rebuild of a day from the Kafka log', () => {
   async function start(create: (env: Env) => Promise<HttpApp>, env: Env): Promise<string> {
     const dataDir = await mkdtemp(join(tmpdir(), 'ep-pv-rebuild-'));
     dirs.push(dataDir);
-    const app = await create({ DATA_DIR: dataDir, PORT: String(await freePort()), LOG_LEVEL: 'error', ...env });
+    const app = await create({
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      LOG_LEVEL: 'error',
+      ...env,
+    });
     apps.push(app);
     return app.listen();
   }
@@ -138,18 +167,28 @@ describe('pv-counter rebuild of a day from the Kafka log', () => {
         body: JSON.stringify(views.slice(i, i + 500)),
         signal: AbortSignal.timeout(30_000),
       });
-      if (response.status !== 202) throw new Error(`POST /v1/page-views: ${response.status} ${await response.text()}`);
+      if (response.status !== 202)
+        throw new Error(`POST /v1/page-views: ${response.status} ${await response.text()}`);
     }
   }
 
   async function top(day: string): Promise<PageCount[]> {
-    const response = await fetch(`${counterUrl}/v1/page-views?date=${day}&limit=100`, { signal: AbortSignal.timeout(15_000) });
+    const response = await fetch(`${counterUrl}/v1/page-views?date=${day}&limit=100`, {
+      signal: AbortSignal.timeout(15_000),
+    });
     const body = (await response.json()) as { pages: PageCount[] };
-    if (response.status !== 200) throw new Error(`GET top: ${response.status} ${JSON.stringify(body)}`);
+    if (response.status !== 200)
+      throw new Error(`GET top: ${response.status} ${JSON.stringify(body)}`);
     return body.pages;
   }
 
-  async function rebuild(date: string, url = counterUrl): Promise<{ status: number; body: RebuildResult & { message?: string; details?: Array<{ field: string; problem: string }> } }> {
+  async function rebuild(
+    date: string,
+    url = counterUrl,
+  ): Promise<{
+    status: number;
+    body: RebuildResult & { message?: string; details?: Array<{ field: string; problem: string }> };
+  }> {
     const response = await fetch(`${url}/admin/rebuild?date=${encodeURIComponent(date)}`, {
       method: 'POST',
       signal: AbortSignal.timeout(120_000),
@@ -159,7 +198,7 @@ describe('pv-counter rebuild of a day from the Kafka log', () => {
 
   /** Waits until the day's views add up to `total` (and fails at once when they exceed it). */
   async function counted(day: string, total: number): Promise<PageCount[]> {
-    const pages = await waitFor(
+    await waitFor(
       async () => {
         const current = await top(day);
         return current.reduce((sum, page) => sum + page.views, 0) >= total ? current : undefined;
@@ -170,7 +209,10 @@ describe('pv-counter rebuild of a day from the Kafka log', () => {
     return top(day);
   }
 
-  async function sql(text: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
+  async function sql(
+    text: string,
+    params: unknown[] = [],
+  ): Promise<Array<Record<string, unknown>>> {
     const client = new Client({ connectionString: databaseUrl });
     await client.connect();
     try {
@@ -182,9 +224,18 @@ describe('pv-counter rebuild of a day from the Kafka log', () => {
 
   /** Loses and inflates data of the day directly in the database, as an incident would. */
   async function corrupt(day: string, pages: readonly PageCount[]): Promise<void> {
-    await sql('UPDATE page_views_daily SET views = views + 1000 WHERE day = $1 AND page_id = $2', [day, pages[0].pageId]);
-    await sql('UPDATE page_views_daily SET hll = NULL WHERE day = $1 AND page_id = $2', [day, pages[1].pageId]);
-    await sql('DELETE FROM page_views_daily WHERE day = $1 AND page_id = ANY($2)', [day, [pages[2].pageId, pages[3].pageId]]);
+    await sql('UPDATE page_views_daily SET views = views + 1000 WHERE day = $1 AND page_id = $2', [
+      day,
+      pages[0].pageId,
+    ]);
+    await sql('UPDATE page_views_daily SET hll = NULL WHERE day = $1 AND page_id = $2', [
+      day,
+      pages[1].pageId,
+    ]);
+    await sql('DELETE FROM page_views_daily WHERE day = $1 AND page_id = ANY($2)', [
+      day,
+      [pages[2].pageId, pages[3].pageId],
+    ]);
     expect(await top(day)).not.toEqual(pages);
   }
 
@@ -228,8 +279,15 @@ describe('pv-counter rebuild of a day from the Kafka log', () => {
     await corrupt(day, live);
     const { status, body } = await rebuild(day);
     expect(status).toBe(200);
-    const retriedOfDay = views.slice(500, 800).filter((view) => view.occurredAt.startsWith(day)).length;
-    expect(body).toMatchObject({ date: day, pages: expected.pages.size, views: expected.total, duplicates: retriedOfDay });
+    const retriedOfDay = views
+      .slice(500, 800)
+      .filter((view) => view.occurredAt.startsWith(day)).length;
+    expect(body).toMatchObject({
+      date: day,
+      pages: expected.pages.size,
+      views: expected.total,
+      duplicates: retriedOfDay,
+    });
     expect(body.replayedEvents).toBeGreaterThanOrEqual(views.length + 300);
     expect(body.fromOffsets.map((p) => p.partition)).toEqual([0, 1, 2]);
     expect(await top(day)).toEqual(live);
@@ -237,9 +295,17 @@ describe('pv-counter rebuild of a day from the Kafka log', () => {
     expect(await top(shiftDay(day, 1))).toEqual(after);
 
     // Rebuilding an intact day changes nothing, down to the stored sketch bytes.
-    const stored = await sql('SELECT page_id, views::text, hll FROM page_views_daily WHERE day = $1 ORDER BY page_id', [day]);
+    const stored = await sql(
+      'SELECT page_id, views::text, hll FROM page_views_daily WHERE day = $1 ORDER BY page_id',
+      [day],
+    );
     expect((await rebuild(day)).status).toBe(200);
-    expect(await sql('SELECT page_id, views::text, hll FROM page_views_daily WHERE day = $1 ORDER BY page_id', [day])).toEqual(stored);
+    expect(
+      await sql(
+        'SELECT page_id, views::text, hll FROM page_views_daily WHERE day = $1 ORDER BY page_id',
+        [day],
+      ),
+    ).toEqual(stored);
   }, 300_000);
 
   it('stays exact while views of the day keep arriving during the rebuild', async () => {
@@ -251,7 +317,9 @@ describe('pv-counter rebuild of a day from the Kafka log', () => {
     expected.record(first);
     await corrupt(day, await counted(day, expected.total));
 
-    const committedBefore = await sql("SELECT COALESCE(sum(next_offset), 0)::text AS sum FROM consumer_offsets WHERE group_id = 'pv-counter' AND topic = 'page-views'");
+    const committedBefore = await sql(
+      "SELECT COALESCE(sum(next_offset), 0)::text AS sum FROM consumer_offsets WHERE group_id = 'pv-counter' AND topic = 'page-views'",
+    );
     let next = 2_000;
     let stop = false;
     const publisher = (async () => {
@@ -273,7 +341,8 @@ describe('pv-counter rebuild of a day from the Kafka log', () => {
 
     expect(status).toBe(200);
     // Live commits happened between the start of the rebuild and its swap.
-    const sumOf = (offsets: RebuildResult['toOffsets']) => offsets.reduce((sum, p) => sum + BigInt(p.offset), 0n);
+    const sumOf = (offsets: RebuildResult['toOffsets']) =>
+      offsets.reduce((sum, p) => sum + BigInt(p.offset), 0n);
     expect(sumOf(body.toOffsets)).toBeGreaterThan(BigInt(committedBefore[0].sum as string));
     expect(next).toBeGreaterThan(2_200);
     expect(await counted(day, expected.total)).toEqual(expected.top());
@@ -288,7 +357,11 @@ describe('pv-counter rebuild of a day from the Kafka log', () => {
       [shiftDay(today, 1), 'must not be in the future'],
     ]) {
       const { status, body } = await rebuild(date);
-      expect({ date, status, details: body.details }).toEqual({ date, status: 400, details: [{ field: 'date', problem }] });
+      expect({ date, status, details: body.details }).toEqual({
+        date,
+        status: 400,
+        details: [{ field: 'date', problem }],
+      });
     }
 
     const both = await Promise.all([rebuild(today), rebuild(today)]);

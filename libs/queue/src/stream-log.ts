@@ -30,7 +30,10 @@ export interface StreamLogFollower {
 /** Thrown by {@link StreamLog} on a broker that keeps no replayable log. */
 export class StreamLogUnavailableError extends QueueError {
   constructor(readonly broker: string) {
-    super(`reading the stream log requires BROKER=kafka; this instance runs BROKER=${broker}`, false);
+    super(
+      `reading the stream log requires BROKER=kafka; this instance runs BROKER=${broker}`,
+      false,
+    );
   }
 }
 

@@ -5,7 +5,16 @@ import { DayRecount } from './day-recount';
 function batch(partition: number, first: number, payloads: object[]): StreamLogBatch {
   const events = payloads.map((payload, i): IncomingEvent<unknown> => {
     const position = { topic: 'page-views', partition, offset: String(first + i) };
-    return { stream: 'page-views', key: null, eventId: 'x', payload, headers: {}, attempt: 0, source: position, position };
+    return {
+      stream: 'page-views',
+      key: null,
+      eventId: 'x',
+      payload,
+      headers: {},
+      attempt: 0,
+      source: position,
+      position,
+    };
   });
   return { partition, events, malformed: 0, nextOffset: String(first + payloads.length) };
 }
@@ -19,7 +28,11 @@ const view = (eventId: string, pageId: string, occurredAt: string, visitorId?: s
 
 describe('DayRecount', () => {
   it('counts the day below the limits, holds the rest until raised, once per eventId', () => {
-    const recount = new DayRecount('2026-03-01', [{ partition: 0, offset: '10' }], new Map([[0, 13n]]));
+    const recount = new DayRecount(
+      '2026-03-01',
+      [{ partition: 0, offset: '10' }],
+      new Map([[0, 13n]]),
+    );
     recount.add(
       batch(0, 10, [
         view('a', 'home', '2026-03-01T10:00:00Z', 'v1'),
@@ -33,7 +46,12 @@ describe('DayRecount', () => {
     expect(recount.behind()).toBe(0n);
     recount.raiseLimits(new Map([[0, 20n]]));
     expect(recount.behind()).toBe(5n);
-    recount.add(batch(0, 15, [view('d', 'about', '2026-03-01T00:00:00+01:00'), view('e', 'x', '2026-03-01T12:00:00Z')]));
+    recount.add(
+      batch(0, 15, [
+        view('d', 'about', '2026-03-01T00:00:00+01:00'),
+        view('e', 'x', '2026-03-01T12:00:00Z'),
+      ]),
+    );
     recount.raiseLimits(new Map([[0, 20n]]));
     expect(recount.pages.get('home')?.views).toBe(2);
     expect(recount.pages.get('about')).toBeUndefined(); // 2026-02-28T23:00Z
@@ -42,7 +60,13 @@ describe('DayRecount', () => {
     expected.add('v1');
     expected.add('v3');
     expect(recount.pages.get('home')?.sketch?.toBytes()).toEqual(expected.toBytes());
-    expect(recount.summary()).toEqual({ records: 7, views: 3, duplicates: 1, invalid: 1, pages: 2 });
+    expect(recount.summary()).toEqual({
+      records: 7,
+      views: 3,
+      duplicates: 1,
+      invalid: 1,
+      pages: 2,
+    });
     expect(() => recount.raiseLimits(new Map([[0, 15n]]))).toThrow(/went back/);
   });
 });

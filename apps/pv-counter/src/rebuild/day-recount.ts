@@ -64,7 +64,11 @@ export class DayRecount {
     limits: ReadonlyMap<number, bigint>,
   ) {
     for (const { partition, offset } of from) {
-      this.partitions.set(partition, { cursor: BigInt(offset), limit: limits.get(partition) ?? 0n, held: [] });
+      this.partitions.set(partition, {
+        cursor: BigInt(offset),
+        limit: limits.get(partition) ?? 0n,
+        held: [],
+      });
     }
   }
 
@@ -98,9 +102,12 @@ export class DayRecount {
   raiseLimits(limits: ReadonlyMap<number, bigint>): void {
     for (const [partition, limit] of limits) {
       const state = this.partitions.get(partition);
-      if (state === undefined) throw new Error(`partition ${partition} of page-views is not being read`);
+      if (state === undefined)
+        throw new Error(`partition ${partition} of page-views is not being read`);
       if (limit < state.limit)
-        throw new Error(`the committed offset of page-views[${partition}] went back from ${state.limit} to ${limit}`);
+        throw new Error(
+          `the committed offset of page-views[${partition}] went back from ${state.limit} to ${limit}`,
+        );
       state.limit = limit;
       if (state.held.length === 0) continue;
       const still: HeldView[] = [];
@@ -115,18 +122,25 @@ export class DayRecount {
   /** Offsets still to read before every partition reached its limit (0 when all did). */
   behind(): bigint {
     let sum = 0n;
-    for (const state of this.partitions.values()) if (state.cursor < state.limit) sum += state.limit - state.cursor;
+    for (const state of this.partitions.values())
+      if (state.cursor < state.limit) sum += state.limit - state.cursor;
     return sum;
   }
 
   /** The offsets read so far, per partition. */
   cursors(): PartitionOffset[] {
-    return [...this.partitions].map(([partition, state]) => ({ partition, offset: state.cursor.toString() }));
+    return [...this.partitions].map(([partition, state]) => ({
+      partition,
+      offset: state.cursor.toString(),
+    }));
   }
 
   /** The limits now in force, per partition. */
   limits(): PartitionOffset[] {
-    return [...this.partitions].map(([partition, state]) => ({ partition, offset: state.limit.toString() }));
+    return [...this.partitions].map(([partition, state]) => ({
+      partition,
+      offset: state.limit.toString(),
+    }));
   }
 
   summary(): RecountStats & { pages: number } {

@@ -1,5 +1,16 @@
-import { ConflictException, Controller, HttpCode, Post, Query, ServiceUnavailableException } from '@nestjs/common';
-import { RebuildFailedError, RebuildInProgressError, RebuildUnavailableError } from './rebuild.errors';
+import {
+  ConflictException,
+  Controller,
+  HttpCode,
+  Post,
+  Query,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import {
+  RebuildFailedError,
+  RebuildInProgressError,
+  RebuildUnavailableError,
+} from './rebuild.errors';
 import { parseRebuildParams } from './rebuild.params';
 import { RebuildService, type RebuildResult } from './rebuild.service';
 

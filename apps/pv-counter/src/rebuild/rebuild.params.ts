@@ -6,7 +6,10 @@ export interface RebuildParams {
 }
 
 /** Validates the query; throws {@link BadInputException} (400 with `date`'s problem). */
-export function parseRebuildParams(query: Record<string, unknown> | undefined, now: Date = new Date()): RebuildParams {
+export function parseRebuildParams(
+  query: Record<string, unknown> | undefined,
+  now: Date = new Date(),
+): RebuildParams {
   const date = query?.date;
   const problem = dateProblem(date, now);
   if (problem !== undefined) throw new BadInputException([{ field: 'date', problem }]);
@@ -15,7 +18,8 @@ export function parseRebuildParams(query: Record<string, unknown> | undefined, n
 
 function dateProblem(date: unknown, now: Date): string | undefined {
   if (date === undefined || date === '') return 'is required';
-  if (typeof date !== 'string' || !/^[1-9]\d{3}-\d{2}-\d{2}$/.test(date)) return 'must be a calendar date YYYY-MM-DD';
+  if (typeof date !== 'string' || !/^[1-9]\d{3}-\d{2}-\d{2}$/.test(date))
+    return 'must be a calendar date YYYY-MM-DD';
   const parsed = new Date(`${date}T00:00:00Z`);
   if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== date)
     return 'must be a calendar date YYYY-MM-DD';

@@ -5,8 +5,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { DayRecount } from './day-recount';
 import { rebuildConfig } from './rebuild.config';
-import { RebuildFailedError, RebuildInProgressError, RebuildUnavailableError } from './rebuild.errors';
-import { committedOffsets, lockLiveOffsets, releaseRebuildLock, replaceDay, tryRebuildLock } from './rebuild.store';
+import {
+  RebuildFailedError,
+  RebuildInProgressError,
+  RebuildUnavailableError,
+} from './rebuild.errors';
+import {
+  committedOffsets,
+  lockLiveOffsets,
+  releaseRebuildLock,
+  replaceDay,
+  tryRebuildLock,
+} from './rebuild.store';
 
 const STREAM = 'page-views';
 /** Below this many offsets between the read position and the live commits, the swap may start. */
@@ -76,7 +86,8 @@ export class RebuildService {
         await releaseRebuildLock(runner).catch(() => undefined);
       }
     } catch (error) {
-      if (error instanceof RebuildInProgressError || error instanceof RebuildFailedError) throw error;
+      if (error instanceof RebuildInProgressError || error instanceof RebuildFailedError)
+        throw error;
       throw new RebuildFailedError(date, (error as Error).message, { cause: error });
     } finally {
       await runner.release().catch(() => undefined);
@@ -87,17 +98,28 @@ export class RebuildService {
   private async run(runner: QueryRunner, date: string): Promise<RebuildResult> {
     const started = Date.now();
     const dayStart = Date.parse(`${date}T00:00:00Z`);
-    const from = await this.streamLog.offsetsAt(STREAM, dayStart - this.config.REBUILD_CLOCK_SKEW_MS);
+    const from = await this.streamLog.offsetsAt(
+      STREAM,
+      dayStart - this.config.REBUILD_CLOCK_SKEW_MS,
+    );
     const partitions = from.map((p) => p.partition);
-    const recount = new DayRecount(date, from, limitsOf(partitions, await committedOffsets(runner, this.group, STREAM)));
-    this.logger.log(`rebuild of ${date} started: reading ${STREAM} from ${format(from)} up to ${format(recount.limits())}`);
+    const recount = new DayRecount(
+      date,
+      from,
+      limitsOf(partitions, await committedOffsets(runner, this.group, STREAM)),
+    );
+    this.logger.log(
+      `rebuild of ${date} started: reading ${STREAM} from ${format(from)} up to ${format(recount.limits())}`,
+    );
     const follower = await this.streamLog.follow(STREAM, from, (batch) => recount.add(batch));
     try {
       await this.reach(recount, follower, date, this.config.REBUILD_IDLE_TIMEOUT_MS);
       // Catch up with what the live consumer committed during the long read, still unlocked,
       // so that little is left to read while its flush is stalled.
       for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
-        recount.raiseLimits(limitsOf(partitions, await committedOffsets(runner, this.group, STREAM)));
+        recount.raiseLimits(
+          limitsOf(partitions, await committedOffsets(runner, this.group, STREAM)),
+        );
         if (recount.behind() <= SMALL_GAP) break;
         await this.reach(recount, follower, date, this.config.REBUILD_IDLE_TIMEOUT_MS);
       }
@@ -151,7 +173,9 @@ export class RebuildService {
         await runner.rollbackTransaction().catch(() => undefined);
         const code = (error as { code?: string }).code;
         if (attempt < SWAP_ATTEMPTS && (code === '40P01' || code === '55P03')) {
-          this.logger.warn(`rebuild of ${date}: swap attempt ${attempt} hit a lock conflict (${code}), trying again`);
+          this.logger.warn(
+            `rebuild of ${date}: swap attempt ${attempt} hit a lock conflict (${code}), trying again`,
+          );
           continue;
         }
         throw error;
@@ -186,19 +210,30 @@ export class RebuildService {
         lastProgress = now;
       }
       if (now - lastProgress > idleMs)
-        throw new RebuildFailedError(date, `reading ${STREAM} made no progress for ${idleMs} ms (${behind} offsets left)`);
+        throw new RebuildFailedError(
+          date,
+          `reading ${STREAM} made no progress for ${idleMs} ms (${behind} offsets left)`,
+        );
       if (now - started > maxMs)
-        throw new RebuildFailedError(date, `reading the last ${behind} offsets of ${STREAM} took longer than ${maxMs} ms`);
+        throw new RebuildFailedError(
+          date,
+          `reading the last ${behind} offsets of ${STREAM} took longer than ${maxMs} ms`,
+        );
       if (now - lastLog >= PROGRESS_LOG_MS) {
         lastLog = now;
-        this.logger.log(`rebuild of ${date}: read up to ${format(recount.cursors())}, ${behind} offsets to go`);
+        this.logger.log(
+          `rebuild of ${date}: read up to ${format(recount.cursors())}, ${behind} offsets to go`,
+        );
       }
     }
   }
 }
 
 /** Limits per partition from committed offsets; a partition without one counts nothing yet. */
-function limitsOf(partitions: readonly number[], committed: ReadonlyMap<number, bigint>): Map<number, bigint> {
+function limitsOf(
+  partitions: readonly number[],
+  committed: ReadonlyMap<number, bigint>,
+): Map<number, bigint> {
   return new Map(partitions.map((p) => [p, committed.get(p) ?? 0n]));
 }
 

@@ -7,7 +7,9 @@ const REBUILD_LOCK_SQL = "hashtext('pv-counter:rebuild-day')";
 
 /** Takes the rebuild lock on the runner's connection if free; false when another rebuild holds it. */
 export async function tryRebuildLock(runner: QueryRunner): Promise<boolean> {
-  const rows = (await runner.query(`SELECT pg_try_advisory_lock(${REBUILD_LOCK_SQL}) AS locked`)) as Array<{ locked: boolean }>;
+  const rows = (await runner.query(
+    `SELECT pg_try_advisory_lock(${REBUILD_LOCK_SQL}) AS locked`,
+  )) as Array<{ locked: boolean }>;
   return rows[0]?.locked === true;
 }
 

@@ -23,12 +23,22 @@ export async function followTopic(
 ): Promise<StreamLogFollower> {
   const cursors = new Map(from.map((p) => [p.partition, BigInt(p.offset)]));
   const groupId = `stream-log-${topic}-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, sessionTimeout: 30_000, rebalanceTimeout: 30_000 });
+  const consumer = kafka.consumer({
+    groupId,
+    maxWaitTimeInMs: 100,
+    sessionTimeout: 30_000,
+    rebalanceTimeout: 30_000,
+  });
   let fail!: (error: unknown) => void;
   const failed = new Promise<never>((_, reject) => (fail = reject));
   failed.catch(() => undefined); // observed by the caller when it races; never unhandled
   consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (!payload.restart) fail(new QueueError(`reading ${topic} failed: ${payload.error.message}`, true, { cause: payload.error }));
+    if (!payload.restart)
+      fail(
+        new QueueError(`reading ${topic} failed: ${payload.error.message}`, true, {
+          cause: payload.error,
+        }),
+      );
   });
 
   await consumer.connect();
@@ -62,13 +72,20 @@ export async function followTopic(
         if (last > next && BigInt(batch.firstOffset() ?? batch.lastOffset()) <= next) next = last;
         if (next === cursor) return;
         cursors.set(batch.partition, next);
-        await onBatch({ partition: batch.partition, events, malformed, nextOffset: next.toString() });
+        await onBatch({
+          partition: batch.partition,
+          events,
+          malformed,
+          nextOffset: next.toString(),
+        });
       },
     });
     for (const { partition, offset } of from) consumer.seek({ topic, partition, offset });
   } catch (error) {
     await closeConsumer(kafka, consumer, groupId);
-    throw new QueueError(`could not start reading ${topic}: ${(error as Error).message}`, true, { cause: error });
+    throw new QueueError(`could not start reading ${topic}: ${(error as Error).message}`, true, {
+      cause: error,
+    });
   }
 
   let closing: Promise<void> | undefined;

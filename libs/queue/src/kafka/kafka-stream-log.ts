@@ -1,7 +1,12 @@
 import type { LoggerService } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { QueueError } from '../queue.errors';
-import { StreamLog, type PartitionOffset, type StreamLogBatch, type StreamLogFollower } from '../stream-log';
+import {
+  StreamLog,
+  type PartitionOffset,
+  type StreamLogBatch,
+  type StreamLogFollower,
+} from '../stream-log';
 import { createKafkaClient } from './kafka-client';
 import { followTopic } from './kafka-log-follower';
 
@@ -36,7 +41,11 @@ export class KafkaStreamLog extends StreamLog {
         .map(({ partition, offset }) => ({ partition, offset }))
         .sort((a, b) => a.partition - b.partition);
     } catch (error) {
-      throw new QueueError(`could not read the offsets of ${stream}: ${(error as Error).message}`, true, { cause: error });
+      throw new QueueError(
+        `could not read the offsets of ${stream}: ${(error as Error).message}`,
+        true,
+        { cause: error },
+      );
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
