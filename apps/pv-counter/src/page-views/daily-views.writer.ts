@@ -1,4 +1,3 @@
-import { unnestUpsert } from '@lib/work-queue';
 import type { QueryRunner } from 'typeorm';
 import { HyperLogLog } from '../hll/hyperloglog';
 import { applyTrail, type DailyPageViews } from './daily-views';
@@ -6,81 +5,114 @@ import { applyTrail, type DailyPageViews } from './daily-views';
 /** The table (migration PageViewsDaily). */
 export const PAGE_VIEWS_DAILY = 'page_views_daily';
 
-/** Adds views per (day, page); inserts a row with `hll` NULL for a new key. */
-const upsertViews = unnestUpsert<DailyPageViews>({
-  table: PAGE_VIEWS_DAILY,
-  columns: [
-    { name: 'day', type: 'date', value: (row) => row.day },
-    { name: 'page_id', type: 'text', value: (row) => row.pageId },
-    { name: 'views', type: 'bigint', value: (row) => String(row.views) },
-  ],
-  conflict: ['day', 'page_id'],
-  update: { views: 'add' },
-});
+/** Locks the stored rows of the flush's keys (in key order) and returns their sketches. */
+const LOCK_STORED =
+  `SELECT t.day::text AS day, t.page_id, t.hll FROM ${PAGE_VIEWS_DAILY} AS t ` +
+  'JOIN unnest($1::date[], $2::text[]) AS u(day, page_id) ON t.day = u.day AND t.page_id = u.page_id ' +
+  'ORDER BY t.day, t.page_id FOR UPDATE OF t';
 
-/**
- * The upsert, returning each row's stored sketch. `ON CONFLICT DO UPDATE` (and the insert)
- * locks every row it touches until the flush's transaction ends, so the sketch read here cannot
- * change under us before we write the merged one, whichever instance writes concurrently. Rows
- * come sorted by key (aggregate queues sort them), so concurrent flushes lock in the same order.
- */
-const UPSERT_RETURNING_SKETCH = `${upsertViews.text} RETURNING day::text AS day, page_id, hll`;
-
-const UPDATE_SKETCHES =
-  `UPDATE ${PAGE_VIEWS_DAILY} AS t SET hll = u.hll ` +
-  'FROM unnest($1::date[], $2::text[], $3::bytea[]) AS u(day, page_id, hll) ' +
+/** Adds the views and sets the merged sketch (NULL: unchanged) of locked rows: one row version each. */
+const UPDATE_STORED =
+  `UPDATE ${PAGE_VIEWS_DAILY} AS t SET views = t.views + u.views, hll = coalesce(u.hll, t.hll) ` +
+  'FROM unnest($1::date[], $2::text[], $3::bigint[], $4::bytea[]) AS u(day, page_id, views, hll) ' +
   'WHERE t.day = u.day AND t.page_id = u.page_id';
 
-interface ReturnedRow {
+/** Inserts new keys; returns those inserted (a key another instance inserted meanwhile is not). */
+const INSERT_NEW =
+  `INSERT INTO ${PAGE_VIEWS_DAILY} (day, page_id, views, hll) ` +
+  'SELECT * FROM unnest($1::date[], $2::text[], $3::bigint[], $4::bytea[]) ' +
+  'ON CONFLICT (day, page_id) DO NOTHING RETURNING day::text AS day, page_id';
+
+interface StoredRow {
   day: string;
   page_id: string;
   hll: Buffer | null;
 }
 
+/** Columns of one statement, in unnest order. */
+interface Columns {
+  days: string[];
+  pages: string[];
+  views: string[];
+  sketches: Array<Buffer | null>;
+}
+
+const columns = (): Columns => ({ days: [], pages: [], views: [], sketches: [] });
+
 /**
- * Writes one flush inside its transaction (the work queue's BatchWriter): views are added by one
- * unnest upsert; visitor sketches are merged in the app, because PostgreSQL cannot take the
- * register-wise maximum of our byte format. The upsert returns the stored sketches (their rows now
- * locked), they are merged with the flush's visitors here, and one UPDATE writes back only the
- * sketches that changed (most visitors of a busy page change no register once it has many).
+ * Writes one flush inside its transaction (the work queue's BatchWriter) with exactly one row
+ * version per key: the stored rows of the flush's keys are locked (`SELECT … FOR UPDATE`, which
+ * writes no row version), their sketches merged with the flush's visitors here (PostgreSQL cannot
+ * take the register-wise maximum of our byte format), and one UPDATE adds the views and writes the
+ * merged sketch; new keys are inserted with their sketch. Both statements touch no indexed
+ * column, so the updates are HOT (see the migration): the table does not bloat under a busy day.
  *
  * Why not cache sketches in memory and write them blindly: another instance (a Kafka rebalance,
  * a second RabbitMQ consumer) or a restart would make the cache stale and lose its uniques.
- * Reading under the row lock in the same transaction is correct with any number of instances.
- * The price is a second row version for keys whose sketch changed; both updates touch no
- * indexed column, so both are HOT (see the migration).
+ * Reading under the row lock in the same transaction is correct with any number of instances;
+ * a key another instance inserted between our read and our insert is not inserted by us
+ * (`DO NOTHING`) and goes through the lock-and-update path again.
  */
 export async function writeDailyViews(
   runner: QueryRunner,
   batch: readonly DailyPageViews[],
 ): Promise<void> {
-  if (batch.length === 0) return;
-  const withVisitors = new Map<string, DailyPageViews>();
-  for (const row of batch) if (row.visitors !== undefined) withVisitors.set(keyOf(row.day, row.pageId), row);
-  if (withVisitors.size === 0) {
-    await upsertViews.run(runner, batch);
-    return;
+  let pending = batch;
+  // Each round either writes a key or finds it inserted by another instance, which the next
+  // round then updates; a third round would need a key deleted meanwhile, which nothing does.
+  for (let round = 0; pending.length > 0; round++) {
+    if (round === 3) throw new Error(`page_views_daily: ${pending.length} keys still racing after 3 rounds`);
+    pending = await writeRound(runner, pending);
   }
-  const stored = (await runner.query(
-    UPSERT_RETURNING_SKETCH,
-    upsertViews.values(batch),
-  )) as ReturnedRow[];
-  const days: string[] = [];
-  const pages: string[] = [];
-  const sketches: Buffer[] = [];
-  for (const row of stored) {
-    const fresh = withVisitors.get(keyOf(row.day, row.page_id));
-    if (fresh === undefined) continue;
-    // A stored sketch that does not decode throws: the flush fails and is retried rather than
-    // overwriting what is there.
-    const sketch = row.hll === null ? new HyperLogLog() : HyperLogLog.fromBytes(row.hll);
-    if (applyTrail(sketch, fresh.visitors!) || row.hll === null) {
-      days.push(row.day);
-      pages.push(row.page_id);
-      sketches.push(sketch.toBytes());
+}
+
+/** One lock-update-insert round; returns the keys another instance inserted meanwhile. */
+async function writeRound(runner: QueryRunner, batch: readonly DailyPageViews[]): Promise<DailyPageViews[]> {
+  const stored = (await runner.query(LOCK_STORED, [
+    batch.map((row) => row.day),
+    batch.map((row) => row.pageId),
+  ])) as StoredRow[];
+  const storedByKey = new Map(stored.map((row) => [keyOf(row.day, row.page_id), row]));
+  const update = columns();
+  const insert = columns();
+  const inserting: DailyPageViews[] = [];
+  for (const row of batch) {
+    const current = storedByKey.get(keyOf(row.day, row.pageId));
+    const target = current ? update : insert;
+    let sketch: Buffer | null = null;
+    if (current) {
+      if (row.visitors !== undefined) {
+        // A stored sketch that does not decode throws: the flush fails and is retried rather
+        // than overwriting what is there.
+        const merged = current.hll === null ? new HyperLogLog() : HyperLogLog.fromBytes(current.hll);
+        if (applyTrail(merged, row.visitors) || current.hll === null) sketch = merged.toBytes();
+      }
+    } else {
+      inserting.push(row);
+      if (row.visitors !== undefined) {
+        const fresh = new HyperLogLog();
+        applyTrail(fresh, row.visitors);
+        sketch = fresh.toBytes();
+      }
     }
+    target.days.push(row.day);
+    target.pages.push(row.pageId);
+    target.views.push(String(row.views));
+    target.sketches.push(sketch);
   }
-  if (days.length > 0) await runner.query(UPDATE_SKETCHES, [days, pages, sketches]);
+  if (update.days.length > 0) {
+    await runner.query(UPDATE_STORED, [update.days, update.pages, update.views, update.sketches]);
+  }
+  if (inserting.length === 0) return [];
+  const inserted = (await runner.query(INSERT_NEW, [
+    insert.days,
+    insert.pages,
+    insert.views,
+    insert.sketches,
+  ])) as Array<{ day: string; page_id: string }>;
+  if (inserted.length === inserting.length) return [];
+  const done = new Set(inserted.map((row) => keyOf(row.day, row.page_id)));
+  return inserting.filter((row) => !done.has(keyOf(row.day, row.pageId)));
 }
 
 function keyOf(day: string, pageId: string): string {
