@@ -1,5 +1,6 @@
-import { defineConfig, enumVar, intVar, listVar, urlVar } from '@lib/config';
+import { defineConfig, type ConfigOf, enumVar, intVar, listVar, urlVar } from '@lib/config';
 import { z } from 'zod';
+import type { QueueModuleOptions } from './queue.module-definition';
 
 /** Which broker, where it is, and the consumer's in-flight bounds. */
 export const queueConfig = defineConfig(
@@ -10,5 +11,19 @@ export const queueConfig = defineConfig(
     RABBITMQ_URL: urlVar(['amqp', 'amqps']).default('amqp://guest:guest@localhost:5672'),
     /** Records read but not yet finished, per partition (Kafka) or per consumer (prefetch, RabbitMQ). */
     CONSUMER_MAX_IN_FLIGHT: intVar(1, 100_000).default(2_000),
+    /**
+     * Consumer group (Kafka group, RabbitMQ queue prefix, stored-offsets key); unset means the
+     * app's name, as CONTRACT.md names them. Set it to run a second, independent copy of an app
+     * against the same brokers (a shadow deployment, or tests sharing one broker).
+     */
+    CONSUMER_GROUP: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected 1-100 characters of letters, digits, ".", "_" or "-"')
+      .optional(),
   }),
 );
+
+/** The app's consumer group: the module option, else `CONSUMER_GROUP`, else the app's name. */
+export function consumerGroup(config: ConfigOf<typeof queueConfig>, appName: string, options: Pick<QueueModuleOptions, 'group'>): string {
+  return options.group ?? config.CONSUMER_GROUP ?? appName;
+}

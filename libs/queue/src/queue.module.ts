@@ -8,7 +8,7 @@ import { DeadLetterAdmin } from './dead-letters';
 import { DeadLettersController } from './dead-letters.controller';
 import { EventPublisher } from './event-publisher';
 import { OffsetStore } from './offset-store';
-import { queueConfig } from './queue.config';
+import { consumerGroup, queueConfig } from './queue.config';
 import { QUEUE_DRIVER, QUEUE_TRANSPORT } from './queue.constants';
 import type { QueueDriver } from './queue-driver';
 import { QUEUE_DRIVERS } from './queue.drivers';
@@ -25,7 +25,7 @@ function createDriver(
   metrics: QueueMetrics,
   moduleRef: ModuleRef,
 ): QueueDriver {
-  const group = options.group ?? appName;
+  const group = consumerGroup(config, appName, options);
   return QUEUE_DRIVERS[config.BROKER]({
     config,
     group,

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ConfigOf } from '@lib/config';
 import { KafkaStreamLog } from './kafka/kafka-stream-log';
-import type { queueConfig } from './queue.config';
+import { consumerGroup, type queueConfig } from './queue.config';
 import type { QueueModuleOptions } from './queue.module-definition';
 import { UnavailableStreamLog, type StreamLog } from './stream-log';
 
@@ -14,7 +14,7 @@ export function createStreamLog(
   if (config.BROKER !== 'kafka') return new UnavailableStreamLog(config.BROKER);
   return new KafkaStreamLog({
     brokers: config.KAFKA_BROKERS,
-    group: options.group ?? appName,
+    group: consumerGroup(config, appName, options),
     logger: new Logger(`${appName} stream log`),
   });
 }
