@@ -4,9 +4,10 @@
  *
  * - ours: the built ingest app (dist/apps/ingest/src/main.js) as a child process with BROKER=kafka,
  *   NODE_ENV=production, LOG_LEVEL=warn and otherwise default settings (validation, spool and
- *   breaker, request log shipping to app-logs);
- * - baseline: bench/support/ingest-baseline-server.ts, also a child process: JSON.parse, stamp,
- *   and the same KafkaPublisher (acks=-1) behind a CoalescingPublisher.
+ *   breaker, request logs shipped to app-logs as per-route summaries, LOG_REQUEST_SUMMARY_MS);
+ * - baseline: bench/support/ingest-baseline-server.ts, also a child process: JSON.parse, the same
+ *   validation and stamping (ingest's intakeMessages), and the same KafkaPublisher (acks=-1)
+ *   behind a CoalescingPublisher.
  * Both publish to the same single-node Kafka 3.9 broker. autocannon runs in this process with 50
  * connections against each server in turn: single-event requests, then 100-event batches, ~10 s
  * each after a 3 s warm-up, BENCH_ROUNDS rounds (default 1; the best of each counts, the machine
