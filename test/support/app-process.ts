@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { waitFor } from './services';
 
@@ -98,12 +99,16 @@ export async function startAppProcess(
   const readyPath = options.readyPath ?? '/health/ready';
   const base = { ...process.env };
   for (const name of APP_VARIABLES) delete base[name];
+  // Never the default ./data of the repository: concurrent tests would share its spools (each
+  // is locked by one process). A directory we make is removed once the process has exited.
+  const ownDataDir = options.env?.DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), `ep-${app}-`)) : undefined;
   const child = spawn(process.execPath, ['-r', './scripts/register-paths.js', main], {
     cwd: root,
     env: {
       ...base,
       LOG_LEVEL: 'warn',
       SHUTDOWN_GRACE_MS: '0',
+      ...(ownDataDir === undefined ? {} : { DATA_DIR: ownDataDir }),
       ...options.env,
       PORT: String(port),
     },
@@ -119,6 +124,7 @@ export async function startAppProcess(
   const exited = new Promise<AppExit>((resolve) =>
     child.on('exit', (code, signal) => {
       done = true;
+      if (ownDataDir !== undefined) rmSync(ownDataDir, { recursive: true, force: true });
       resolve({ code, signal });
     }),
   );

@@ -8,7 +8,7 @@
  * shutdown must end open streams.
  */
 import type { HttpApp } from '@lib/platform';
-import { createThrowawayDatabase, testServices, waitFor } from '@test/support';
+import { createThrowawayDatabase, testServices, uniqueName, waitFor } from '@test/support';
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
@@ -237,7 +237,8 @@ describe('aggregator: ticks → candles and live quotes (Kafka, PostgreSQL)', ()
 
   beforeAll(async () => {
     databaseUrl = await createThrowawayDatabase('candles');
-    [aggregator, aggregatorUrl] = await start(createAggregatorApp, { DATABASE_URL: databaseUrl });
+    // A group of its own: other aggregator suites share the broker and would share the partitions.
+    [aggregator, aggregatorUrl] = await start(createAggregatorApp, { DATABASE_URL: databaseUrl, CONSUMER_GROUP: uniqueName('aggregator') });
     [ingest, ingestUrl] = await start(createIngestApp, {});
     // Warm-up: the first consumer join and topic creation take a while on a busy machine; once a
     // tick posted now has a quote, the pipeline is connected end to end.

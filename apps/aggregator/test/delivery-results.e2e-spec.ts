@@ -74,9 +74,12 @@ describe.each(['kafka', 'rabbitmq'])('delivery results on %s', (broker) => {
     }
   }
 
+  // A group of its own: other aggregator suites share the brokers (and would share partitions or queues).
+  const group = uniqueName('aggregator');
+
   beforeAll(async () => {
     databaseUrl = await createThrowawayDatabase(`delivery_results_${broker}`);
-    aggregatorUrl = await start(createAggregatorApp, { DATABASE_URL: databaseUrl });
+    aggregatorUrl = await start(createAggregatorApp, { DATABASE_URL: databaseUrl, CONSUMER_GROUP: group });
     ingestUrl = await start(createIngestApp, {});
     // Warm-up: the first consumer join and topic/queue creation take a while on a busy machine.
     const warm = uniqueName('warm');
@@ -91,7 +94,7 @@ describe.each(['kafka', 'rabbitmq'])('delivery results on %s', (broker) => {
   afterAll(async () => {
     for (const app of apps.reverse()) await app.app.close().catch(() => undefined);
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-    if (broker === 'rabbitmq') await deleteAggregatorQueues(testServices().rabbitmqUrl);
+    if (broker === 'rabbitmq') await deleteAggregatorQueues(testServices().rabbitmqUrl, group);
   }, 120_000);
 
   it('stores every status change once, answers complete ordered histories and the latest status', async () => {

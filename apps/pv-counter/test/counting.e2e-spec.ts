@@ -140,9 +140,13 @@ describe.each([
     return body;
   }
 
+  // A group of its own: other suites on the shared brokers run pv-counter too, and the same group
+  // would share the partitions (Kafka) and the queue (RabbitMQ) with them.
+  const group = uniqueName('pv-counter');
+
   beforeAll(async () => {
     const databaseUrl = await createThrowawayDatabase(`pv_counting_${broker}`);
-    counterUrl = await start(createPvCounterApp, { DATABASE_URL: databaseUrl });
+    counterUrl = await start(createPvCounterApp, { DATABASE_URL: databaseUrl, CONSUMER_GROUP: group });
     ingestUrl = await start(createIngestApp, {});
     // Warm-up: the first consumer join and topic/queue creation take a while on a busy machine;
     // once a view posted now is counted, the pipeline is connected end to end.
@@ -161,7 +165,7 @@ describe.each([
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
     // The app's group is its name, so its durable queues on the shared RabbitMQ would outlive the
     // run and keep collecting every later page view: delete them.
-    if (broker === 'rabbitmq') await deleteGroupQueues(testServices().rabbitmqUrl, 'pv-counter', 'page-views');
+    if (broker === 'rabbitmq') await deleteGroupQueues(testServices().rabbitmqUrl, group, 'page-views');
   }, 120_000);
 
   it('counts views exactly and unique visitors within 2 %, top pages most viewed first, retries once', async () => {
