@@ -10,7 +10,7 @@ export const queueConfig = defineConfig(
     KAFKA_BROKERS: listVar('host:port addresses').default(['localhost:9092']),
     RABBITMQ_URL: urlVar(['amqp', 'amqps']).default('amqp://guest:guest@localhost:5672'),
     /** Records read but not yet finished, per partition (Kafka) or per consumer (prefetch, RabbitMQ). */
-    CONSUMER_MAX_IN_FLIGHT: intVar(1, 100_000).default(2_000),
+    CONSUMER_MAX_IN_FLIGHT: intVar(1, 100_000).default(10_000),
     /**
      * Consumer group (Kafka group, RabbitMQ queue prefix, stored-offsets key); unset means the
      * app's name, as CONTRACT.md names them. Set it to run a second, independent copy of an app

@@ -40,3 +40,4 @@ export {
   WorkQueueConfigError,
   WorkQueueError,
 } from './work-queue.errors';
+export { WORK_QUEUE_BATCH_SIZE, WorkQueueBatch } from './work-queue-batch.decorator';

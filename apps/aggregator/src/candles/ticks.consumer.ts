@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { Batch, KeyedConcurrency, type BatchResult, type IncomingEvent } from '@lib/queue';
+import { type BatchResult, type IncomingEvent } from '@lib/queue';
+import { WorkQueueBatch } from '@lib/work-queue';
 import { EventValidationError } from '@lib/retry';
 import { CandlesQueue } from './candles.queue';
 import { QuoteBook } from './quote-book';
@@ -20,8 +21,7 @@ export class TicksConsumer {
   ) {}
 
   @EventPattern('ticks')
-  @Batch(500)
-  @KeyedConcurrency(4)
+  @WorkQueueBatch()
   async handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
     const valid: IncomingEvent<TickPayload>[] = [];
     const failed: Array<{ eventId: string; error: unknown }> = [];

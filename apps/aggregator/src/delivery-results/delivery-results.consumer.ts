@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { Batch, KeyedConcurrency, type BatchResult, type IncomingEvent } from '@lib/queue';
+import { type BatchResult, type IncomingEvent } from '@lib/queue';
+import { WorkQueueBatch } from '@lib/work-queue';
 import { EventValidationError } from '@lib/retry';
 import { parseDeliveryResult, type DeliveryResultPayload } from './delivery-result-payload';
 import { DeliveryResultsQueue } from './delivery-results.queue';
@@ -16,8 +17,7 @@ export class DeliveryResultsConsumer {
   constructor(private readonly results: DeliveryResultsQueue) {}
 
   @EventPattern('delivery-results')
-  @Batch(500)
-  @KeyedConcurrency(4)
+  @WorkQueueBatch()
   async handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
     const valid: IncomingEvent<DeliveryResultPayload>[] = [];
     const failed: Array<{ eventId: string; error: unknown }> = [];

@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { Batch, KeyedConcurrency, type BatchResult, type IncomingEvent } from '@lib/queue';
+import { type BatchResult, type IncomingEvent } from '@lib/queue';
+import { WorkQueueBatch } from '@lib/work-queue';
 import { EventValidationError } from '@lib/retry';
 import type { StorableLog } from '../logs';
 import { parseAppLog } from './app-log-payload';
@@ -16,8 +17,7 @@ export class AppLogsConsumer {
   constructor(private readonly logs: AppLogsQueue) {}
 
   @EventPattern('app-logs')
-  @Batch(500)
-  @KeyedConcurrency(4)
+  @WorkQueueBatch()
   async handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
     const valid: IncomingEvent<StorableLog>[] = [];
     const failed: Array<{ eventId: string; error: unknown }> = [];

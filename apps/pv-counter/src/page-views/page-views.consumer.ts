@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { Batch, KeyedConcurrency, type BatchResult, type IncomingEvent } from '@lib/queue';
+import { type BatchResult, type IncomingEvent } from '@lib/queue';
+import { WorkQueueBatch } from '@lib/work-queue';
 import { EventValidationError } from '@lib/retry';
 import { DailyViewsQueue } from './daily-views.queue';
 import { parsePageView, type PageViewPayload } from './page-view-payload';
@@ -16,8 +17,7 @@ export class PageViewsConsumer {
   constructor(private readonly daily: DailyViewsQueue) {}
 
   @EventPattern('page-views')
-  @Batch(500)
-  @KeyedConcurrency(4)
+  @WorkQueueBatch()
   async handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
     const valid: IncomingEvent<PageViewPayload>[] = [];
     const failed: Array<{ eventId: string; error: unknown }> = [];

@@ -39,23 +39,36 @@ class CountingTask implements FlushTask {
 const backoff = { initialMs: 20, factor: 2, maxMs: 80 };
 
 describe('FlushScheduler', () => {
-  it('never overlaps flushes and waits the interval between them', async () => {
-    const task = new CountingTask(30);
-    const scheduler = new FlushScheduler(task, { intervalMs: 50, flushAtSize: 1_000_000, backoff });
+  /** Feeds `task` every 2 ms for `ms` and returns the gaps between flush starts (the drain's excluded). */
+  async function gapsUnderSteadyStream(task: CountingTask, intervalMs: number, ms: number): Promise<number[]> {
+    const scheduler = new FlushScheduler(task, { intervalMs, flushAtSize: 1_000_000, backoff });
     scheduler.start();
     const feeding = setInterval(() => {
       task.pending += 10;
       scheduler.notify(task.pending);
     }, 2);
-    await sleep(600);
+    await sleep(ms);
     clearInterval(feeding);
+    const before = task.starts.length;
     await scheduler.drain(1000);
-
-    expect(task.maxRunning).toBe(1);
-    const gaps = task.starts.slice(1).map((t, i) => t - task.starts[i]);
-    // Each gap is one flush (30 ms) plus the interval (50 ms); timers may fire a little early.
-    for (const gap of gaps.slice(0, -1)) expect(gap).toBeGreaterThanOrEqual(75);
     expect(task.pending).toBe(0);
+    expect(task.maxRunning).toBe(1);
+    return task.starts.slice(1, before).map((t, i) => t - task.starts[i]);
+  }
+
+  it('starts flushes an interval apart (start to start), never overlapping', async () => {
+    const gaps = await gapsUnderSteadyStream(new CountingTask(30), 50, 600);
+    expect(gaps.length).toBeGreaterThanOrEqual(6);
+    // Timers may fire a little early; a flush (30 ms) shorter than the interval does not add to it.
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(45);
+    expect(Math.min(...gaps)).toBeLessThan(75);
+  });
+
+  it('follows a flush longer than the interval at once with the next', async () => {
+    const gaps = await gapsUnderSteadyStream(new CountingTask(60), 20, 600);
+    // Never overlapping: each gap is at least one flush; and no interval is added after it.
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(55);
+    expect(Math.min(...gaps)).toBeLessThan(75);
   });
 
   it('starts at once when the buffer reaches flushAtSize', async () => {

@@ -24,14 +24,16 @@ interface Sleeper {
 }
 
 /**
- * The flush loop of one queue. Flushes never overlap: one runs, then the next waits for the
- * interval, unless the buffer reached `flushAtSize` (then it starts at once). An empty buffer
+ * The flush loop of one queue. Flushes start at most every interval (measured start to start,
+ * so a steady stream is written at the configured cadence: an event waits at most one interval
+ * plus the flush that writes it) and never overlap: a flush that took longer than the interval is
+ * followed at once by the next. The buffer reaching `flushAtSize` starts one at once too. An empty buffer
  * sleeps without a timer until the first add. A failed flush is retried right after an
  * exponential backoff, which adds do not cut short. drain() switches to flushing back to back until the
  * buffer is empty or its deadline passes, and ends the loop.
  */
 export class FlushScheduler {
-  private lastEnd = 0;
+  private lastStart = 0;
   private failures = 0;
   private urgent = false;
   private draining = false;
@@ -76,12 +78,11 @@ export class FlushScheduler {
       } else if (!(await this.awaitTurn())) {
         continue;
       }
+      this.lastStart = Date.now();
       try {
         await this.task.flushOnce();
         this.failures = 0;
-        this.lastEnd = Date.now();
       } catch (error) {
-        this.lastEnd = Date.now();
         this.failures++;
         const delay = backoffDelay(this.failures, this.timing.backoff);
         this.task.onFailure(error, this.failures, delay);
@@ -109,7 +110,7 @@ export class FlushScheduler {
         this.urgent = false;
         return true;
       }
-      const dueIn = this.lastEnd + this.timing.intervalMs - Date.now();
+      const dueIn = this.lastStart + this.timing.intervalMs - Date.now();
       if (dueIn <= 0) return true;
       await this.sleep(dueIn, this.timing.flushAtSize);
     }
