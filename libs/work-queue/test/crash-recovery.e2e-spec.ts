@@ -33,7 +33,16 @@ describe.each(['kafka', 'rabbitmq'] as const)('crash recovery on %s', (brokerNam
       const url = await createThrowawayDatabase('wq_crash');
       await broker.prepare(3);
       // A small handler delay and short flushes: many commits, so kills land between and inside them.
-      const env = { ...broker.env(), DATABASE_URL: url, HANDLER_DELAY_MS: '100', FLUSH_INTERVAL_MS: '100' };
+      // Four batches at a time, each taking 100 ms before it enqueues: the consumer stays behind the
+      // stream, so every kill lands mid-stream (a restarted Kafka member may wait out the killed
+      // one's session before it gets partitions; an unthrottled consumer would catch up meanwhile).
+      const env = {
+        ...broker.env(),
+        DATABASE_URL: url,
+        HANDLER_DELAY_MS: '100',
+        FLUSH_INTERVAL_MS: '100',
+        OUTSTANDING_BATCHES: '4',
+      };
       fixture = await CounterProcess.start(env);
       const events = makeEvents(EVENTS, KEYS);
       const publishing = broker.publish(events, { chunk: 500, pauseMs: 20 });

@@ -42,6 +42,8 @@ describe.each(['kafka', 'rabbitmq'] as const)('shutdown order on %s', (brokerNam
         HANDLER_DELAY_MS: '1500',
         FLUSH_INTERVAL_MS: '2500',
         CONSUMER_MAX_IN_FLIGHT: '2000',
+        // Four batches at a time, as a handler with real work would have: one can buffer rows while others still sleep.
+        OUTSTANDING_BATCHES: '4',
       };
       fixture = await CounterProcess.start(env);
       const events = makeEvents(EVENTS, KEYS);

@@ -103,6 +103,7 @@ export class RmqStreamConsumer {
     await assertStreamTopology(channel, this.topology);
     await channel.prefetch(Math.min(this.options.prefetch, MAX_PREFETCH));
     const run = new ChannelRun(channel, this.options, this.topology);
+    if (this.paused) run.pipeline.hold(true);
     channel.on('close', () => {
       run.closed();
       if (this.current === run) this.current = undefined;
@@ -117,11 +118,13 @@ export class RmqStreamConsumer {
   /** Stops fetching; deliveries received still finish. */
   pause(): Promise<void> {
     this.paused = true;
+    for (const run of this.runs) run.pipeline.hold(true);
     return this.reconcile();
   }
 
   resume(): Promise<void> {
     this.paused = false;
+    for (const run of this.runs) run.pipeline.hold(false);
     return this.reconcile();
   }
 

@@ -280,12 +280,14 @@ export class LogConsumer {
   private setFlag(state: PartitionState, flag: Pause): void {
     const before = state.flags;
     state.flags |= flag;
+    if (flag === Pause.User) state.pipeline.hold(true);
     if (before === 0) this.adapter.pause(state.route.topic, state.partition);
   }
 
   private clearFlag(state: PartitionState, flag: Pause): void {
     if (!(state.flags & flag)) return;
     state.flags &= ~flag;
+    if (flag === Pause.User) state.pipeline.hold(false);
     if (state.flags === 0) this.adapter.resume(state.route.topic, state.partition);
   }
 }

@@ -155,6 +155,30 @@ describe('PartitionPipeline', () => {
     expect(pipeline.commitOffset).toBe('6');
   });
 
+  it('holds the records already read while held (a paused stream), and hands them on in order when released', async () => {
+    const starts: string[] = [];
+    const b = binding(
+      (events: IncomingEvent[]) => {
+        starts.push(...events.map((e) => e.eventId));
+      },
+      { batchSize: 2, concurrency: 10 },
+    );
+    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b), transport: 'test' });
+    pipeline.dispatch(record(0, 'a'));
+    pipeline.dispatch(record(1, 'b'));
+    await flush();
+    expect(starts).toEqual(['e0', 'e1']);
+    pipeline.hold(true);
+    for (let i = 2; i < 7; i++) pipeline.dispatch(record(i, 'c'));
+    await flush();
+    expect(starts).toEqual(['e0', 'e1']);
+    expect(pipeline.inFlight).toBe(5);
+    pipeline.hold(false);
+    await pipeline.idle();
+    expect(starts).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6']);
+    expect(pipeline.commitOffset).toBe('7');
+  });
+
   it('leaves a record unfinished when its failure cannot be published before shutdown', async () => {
     const b = binding(() => {
       throw new MalformedPayloadError('x');

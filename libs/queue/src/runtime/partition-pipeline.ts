@@ -60,6 +60,8 @@ export class PartitionPipeline {
   private pumpScheduled = false;
   private outstandingBatches = 0;
   private batchWaiters: Array<() => void> = [];
+  /** Batch mode: while true no new batch starts (see {@link hold}). */
+  private held = false;
 
   constructor(private readonly options: PartitionPipelineOptions) {
     this.binding = options.binding;
@@ -98,6 +100,18 @@ export class PartitionPipeline {
     if (this.bufferHead === this.buffer.length) this.bufferSequence = sequence;
     this.buffer.push(raw);
     this.schedulePump(true);
+  }
+
+  /**
+   * Batch mode: holds back the records already read (no new batch starts) while the stream is
+   * paused on purpose, e.g. by a full work queue, and lets them go on release. Pausing the
+   * transport alone stops the next fetch, but a fetch already read can hold thousands of records,
+   * and handing them on would fill the paused work queue far past its watermark.
+   */
+  hold(held: boolean): void {
+    if (this.held === held) return;
+    this.held = held;
+    if (!held && this.buffered > 0) this.schedulePump();
   }
 
   /** Records waiting in the batch buffer. */
@@ -164,7 +178,7 @@ export class PartitionPipeline {
   private pumpBatches(): void {
     this.pumpScheduled = false;
     const size = this.binding.batchSize;
-    while (this.buffered > 0 && this.outstandingBatches < this.binding.concurrency) {
+    while (!this.held && this.buffered > 0 && this.outstandingBatches < this.binding.concurrency) {
       // Taken from the head without shifting the rest (a fetch may buffer thousands of records).
       const head = this.bufferHead;
       const end = Math.min(this.buffer.length, head + size);
