@@ -8,11 +8,10 @@
  * shutdown must end open streams.
  */
 import type { HttpApp } from '@lib/platform';
-import { createThrowawayDatabase, testServices, uniqueName, waitFor } from '@test/support';
+import { createThrowawayDatabase, freeTcpPort, testServices, uniqueName, waitFor } from '@test/support';
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -46,17 +45,6 @@ interface Quote {
   at: string;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Symbols of this run only: the `ticks` topic is shared with other tests. */
 function symbolPrefix(): string {
@@ -193,7 +181,7 @@ describe('aggregator: ticks → candles and live quotes (Kafka, PostgreSQL)', ()
       BROKER: 'kafka',
       KAFKA_BROKERS: testServices().kafkaBrokers,
       DATA_DIR: dataDir,
-      PORT: String(await freePort()),
+      PORT: String(await freeTcpPort()),
       LOG_LEVEL: 'error',
       SHUTDOWN_GRACE_MS: '0',
       ...env,

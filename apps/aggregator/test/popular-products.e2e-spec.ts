@@ -9,10 +9,9 @@
 import type { Env } from '@lib/config';
 import type { HttpApp } from '@lib/platform';
 import { EventPublisher, StreamLog, type IncomingEvent } from '@lib/queue';
-import { createThrowawayDatabase, startDedicatedKafka, uniqueName, waitFor, type KafkaBroker } from '@test/support';
+import { createThrowawayDatabase, freeTcpPort, type KafkaBroker, startDedicatedKafka, uniqueName, waitFor } from '@test/support';
 import { randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -50,17 +49,6 @@ type ResponseBody = { message?: string; details?: unknown; [field: string]: unkn
 
 const TOP_N = 3;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A day of its own, far from today (the cron test uses today). */
 function randomDay(): string {
@@ -132,7 +120,7 @@ async function startAggregator(env: Env) {
     KAFKA_BROKERS: kafka.brokers,
     DATABASE_URL: databaseUrl,
     DATA_DIR: dataDir,
-    PORT: String(await freePort()),
+    PORT: String(await freeTcpPort()),
     LOG_LEVEL: 'error',
     POPULAR_PRODUCTS_TOP_N: String(TOP_N),
     ...env,

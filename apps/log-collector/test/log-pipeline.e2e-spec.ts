@@ -9,6 +9,7 @@ import type { Env } from '@lib/config';
 import type { HttpApp } from '@lib/platform';
 import {
   createThrowawayDatabase,
+  freeTcpPort,
   startDedicatedKafka,
   uniqueName,
   waitFor,
@@ -22,7 +23,6 @@ import { createIngestApp } from '../../ingest/src/ingest.app';
 import { createPvCounterApp } from '../../pv-counter/src/pv-counter.app';
 import { createLogCollectorApp } from '../src/log-collector.app';
 import { createBoomApp } from './support/boom-app';
-import { freePort } from './support/free-port';
 
 interface LogItem {
   eventId: string;
@@ -53,7 +53,7 @@ describe('log pipeline: apps → app-logs (Kafka) → log-collector → PostgreS
       KAFKA_BROKERS: kafka.brokers,
       DATABASE_URL: databaseUrl,
       DATA_DIR: dataDir,
-      PORT: String(await freePort()),
+      PORT: String(await freeTcpPort()),
       LOG_LEVEL: 'warn',
       BREAKER_RESET_MS: '1000',
       ...extra,

@@ -8,10 +8,9 @@ import amqp from 'amqplib';
 import { DEFAULT_RETRY_POLICY, retryTiers, topologyNames } from '@lib/retry';
 import type { Env } from '@lib/config';
 import type { HttpApp } from '@lib/platform';
-import { createThrowawayDatabase, testServices, uniqueName, waitFor } from '@test/support';
+import { createThrowawayDatabase, freeTcpPort, testServices, uniqueName, waitFor } from '@test/support';
 import { randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createIngestApp } from '../../ingest/src/ingest.app';
@@ -30,17 +29,6 @@ interface PlannedView {
   occurredAt: string;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * A day of its own (the brokers are shared with other tests, whose views are dated today), and a
@@ -107,7 +95,7 @@ describe.each([
       KAFKA_BROKERS: services.kafkaBrokers,
       RABBITMQ_URL: services.rabbitmqUrl,
       DATA_DIR: dataDir,
-      PORT: String(await freePort()),
+      PORT: String(await freeTcpPort()),
       LOG_LEVEL: 'error',
       ...env,
     });

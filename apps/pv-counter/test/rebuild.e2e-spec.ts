@@ -8,16 +8,9 @@
  */
 import type { Env } from '@lib/config';
 import type { HttpApp } from '@lib/platform';
-import {
-  createThrowawayDatabase,
-  startDedicatedKafka,
-  uniqueName,
-  waitFor,
-  type KafkaBroker,
-} from '@test/support';
+import { createThrowawayDatabase, freeTcpPort, type KafkaBroker, startDedicatedKafka, uniqueName, waitFor } from '@test/support';
 import { randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -49,17 +42,6 @@ interface RebuildResult {
   durationMs: number;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A past day of this run's own (the rebuild refuses future days), mid-month so both neighbours exist. */
 function pastDay(): string {
@@ -151,7 +133,7 @@ describe('pv-counter rebuild of a day from the Kafka log', () => {
     dirs.push(dataDir);
     const app = await create({
       DATA_DIR: dataDir,
-      PORT: String(await freePort()),
+      PORT: String(await freeTcpPort()),
       LOG_LEVEL: 'error',
       ...env,
     });
