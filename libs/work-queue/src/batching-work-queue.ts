@@ -274,6 +274,13 @@ export class BatchingWorkQueue<TEvent = unknown, TOut = unknown> implements Work
     for (const a of outcome.advances)
       this.deps.ledger.advance(group, a.topic, a.partition, a.generation, a.next);
     for (const bucket of outcome.committed) bucket.resolve();
+    for (const bucket of outcome.landed) bucket.resolve();
+    if (outcome.landed.length > 0) {
+      this.logger.warn(
+        `${outcome.landed.map((b) => `${b.topic}[${b.partition}]`).join(', ')}: offsets already stored by an earlier ` +
+          'attempt whose commit landed after it timed out; not written again',
+      );
+    }
     this.deps.metrics.events('applied', outcome.applied);
     this.deps.metrics.events('duplicate', outcome.events - outcome.applied);
     if (this.failing) {

@@ -144,7 +144,8 @@ describe('PartitionPipeline', () => {
     );
     const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b), transport: 'test' });
     for (let i = 0; i < 6; i++) pipeline.dispatch(record(i, 'same'));
-    await flush();
+    // Batches start one per turn of the event loop (each handler first runs its synchronous part).
+    for (let turn = 0; turn < 4; turn++) await flush();
     expect(starts).toEqual(['e0', 'e2']);
     gates[0].resolve();
     await flush();

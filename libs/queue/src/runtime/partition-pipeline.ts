@@ -194,6 +194,13 @@ export class PartitionPipeline {
       // Batches start in partition order; up to `concurrency` of them may be outstanding.
       this.outstandingBatches++;
       this.runBatch(raws, first).then(this.settledBound, this.settledBound);
+      if (this.buffered > 0 && this.outstandingBatches < this.binding.concurrency) {
+        // The next batch starts in a later turn, once this one's handler has run its synchronous
+        // part (a work queue's add): a pause (hold) that add causes stops the rest of the buffer,
+        // so a paused stream overshoots its work queue's watermark by one batch, not one fetch.
+        this.schedulePump(true);
+        return;
+      }
     }
   }
 

@@ -26,6 +26,12 @@ export interface FencedBucket<TOut> {
 /** What a committed flush did; applied to the ledger and the callers only after COMMIT. */
 export interface FlushOutcome<TOut> {
   readonly committed: PartitionBucket<TOut>[];
+  /**
+   * Partitions whose stored offset is already exactly this batch's next offset: an earlier attempt
+   * of this flush committed although it timed out here, or another consumer applied exactly these
+   * events. Nothing of theirs is written again, and their callers are told the events were applied.
+   */
+  readonly landed: PartitionBucket<TOut>[];
   readonly fenced: FencedBucket<TOut>[];
   /** Events whose effect was written (duplicates and fenced partitions excluded). */
   readonly applied: number;
@@ -52,18 +58,20 @@ export async function writeBatchInTransaction<TEvent, TOut>(
   const buckets = [...batch.buckets.values()];
   const planned = context.offsets ?? [];
   const plannedById = new Map(planned.map((p) => [`${p.topic}\u0000${p.partition}`, p]));
-  let fenced: FencedBucket<TOut>[] = [];
+  const fenced: FencedBucket<TOut>[] = [];
+  const landed: PartitionBucket<TOut>[] = [];
   let committed = buckets;
   if (planned.length > 0) {
     const written = await compareAndSetOffsets(runner, context.group, planned);
     const lost = buckets.filter((bucket) => plannedById.has(bucket.id) && !written.has(bucket.id));
     if (lost.length > 0) {
       const stored = await readStoredOffsets(runner, context.group, lost);
-      fenced = lost.map((bucket) => ({
-        bucket,
-        expected: plannedById.get(bucket.id)!.expected,
-        stored: stored.get(bucket.id) ?? null,
-      }));
+      for (const bucket of lost) {
+        const plan = plannedById.get(bucket.id)!;
+        const at = stored.get(bucket.id) ?? null;
+        if (at === plan.next) landed.push(bucket);
+        else fenced.push({ bucket, expected: plan.expected, stored: at });
+      }
       committed = buckets.filter((bucket) => !lost.includes(bucket));
     }
   }
@@ -78,6 +86,7 @@ export async function writeBatchInTransaction<TEvent, TOut>(
   const fencedIds = new Set(fenced.map((f) => f.bucket.id));
   return {
     committed,
+    landed,
     fenced,
     applied,
     events: committed.reduce((sum, bucket) => sum + bucket.events, 0),

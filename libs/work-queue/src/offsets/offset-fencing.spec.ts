@@ -118,6 +118,25 @@ describe('offset fencing', () => {
     });
   });
 
+  it('takes a partition whose stored offset is already the next one of the batch as applied, writing nothing again', async () => {
+    await store.load(GROUP, 'page-views');
+    await queue.add(pageViewEvent(view('warm-up'), { partition: 1, offset: 0 }));
+    const fencedReports: PartitionFencedError[] = [];
+    queue.onFenced((errors) => fencedReports.push(...errors));
+    const onP0 = queue.add(
+      [100, 101].map((offset) => pageViewEvent(view('p0-page'), { partition: 0, offset })),
+    );
+    // What an earlier attempt of this flush leaves when its COMMIT landed after the attempt had
+    // timed out here: exactly this batch's next offset (its data is the attempt's to have written).
+    await otherConsumerStores(0, 102);
+    await queue.flush();
+
+    await expect(onP0).resolves.toBeUndefined();
+    expect(fencedReports).toEqual([]);
+    expect(await dailyViews(url)).toEqual({ '2026-04-01|warm-up': 1 });
+    expect(await storedOffsets(url, GROUP)).toEqual({ 'page-views[0]': '102', 'page-views[1]': '1' });
+  });
+
   it('waits for a concurrent writer holding the row and is fenced when it commits', async () => {
     await store.load(GROUP, 'page-views');
     const rival = new Client({ connectionString: url });
@@ -208,9 +227,11 @@ describe('offset fencing', () => {
     await inFlight; // it committed 100 → 101 (fenced by nobody: the row still said 100)
 
     // The transport re-read offset 100 under the new assignment: that copy must not count again.
+    // The stored offset is already its batch's next one (101), so it is taken as applied: the
+    // caller hears "done" (the transport may commit it) and nothing is written twice.
     const again = queue.add(pageViewEvent(view('x'), { partition: 0, offset: 100 }));
     await queue.flush().catch(() => undefined);
-    await expect(again).rejects.toBeInstanceOf(PartitionFencedError);
+    await expect(again).resolves.toBeUndefined();
     expect(await dailyViews(url)).toEqual({ '2026-04-01|x': 1 });
   });
 
