@@ -33,9 +33,8 @@ describe.each(['kafka', 'rabbitmq'] as const)('crash recovery on %s', (brokerNam
       const url = await createThrowawayDatabase('wq_crash');
       await broker.prepare(3);
       // A small handler delay and short flushes: many commits, so kills land between and inside them.
-      // Four batches at a time, each taking 100 ms before it enqueues: the consumer stays behind the
-      // stream, so every kill lands mid-stream (a restarted Kafka member may wait out the killed
-      // one's session before it gets partitions; an unthrottled consumer would catch up meanwhile).
+      // Four batches at a time, each taking 100 ms before it enqueues: handlers are still busy
+      // when a kill lands.
       const env = {
         ...broker.env(),
         DATABASE_URL: url,
@@ -45,7 +44,10 @@ describe.each(['kafka', 'rabbitmq'] as const)('crash recovery on %s', (brokerNam
       };
       fixture = await CounterProcess.start(env);
       const events = makeEvents(EVENTS, KEYS);
-      const publishing = broker.publish(events, { chunk: 500, pauseMs: 20 });
+      // Published over ~45 s, longer than three kills and restarts take (a restarted Kafka member
+      // may wait out the killed one's 10 s session): the consumer keeps up, so each kill lands
+      // while the stream is still coming.
+      const publishing = broker.publish(events, { chunk: 100, pauseMs: 220 });
 
       const killedAt: number[] = [];
       for (let kill = 1; kill <= KILLS; kill++) {
