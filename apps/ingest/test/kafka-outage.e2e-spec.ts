@@ -4,11 +4,10 @@
  * traffic, and every accepted event reaches the topic; events spooled when ingest is SIGKILLed are
  * delivered by the next ingest on the same DATA_DIR.
  */
-import { startDedicatedKafka, type KafkaBroker } from '@test/support';
+import { type AppProcess, type KafkaBroker, startAppProcess, startDedicatedKafka } from '@test/support';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnIngest, type IngestProcess } from './support/ingest-process';
 import { readEventIdsFromKafka } from './support/kafka-events';
 import {
   sendBatches,
@@ -23,14 +22,18 @@ const TOPIC = 'page-views';
 describe('ingest on Kafka: broker outages', () => {
   let kafka: KafkaBroker;
   let dataDir: string;
-  let ingest: IngestProcess | undefined;
+  let ingest: AppProcess | undefined;
 
   const start = () =>
-    spawnIngest({
-      BROKER: 'kafka',
-      KAFKA_BROKERS: kafka.brokers,
-      DATA_DIR: dataDir,
-      BREAKER_RESET_MS: '1000',
+    startAppProcess('ingest', {
+      // Live, not ready: it is started while the broker may be down.
+      readyPath: '/health/live',
+      env: {
+        BROKER: 'kafka',
+        KAFKA_BROKERS: kafka.brokers,
+        DATA_DIR: dataDir,
+        BREAKER_RESET_MS: '1000',
+      },
     });
   const outage: Outage = { down: () => kafka.kill(), up: () => kafka.restart() };
 
@@ -40,7 +43,7 @@ describe('ingest on Kafka: broker outages', () => {
   }, 120_000);
 
   afterEach(async () => {
-    await ingest?.kill('SIGKILL');
+    await ingest?.kill();
     ingest = undefined;
   });
 
@@ -78,7 +81,7 @@ describe('ingest on Kafka: broker outages', () => {
     const before = await spoolStatus(ingest.url);
     expect(before.depth).toBe(eventIds.length);
 
-    await ingest.kill('SIGKILL');
+    await ingest.kill();
     await outage.up();
     ingest = await start();
     await spoolDrained(ingest.url);

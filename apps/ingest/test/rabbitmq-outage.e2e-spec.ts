@@ -4,13 +4,12 @@
  * reaches it through a TcpProxy that the test cuts and restores. Events are read back from a queue
  * of the test's own bound to the `page-views` exchange.
  */
-import { TcpProxy, testServices } from '@test/support';
+import { type AppProcess, startAppProcess, TcpProxy, testServices } from '@test/support';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectErrorAnswer } from './support/expectations';
 import { postJson, send } from './support/http';
-import { spawnIngest, type IngestProcess } from './support/ingest-process';
 import {
   sendBatches,
   spoolDrained,
@@ -34,15 +33,19 @@ describe('ingest on RabbitMQ: broker outages', () => {
   let proxy: TcpProxy;
   let tap: RabbitTap;
   let dataDir: string;
-  let ingest: IngestProcess | undefined;
+  let ingest: AppProcess | undefined;
 
   const start = (extra: Record<string, string> = {}) =>
-    spawnIngest({
-      BROKER: 'rabbitmq',
-      RABBITMQ_URL: viaProxy(testServices().rabbitmqUrl, proxy),
-      DATA_DIR: dataDir,
-      BREAKER_RESET_MS: '1000',
-      ...extra,
+    startAppProcess('ingest', {
+      // Live, not ready: it is started while the broker may be down.
+      readyPath: '/health/live',
+      env: {
+        BROKER: 'rabbitmq',
+        RABBITMQ_URL: viaProxy(testServices().rabbitmqUrl, proxy),
+        DATA_DIR: dataDir,
+        BREAKER_RESET_MS: '1000',
+        ...extra,
+      },
     });
   // The proxy resets every connection on cut(), like a broker that died.
   const outage: Outage = {
@@ -59,7 +62,7 @@ describe('ingest on RabbitMQ: broker outages', () => {
 
   afterEach(async () => {
     proxy.restore();
-    await ingest?.kill('SIGKILL');
+    await ingest?.kill();
     ingest = undefined;
   });
 
@@ -98,7 +101,7 @@ describe('ingest on RabbitMQ: broker outages', () => {
     const before = await spoolStatus(ingest.url);
     expect(before.depth).toBe(eventIds.length);
 
-    await ingest.kill('SIGKILL');
+    await ingest.kill();
     await outage.up();
     ingest = await start();
     await spoolDrained(ingest.url);

@@ -1,4 +1,4 @@
-export { queueConfig } from './queue.config';
+export { MAX_CONSUMER_IN_FLIGHT, queueConfig } from './queue.config';
 export type { EventPosition, IncomingEvent } from './incoming-event';
 export type { OutgoingMessage } from './outgoing-message';
 export { EventPublisher } from './event-publisher';
@@ -21,3 +21,4 @@ export { QUEUE_TRANSPORT } from './queue.constants';
 export { connectQueueConsumers } from './connect-queue-consumers';
 export { MemoryBroker, type MemoryBrokerOptions } from './memory/memory-broker';
 export { PassThroughRpcFilter, QueueContext } from './runtime/handler-invoker';
+export { checkPayload, validateBatch, type PayloadCheck, type ValidatedBatch } from './validate-batch';

@@ -2,6 +2,9 @@ import { defineConfig, type ConfigOf, enumVar, intVar, listVar, urlVar } from '@
 import { z } from 'zod';
 import type { QueueModuleOptions } from './queue.module-definition';
 
+/** The largest CONSUMER_MAX_IN_FLIGHT accepted: no in-flight window holds more records. */
+export const MAX_CONSUMER_IN_FLIGHT = 100_000;
+
 /** Which broker, where it is, and the consumer's in-flight bounds. */
 export const queueConfig = defineConfig(
   'queue',
@@ -10,7 +13,7 @@ export const queueConfig = defineConfig(
     KAFKA_BROKERS: listVar('host:port addresses').default(['localhost:9092']),
     RABBITMQ_URL: urlVar(['amqp', 'amqps']).default('amqp://guest:guest@localhost:5672'),
     /** Records read but not yet finished, per partition (Kafka) or per consumer (prefetch, RabbitMQ). */
-    CONSUMER_MAX_IN_FLIGHT: intVar(1, 100_000).default(10_000),
+    CONSUMER_MAX_IN_FLIGHT: intVar(1, MAX_CONSUMER_IN_FLIGHT).default(10_000),
     /**
      * Consumer group (Kafka group, RabbitMQ queue prefix, stored-offsets key); unset means the
      * app's name, as CONTRACT.md names them. Set it to run a second, independent copy of an app

@@ -1,11 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
-import { Batch, KeyedConcurrency } from '@lib/queue';
+import { Batch, KeyedConcurrency, MAX_CONSUMER_IN_FLIGHT } from '@lib/queue';
 
 /** Events per handler call of {@link WorkQueueBatch} unless given. */
 export const WORK_QUEUE_BATCH_SIZE = 500;
-
-/** The largest CONSUMER_MAX_IN_FLIGHT (libs/queue's config): no window holds more events. */
-const MAX_WINDOW = 100_000;
 
 /**
  * The consumer decorators of a handler that feeds a work queue: `@Batch(size)`, because an
@@ -25,4 +22,4 @@ const MAX_WINDOW = 100_000;
  * ```
  */
 export const WorkQueueBatch = (size: number = WORK_QUEUE_BATCH_SIZE): MethodDecorator =>
-  applyDecorators(Batch(size), KeyedConcurrency(Math.max(1, Math.ceil(MAX_WINDOW / size))));
+  applyDecorators(Batch(size), KeyedConcurrency(Math.max(1, Math.ceil(MAX_CONSUMER_IN_FLIGHT / size))));

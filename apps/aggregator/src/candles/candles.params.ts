@@ -1,10 +1,9 @@
-import { fieldIssues, type FieldIssue } from '@lib/contracts';
+import { fieldIssues, tickInput, type FieldIssue } from '@lib/contracts';
 import { BadInputException } from '@lib/platform';
 import { z } from 'zod';
 
-/** The contract's symbol rule (as `POST /v1/ticks`). */
-const SYMBOL = /^[A-Z0-9.]{1,16}$/;
-const SYMBOL_PROBLEM = 'must be 1-16 characters of A-Z, 0-9 and "."';
+/** The contract's symbol rule, as `POST /v1/ticks` applies it. */
+const symbolRule = tickInput.shape.symbol;
 
 /** Intervals served; candles are stored per minute. */
 export const CANDLE_INTERVALS = ['1m'] as const;
@@ -20,8 +19,6 @@ export const MAX_STREAM_SYMBOLS = 100;
 
 const isoDateTime = () =>
   z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time with an offset, e.g. 2026-01-31T12:00:00Z' });
-
-const symbol = () => z.string().regex(SYMBOL, { message: SYMBOL_PROBLEM });
 
 const candlesQuery = z.object({
   interval: z.enum(CANDLE_INTERVALS, { message: `must be one of ${CANDLE_INTERVALS.join(', ')}` }).optional(),
@@ -44,7 +41,8 @@ export interface StreamParams {
 }
 
 function symbolProblems(value: unknown, field = 'symbol'): FieldIssue[] {
-  return typeof value === 'string' && SYMBOL.test(value) ? [] : [{ field, problem: SYMBOL_PROBLEM }];
+  const checked = symbolRule.safeParse(value);
+  return checked.success ? [] : [{ field, problem: checked.error.issues[0].message }];
 }
 
 /** A query value given twice arrives as an array; it is one problem, not a crash. */

@@ -1,4 +1,4 @@
-import { fieldIssues, tickInput } from '@lib/contracts';
+import { tickInput } from '@lib/contracts';
 import type { z } from 'zod';
 
 /**
@@ -13,16 +13,3 @@ export const tickPayload = tickInput.extend({
 });
 
 export type TickPayload = z.infer<typeof tickPayload>;
-
-/** A valid payload, or why it is not one. */
-export type ParsedTick = { ok: true; tick: TickPayload } | { ok: false; problem: string };
-
-/** Validates one payload. */
-export function parseTick(payload: unknown): ParsedTick {
-  const result = tickPayload.safeParse(payload);
-  if (result.success) return { ok: true, tick: result.data };
-  const problems = fieldIssues(result.error, payload)
-    .map((issue) => `${issue.field}: ${issue.problem}`)
-    .join('; ');
-  return { ok: false, problem: problems || result.error.message };
-}

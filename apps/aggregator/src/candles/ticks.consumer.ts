@@ -1,11 +1,10 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { type BatchResult, type IncomingEvent } from '@lib/queue';
+import { validateBatch, type BatchResult, type IncomingEvent } from '@lib/queue';
 import { WorkQueueBatch } from '@lib/work-queue';
-import { EventValidationError } from '@lib/retry';
 import { CandlesQueue } from './candles.queue';
 import { QuoteBook } from './quote-book';
-import { parseTick, type TickPayload } from './tick-payload';
+import { tickPayload } from './tick-payload';
 
 /**
  * Consumes `ticks`: each record is validated; an invalid one fails alone with a non-retryable
@@ -23,21 +22,11 @@ export class TicksConsumer {
   @EventPattern('ticks')
   @WorkQueueBatch()
   async handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
-    const valid: IncomingEvent<TickPayload>[] = [];
-    const failed: Array<{ eventId: string; error: unknown }> = [];
-    for (const event of events) {
-      const parsed = parseTick(event.payload);
-      if (parsed.ok) valid.push({ ...event, payload: parsed.tick });
-      else
-        failed.push({
-          eventId: event.eventId,
-          error: new EventValidationError(`invalid ticks record ${event.eventId}: ${parsed.problem}`),
-        });
-    }
+    const { valid, result } = validateBatch(events, tickPayload);
     if (valid.length > 0) {
       await this.candles.queue.add(valid);
       this.quotes.offer(valid.map((event) => event.payload));
     }
-    return failed.length > 0 ? { failed } : {};
+    return result;
   }
 }

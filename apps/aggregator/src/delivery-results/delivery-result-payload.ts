@@ -1,4 +1,4 @@
-import { deliveryResultInput, fieldIssues } from '@lib/contracts';
+import { deliveryResultInput } from '@lib/contracts';
 import type { z } from 'zod';
 
 /**
@@ -12,18 +12,3 @@ export const deliveryResultPayload = deliveryResultInput.extend({
 });
 
 export type DeliveryResultPayload = z.infer<typeof deliveryResultPayload>;
-
-/** A valid payload, or why it is not one. */
-export type ParsedDeliveryResult =
-  | { ok: true; result: DeliveryResultPayload }
-  | { ok: false; problem: string };
-
-/** Validates one payload. */
-export function parseDeliveryResult(payload: unknown): ParsedDeliveryResult {
-  const parsed = deliveryResultPayload.safeParse(payload);
-  if (parsed.success) return { ok: true, result: parsed.data };
-  const problems = fieldIssues(parsed.error, payload)
-    .map((issue) => `${issue.field}: ${issue.problem}`)
-    .join('; ');
-  return { ok: false, problem: problems || parsed.error.message };
-}

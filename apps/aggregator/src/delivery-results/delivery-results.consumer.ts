@@ -1,9 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { type BatchResult, type IncomingEvent } from '@lib/queue';
+import { validateBatch, type BatchResult, type IncomingEvent } from '@lib/queue';
 import { WorkQueueBatch } from '@lib/work-queue';
-import { EventValidationError } from '@lib/retry';
-import { parseDeliveryResult, type DeliveryResultPayload } from './delivery-result-payload';
+import { deliveryResultPayload } from './delivery-result-payload';
 import { DeliveryResultsQueue } from './delivery-results.queue';
 
 /**
@@ -19,20 +18,8 @@ export class DeliveryResultsConsumer {
   @EventPattern('delivery-results')
   @WorkQueueBatch()
   async handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
-    const valid: IncomingEvent<DeliveryResultPayload>[] = [];
-    const failed: Array<{ eventId: string; error: unknown }> = [];
-    for (const event of events) {
-      const parsed = parseDeliveryResult(event.payload);
-      if (parsed.ok) valid.push({ ...event, payload: parsed.result });
-      else
-        failed.push({
-          eventId: event.eventId,
-          error: new EventValidationError(
-            `invalid delivery-results record ${event.eventId}: ${parsed.problem}`,
-          ),
-        });
-    }
+    const { valid, result } = validateBatch(events, deliveryResultPayload);
     if (valid.length > 0) await this.results.queue.add(valid);
-    return failed.length > 0 ? { failed } : {};
+    return result;
   }
 }

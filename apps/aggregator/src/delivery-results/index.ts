@@ -3,8 +3,4 @@ export { DeliveryResultsConsumer } from './delivery-results.consumer';
 export { DeliveryResultsQueue, DELIVERY_RESULTS_QUEUE } from './delivery-results.queue';
 export { DeliveryResultsQuery, type DeliveryResult, type DeliveryResultsPage } from './delivery-results.query';
 export { DELIVERY_RESULTS_TABLE } from './delivery-results.writer';
-export {
-  deliveryResultPayload,
-  parseDeliveryResult,
-  type DeliveryResultPayload,
-} from './delivery-result-payload';
+export { deliveryResultPayload, type DeliveryResultPayload } from './delivery-result-payload';

@@ -1,4 +1,4 @@
-import { fieldIssues, orderInput } from '@lib/contracts';
+import { orderInput } from '@lib/contracts';
 import type { z } from 'zod';
 
 /**
@@ -12,16 +12,3 @@ export const orderPayload = orderInput.extend({
 });
 
 export type OrderPayload = z.infer<typeof orderPayload>;
-
-/** A valid payload, or why it is not one. */
-export type ParsedOrder = { ok: true; order: OrderPayload } | { ok: false; problem: string };
-
-/** Validates one payload. */
-export function parseOrder(payload: unknown): ParsedOrder {
-  const result = orderPayload.safeParse(payload);
-  if (result.success) return { ok: true, order: result.data };
-  const problems = fieldIssues(result.error, payload)
-    .map((issue) => `${issue.field}: ${issue.problem}`)
-    .join('; ');
-  return { ok: false, problem: problems || result.error.message };
-}

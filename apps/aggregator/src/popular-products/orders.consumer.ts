@@ -1,10 +1,9 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { type BatchResult, type IncomingEvent } from '@lib/queue';
+import { validateBatch, type BatchResult, type IncomingEvent } from '@lib/queue';
 import { WorkQueueBatch } from '@lib/work-queue';
-import { EventValidationError } from '@lib/retry';
 import { DailySalesQueue } from './daily-sales.queue';
-import { parseOrder, type OrderPayload } from './order-payload';
+import { orderPayload } from './order-payload';
 
 /**
  * Consumes `orders`: each record is validated (orderInput plus `eventId`, `occurredAt`,
@@ -19,18 +18,8 @@ export class OrdersConsumer {
   @EventPattern('orders')
   @WorkQueueBatch()
   async handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
-    const valid: IncomingEvent<OrderPayload>[] = [];
-    const failed: Array<{ eventId: string; error: unknown }> = [];
-    for (const event of events) {
-      const parsed = parseOrder(event.payload);
-      if (parsed.ok) valid.push({ ...event, payload: parsed.order });
-      else
-        failed.push({
-          eventId: event.eventId,
-          error: new EventValidationError(`invalid orders record ${event.eventId}: ${parsed.problem}`),
-        });
-    }
+    const { valid, result } = validateBatch(events, orderPayload);
     if (valid.length > 0) await this.sales.queue.add(valid);
-    return failed.length > 0 ? { failed } : {};
+    return result;
   }
 }

@@ -1,5 +1,4 @@
 import { request as httpRequest } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 
 /** A finished HTTP exchange: status, content type and the body parsed as JSON when it is JSON. */
 export interface HttpAnswer {
@@ -47,14 +46,6 @@ export function postJson(
   });
 }
 
-/** A free TCP port on 127.0.0.1 (closed again before it is returned, so it may rarely be taken). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Sends `size` bytes of a JSON string value with chunked transfer encoding (no content-length),

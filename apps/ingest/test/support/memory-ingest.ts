@@ -2,7 +2,7 @@ import type { MessageHeaders } from '@lib/contracts';
 import type { HttpApp } from '@lib/platform';
 import type { MemoryBroker } from '@lib/queue';
 import { createIngestApp } from '../../src/ingest.app';
-import { freePort } from './http';
+import { freeTcpPort } from '@test/support';
 
 /** A record as the in-memory broker holds it, with the value parsed. */
 export interface PublishedRecord {
@@ -41,7 +41,7 @@ export async function startMemoryIngest(
     {
       BROKER: 'memory',
       DATA_DIR: dataDir,
-      PORT: String(await freePort()),
+      PORT: String(await freeTcpPort()),
       LOG_LEVEL: 'error',
       SHUTDOWN_GRACE_MS: '0',
       ...extra,

@@ -1,6 +1,6 @@
 import { waitFor } from '@test/support';
 import { postJson } from './http';
-import type { IngestProcess } from './ingest-process';
+import type { AppProcess } from '@test/support';
 import { spoolMetric, spoolStatus } from './spool-probe';
 import { SteadyLoad, type LoadSummary } from './steady-load';
 
@@ -37,7 +37,7 @@ export interface OutageRun {
  * for the outage's own length.
  */
 export async function steadyLoadThroughOutage(
-  ingest: IngestProcess,
+  ingest: AppProcess,
   outage: Outage,
   idPrefix: string,
   timing: OutageTiming,

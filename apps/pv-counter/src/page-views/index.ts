@@ -2,4 +2,4 @@ export { PageViewsModule, PV_COUNTER_FLUSH_INTERVAL_MS } from './page-views.modu
 export { PageViewsConsumer } from './page-views.consumer';
 export { DailyViewsQueue, DAILY_VIEWS_QUEUE } from './daily-views.queue';
 export { PageViewsQuery } from './page-views.query';
-export { pageViewPayload, parsePageView, type PageViewPayload } from './page-view-payload';
+export { pageViewPayload, type PageViewPayload } from './page-view-payload';

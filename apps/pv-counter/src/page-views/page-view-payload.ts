@@ -1,4 +1,4 @@
-import { fieldIssues, pageViewInput } from '@lib/contracts';
+import { pageViewInput } from '@lib/contracts';
 import type { z } from 'zod';
 
 /**
@@ -12,16 +12,3 @@ export const pageViewPayload = pageViewInput.extend({
 });
 
 export type PageViewPayload = z.infer<typeof pageViewPayload>;
-
-/** A valid payload, or why it is not one. */
-export type ParsedPageView = { ok: true; view: PageViewPayload } | { ok: false; problem: string };
-
-/** Validates one payload. */
-export function parsePageView(payload: unknown): ParsedPageView {
-  const result = pageViewPayload.safeParse(payload);
-  if (result.success) return { ok: true, view: result.data };
-  const problems = fieldIssues(result.error, payload)
-    .map((issue) => `${issue.field}: ${issue.problem}`)
-    .join('; ');
-  return { ok: false, problem: problems || result.error.message };
-}

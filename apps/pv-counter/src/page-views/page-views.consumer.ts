@@ -1,10 +1,9 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { type BatchResult, type IncomingEvent } from '@lib/queue';
+import { validateBatch, type BatchResult, type IncomingEvent } from '@lib/queue';
 import { WorkQueueBatch } from '@lib/work-queue';
-import { EventValidationError } from '@lib/retry';
 import { DailyViewsQueue } from './daily-views.queue';
-import { parsePageView, type PageViewPayload } from './page-view-payload';
+import { pageViewPayload } from './page-view-payload';
 
 /**
  * Consumes `page-views`: each record is validated (pageViewInput plus `eventId`, `occurredAt`,
@@ -19,18 +18,8 @@ export class PageViewsConsumer {
   @EventPattern('page-views')
   @WorkQueueBatch()
   async handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
-    const valid: IncomingEvent<PageViewPayload>[] = [];
-    const failed: Array<{ eventId: string; error: unknown }> = [];
-    for (const event of events) {
-      const parsed = parsePageView(event.payload);
-      if (parsed.ok) valid.push({ ...event, payload: parsed.view });
-      else
-        failed.push({
-          eventId: event.eventId,
-          error: new EventValidationError(`invalid page-views record ${event.eventId}: ${parsed.problem}`),
-        });
-    }
+    const { valid, result } = validateBatch(events, pageViewPayload);
     if (valid.length > 0) await this.daily.queue.add(valid);
-    return failed.length > 0 ? { failed } : {};
+    return result;
   }
 }

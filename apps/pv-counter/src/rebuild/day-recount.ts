@@ -1,7 +1,7 @@
-import type { PartitionOffset, StreamLogBatch } from '@lib/queue';
+import { checkPayload, type PartitionOffset, type StreamLogBatch } from '@lib/queue';
 import { HyperLogLog, visitorUpdate } from '../hll/hyperloglog';
 import { utcDay } from '../page-views/daily-views';
-import { parsePageView } from '../page-views/page-view-payload';
+import { pageViewPayload } from '../page-views/page-view-payload';
 
 /** One page's recounted day. */
 export interface RecountedPage {
@@ -79,12 +79,12 @@ export class DayRecount {
     this.stats.records += batch.events.length + batch.malformed;
     this.stats.invalid += batch.malformed;
     for (const event of batch.events) {
-      const parsed = parsePageView(event.payload);
+      const parsed = checkPayload(pageViewPayload, event.payload);
       if (!parsed.ok) {
         this.stats.invalid++;
         continue;
       }
-      const view = parsed.view;
+      const view = parsed.value;
       if (utcDay(view.occurredAt) !== this.date) continue;
       const held: HeldView = {
         offset: BigInt(event.position.offset),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
-import { toIncomingEvent, decodeHeaders, type RawMessage } from '../runtime/envelope';
+import { toIncomingEvent } from '../runtime/envelope';
+import { rawMessageOf } from './kafka-message';
 import type { IncomingEvent } from '../incoming-event';
 import { QueueError } from '../queue.errors';
 import type { PartitionOffset, StreamLogBatch, StreamLogFollower } from '../stream-log';
@@ -56,14 +57,8 @@ export async function followTopic(
           const offset = BigInt(message.offset);
           if (offset < next) continue;
           next = offset + 1n;
-          const raw: RawMessage = {
-            value: message.value,
-            key: message.key === null ? null : message.key.toString(),
-            headers: decodeHeaders(message.headers),
-            position: { topic, partition: batch.partition, offset: message.offset },
-          };
           try {
-            events.push(toIncomingEvent(topic, raw));
+            events.push(toIncomingEvent(topic, rawMessageOf(topic, batch.partition, message)));
           } catch {
             malformed++; // the live consumer dead-letters these; a recount skips them
           }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
-import { decodeHeaders, type RawMessage } from '../runtime/envelope';
+import type { RawMessage } from '../runtime/envelope';
+import { rawMessageOf } from './kafka-message';
 
 /** A snapshot of a topic: its records up to the high watermarks seen at the start, and those marks. */
 export interface TopicSnapshot {
@@ -38,12 +39,7 @@ export async function readTopic(kafka: Kafka, admin: Admin, topic: string, timeo
             if (end === undefined) return;
             for (const m of batch.messages) {
               if (BigInt(m.offset) >= end) break;
-              messages.push({
-                value: m.value,
-                key: m.key === null ? null : m.key.toString(),
-                headers: decodeHeaders(m.headers),
-                position: { topic, partition: batch.partition, offset: m.offset },
-              });
+              messages.push(rawMessageOf(topic, batch.partition, m));
             }
             // Done with a partition once its snapshot end is reached (the last records may be markers).
             if (BigInt(batch.lastOffset()) + 1n >= end) pending.delete(batch.partition);

@@ -6,11 +6,12 @@ import type { OffsetStore, StoredOffset } from '../offset-store';
 import { BrokerConnectionError } from '../queue.errors';
 import type { ConsumerBinding } from '../runtime/consumer-binding';
 import type { ConsumerMetrics } from '../runtime/consumer-metrics';
-import { decodeHeaders, type RawMessage } from '../runtime/envelope';
+import type { RawMessage } from '../runtime/envelope';
 import { FailureHandler } from '../runtime/failure-handler';
 import { LogConsumer, type PartitionState } from '../runtime/log-consumer';
 import { logFailureSink, logRoutes } from '../runtime/log-routes';
 import { QueueServer } from '../runtime/queue-server';
+import { rawMessageOf } from './kafka-message';
 import type { KafkaPublisher } from './kafka-publisher';
 import { KafkaTopology } from './kafka-topology';
 
@@ -145,13 +146,7 @@ export class KafkaQueueServer extends QueueServer {
     const { topic, partition } = batch;
     let last: string | undefined;
     for (const m of batch.messages) {
-      const raw: RawMessage = {
-        value: m.value,
-        key: m.key === null ? null : m.key.toString(),
-        headers: decodeHeaders(m.headers),
-        position: { topic, partition, offset: m.offset },
-      };
-      if (!core.offerFetched(state, raw)) break;
+      if (!core.offerFetched(state, rawMessageOf(topic, partition, m))) break;
       last = m.offset;
     }
     if (last !== undefined) {
