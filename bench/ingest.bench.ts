@@ -15,7 +15,7 @@
  * server's CPU time per request (from /proc), which a busy shared machine disturbs far less than
  * the rates.
  *
- * BENCH_SECONDS changes the measured seconds; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of both
+ * BENCH_SECONDS changes the measured seconds; BENCH_SHAPES=single|batch measures one shape only; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of both
  * servers there (on exit); BENCH_KAFKA_BROKERS uses a running broker.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -40,10 +40,14 @@ const BATCH = Array.from({ length: 100 }, (_, i) => ({
   pageId: `page-${i % 20}`,
   visitorId: `visitor-${i}`,
 }));
-const SHAPES = [
-  { name: 'single event', events: SINGLE },
-  { name: '100-event batch', events: BATCH },
+const ALL_SHAPES = [
+  { key: 'single', name: 'single event', events: SINGLE },
+  { key: 'batch', name: '100-event batch', events: BATCH },
 ] as const;
+/** BENCH_SHAPES=single (or batch) measures one shape only, e.g. to profile it alone. */
+const SHAPES = ALL_SHAPES.filter(
+  (shape) => !process.env.BENCH_SHAPES || process.env.BENCH_SHAPES.split(',').includes(shape.key),
+);
 
 /** One line of figures. */
 function formatFigures(label: string, shape: string, f: LoadFigures): string {
@@ -141,13 +145,14 @@ export async function main(): Promise<void> {
           `server CPU per request ours/baseline = ${(ours.cpuMsPerRequest / base.cpuMsPerRequest).toFixed(2)}`,
       );
     }
-    const ours = figures('ours', 'single event');
-    const baseline = figures('baseline', 'single event');
+    const headline = SHAPES[0].name;
+    const ours = figures('ours', headline);
+    const baseline = figures('baseline', headline);
     if (ours.failures > 0 || baseline.failures > 0) {
       throw new Error('requests failed during the measured runs: the figures do not count');
     }
     console.log(
-      'headline: requests per second with single-event requests, ours (the ingest app) vs ' +
+      `headline: requests per second with ${headline} requests, ours (the ingest app) vs ` +
         'baseline (bare http server, same publisher)',
     );
     printHeadline(NAME, ours.requestsPerSecond, baseline.requestsPerSecond);
