@@ -11,6 +11,10 @@ export interface EventPosition {
 /**
  * One event as a handler sees it, on every broker. Handlers receive `IncomingEvent` (or an array
  * of them in batch mode) as the data of an `@EventPattern(stream)` method.
+ *
+ * The transports hand over events whose `key`, `headers`, `attempt`, `source` and `position` are
+ * accessors, read from the message on first use: a spread copy (`{ ...event }`) lacks them. Derive
+ * an event with `withPayload(event, payload)`, or copy every field with `eventFields(event)`.
  */
 export interface IncomingEvent<T = unknown> {
   readonly stream: string;

@@ -21,4 +21,5 @@ export { QUEUE_TRANSPORT } from './queue.constants';
 export { connectQueueConsumers } from './connect-queue-consumers';
 export { MemoryBroker, type MemoryBrokerOptions } from './memory/memory-broker';
 export { PassThroughRpcFilter, QueueContext } from './runtime/handler-invoker';
+export { eventFields, withPayload } from './runtime/envelope';
 export { checkPayload, validateBatch, type PayloadCheck, type ValidatedBatch } from './validate-batch';

@@ -146,7 +146,7 @@ export class KafkaQueueServer extends QueueServer {
     const { topic, partition } = batch;
     let last: string | undefined;
     for (const m of batch.messages) {
-      if (!core.offerFetched(state, rawMessageOf(topic, partition, m))) break;
+      if (!core.offerFetched(state, rawMessageOf(topic, partition, m), m.offset)) break;
       last = m.offset;
     }
     if (last !== undefined) {

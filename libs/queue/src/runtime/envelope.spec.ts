@@ -1,6 +1,6 @@
 import { HEADERS } from '@lib/contracts';
 import { MalformedPayloadError } from '@lib/retry';
-import { attemptOf, decodeHeaders, dueAtOf, encodeMessage, sourceOf, toIncomingEvent, type RawMessage } from './envelope';
+import { attemptOf, decodeHeaders, dueAtOf, encodeMessage, eventFields, sourceOf, toIncomingEvent, withPayload, type RawMessage } from './envelope';
 
 const position = { topic: 'orders', partition: 2, offset: '41' };
 const raw = (value: string | null, headers: Record<string, string> = {}): RawMessage => ({
@@ -13,7 +13,7 @@ const raw = (value: string | null, headers: Record<string, string> = {}): RawMes
 describe('envelope', () => {
   it('parses a first delivery: payload, eventId, attempt 0, source = position', () => {
     const event = toIncomingEvent('orders', raw('{"eventId":"e1","storeId":"store-1"}', { [HEADERS.eventId]: 'e1' }));
-    expect(event).toEqual({
+    expect(eventFields(event)).toEqual({
       stream: 'orders',
       key: 'store-1',
       eventId: 'e1',
@@ -38,6 +38,16 @@ describe('envelope', () => {
     expect(event.source).toEqual({ topic: 'orders', partition: 0, offset: '7' });
     expect(event.position).toBe(position);
     expect(dueAtOf(headers)).toBe(1_700_000_000_000);
+  });
+
+  it('derives an event with another payload, and serialises every field', () => {
+    const event = toIncomingEvent('orders', raw('{"eventId":"e1","n":"1"}', { [HEADERS.attempt]: '1' }));
+    const derived = withPayload(event, { eventId: 'e1', n: 1 });
+    expect(eventFields(derived)).toEqual({ ...eventFields(event), payload: { eventId: 'e1', n: 1 } });
+    expect(JSON.parse(JSON.stringify(event))).toEqual(JSON.parse(JSON.stringify(eventFields(event))));
+    expect(JSON.parse(JSON.stringify(event))).toMatchObject({ key: 'store-1', attempt: 1, position });
+    const plain = { ...eventFields(event) };
+    expect(eventFields(withPayload(plain, 7))).toEqual({ ...plain, payload: 7 });
   });
 
   it.each([

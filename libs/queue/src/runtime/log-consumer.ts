@@ -145,8 +145,8 @@ export class LogConsumer {
    * batch is taken even past the window (dropping decoded records to fetch them again costs more
    * than the window saves); only a retry that is not due, or stop-intake, ends the batch early.
    */
-  offerFetched(state: PartitionState, raw: RawMessage): boolean {
-    return !(state.flags & (Pause.Due | Pause.Stop)) && this.take(state, raw);
+  offerFetched(state: PartitionState, raw: RawMessage, offset?: string): boolean {
+    return !(state.flags & (Pause.Due | Pause.Stop)) && this.take(state, raw, offset);
   }
 
   /**
@@ -162,7 +162,7 @@ export class LogConsumer {
     });
   }
 
-  private take(state: PartitionState, raw: RawMessage): boolean {
+  private take(state: PartitionState, raw: RawMessage, offset?: string): boolean {
     if (state.route.retryDelayMs !== undefined) {
       const wait = dueAtOf(raw.headers) - Date.now();
       if (wait > 0) {
@@ -170,7 +170,7 @@ export class LogConsumer {
         return false;
       }
     }
-    state.pipeline.dispatch(raw);
+    state.pipeline.dispatch(raw, offset);
     return true;
   }
 

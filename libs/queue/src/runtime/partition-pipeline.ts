@@ -90,9 +90,12 @@ export class PartitionPipeline {
     this.tracker.untake(offset);
   }
 
-  /** Accepts the next record of the partition (records must arrive in log order). */
-  dispatch(raw: RawMessage): void {
-    const sequence = this.tracker.add(raw.position.offset);
+  /**
+   * Accepts the next record of the partition (records must arrive in log order). `offset` is
+   * `raw.position.offset`, passed by transports that have it at hand without building the position.
+   */
+  dispatch(raw: RawMessage, offset = raw.position.offset): void {
+    const sequence = this.tracker.add(offset);
     if (this.binding.batchSize === 0) {
       this.scheduler.push(raw.key, { raw, sequence });
       return;

@@ -1,0 +1,43 @@
+import type { IHeaders, KafkaMessage } from 'kafkajs';
+import { HEADERS } from '@lib/contracts';
+import { eventFields, toIncomingEvent } from '../runtime/envelope';
+import { rawMessageOf } from './kafka-message';
+
+/** A record as kafkajs decodes it from a v2 record batch. */
+const message = (headers: IHeaders, key: Buffer | null = Buffer.from('page-1')): KafkaMessage => ({
+  key,
+  value: Buffer.from('{"eventId":"e1","pageId":"page-1"}'),
+  timestamp: '1700000000000',
+  attributes: 0,
+  offset: '42',
+  headers,
+});
+
+describe('rawMessageOf', () => {
+  it('reads key, headers and position of a kafkajs record as strings', () => {
+    const raw = rawMessageOf('page-views', 2, message({ [HEADERS.eventId]: Buffer.from('e1'), [HEADERS.attempt]: [Buffer.from('3'), Buffer.from('4')] }));
+    expect(raw.key).toBe('page-1');
+    expect(raw.headers).toEqual({ [HEADERS.eventId]: 'e1', [HEADERS.attempt]: '3' });
+    expect(raw.headers).toBe(raw.headers); // decoded once
+    expect(raw.position).toEqual({ topic: 'page-views', partition: 2, offset: '42' });
+    expect(raw.value?.toString()).toBe('{"eventId":"e1","pageId":"page-1"}');
+  });
+
+  it('keeps a missing key null', () => {
+    expect(rawMessageOf('page-views', 0, message({}, null)).key).toBeNull();
+  });
+
+  it('becomes an event with every field as a plain record would give', () => {
+    const event = toIncomingEvent('page-views', rawMessageOf('page-views', 1, message({ [HEADERS.attempt]: Buffer.from('2') })));
+    expect(eventFields(event)).toEqual({
+      stream: 'page-views',
+      key: 'page-1',
+      eventId: 'e1',
+      payload: { eventId: 'e1', pageId: 'page-1' },
+      headers: { [HEADERS.attempt]: '2' },
+      attempt: 2,
+      source: { topic: 'page-views', partition: 1, offset: '42' },
+      position: { topic: 'page-views', partition: 1, offset: '42' },
+    });
+  });
+});
