@@ -29,6 +29,7 @@ import { startAppProcess } from '../test/support/app-process';
 import { formatRate, printHeadline, produceToNewTopic, startBenchKafka } from './support';
 import { NAIVE_PAGE_VIEWS_TABLE, runNaivePageViews } from './support/naive-page-views';
 import { pageViewMessage, zipfPageViews } from './support/page-view-data';
+import { flushStats, flushTotals, formatFlushStats } from './support/flush-stats';
 import { tableSize, writeCost, writeSnapshot, type WriteCost } from './support/pg-write-stats';
 import { MARKER_DAY, measureVisibility } from './support/visibility-latency';
 
@@ -39,6 +40,8 @@ const PAGES = 100_000;
 const VISITORS = 200_000;
 const LATENCY_RATE = 20_000;
 const OURS_TABLE = 'page_views_daily';
+/** pv-counter's work queue (DAILY_VIEWS_QUEUE), whose flush metrics are printed. */
+const FLUSH_QUEUE = 'page-views-daily';
 
 function describeCost(label: string, events: number, cost: WriteCost): void {
   const per = 100_000 / events;
@@ -102,6 +105,7 @@ export async function main(args: string[]): Promise<void> {
       readyWithinMs: 120_000,
     });
     const o0 = await writeSnapshot(db, OURS_TABLE, 0);
+    const flushes0 = await flushTotals(counter.url, FLUSH_QUEUE);
     let first = 0;
     let atFirst = 0;
     let last = 0;
@@ -128,6 +132,8 @@ export async function main(args: string[]): Promise<void> {
       `ours (pv-counter): ${total - atFirst} views in ${((last - first) / 1000).toFixed(1)} s after the first visible flush = ${formatRate(oursRate).replace('msg', 'views')}`,
     );
     describeCost('ours', total, oursCost);
+    const flushes1 = await flushTotals(counter.url, FLUSH_QUEUE);
+    console.log(`ours' flushes: ${formatFlushStats(flushStats(flushes0, flushes1))}`);
     const oursSize = await tableSize(db, OURS_TABLE);
     const naiveSize = await tableSize(db, NAIVE_PAGE_VIEWS_TABLE);
     console.log(
@@ -142,6 +148,7 @@ export async function main(args: string[]): Promise<void> {
       pages: PAGES,
       visitors: VISITORS,
     });
+    console.log(`ours' flushes at ${LATENCY_RATE} views/s: ${formatFlushStats(flushStats(flushes1, await flushTotals(counter.url, FLUSH_QUEUE)))}`);
     const spot = await fetch(`${counter.url}/v1/page-views/${encodeURIComponent(latency.sampleMarker)}?date=${MARKER_DAY}`);
     const spotBody = (await spot.json()) as { views: number };
     if (spot.status !== 200 || spotBody.views !== 1) throw new Error(`read API spot check of ${latency.sampleMarker}: ${spot.status} ${JSON.stringify(spotBody)}`);
