@@ -69,7 +69,7 @@ describe('WorkBuffer', () => {
     expect(buffer.buckets.size).toBe(0);
   });
 
-  it('keeps the first delivery of an event id and materializes only fresh ids, each once', () => {
+  it('keeps the first delivery of an event id and materializes only ids not claimed before, each once', () => {
     const buffer = new WorkBuffer(counts, 'dedupe', false);
     void buffer.add([
       event('a', 0, 1, 'x'),
@@ -83,7 +83,7 @@ describe('WorkBuffer', () => {
 
     expect(buffer.events).toBe(5);
     expect(buffer.eventIds(buckets)).toEqual(['x', 'y', 'z']);
-    const { batch, applied } = buffer.materialize(buckets, new Set(['x', 'y']));
+    const { batch, applied } = buffer.materialize(buckets, new Set(['z']));
     expect(applied).toBe(2);
     expect(batch).toEqual([{ pageId: 'a', n: 2 }]);
   });

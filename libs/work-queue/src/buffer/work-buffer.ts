@@ -88,11 +88,11 @@ export class WorkBuffer<TEvent, TOut> {
   }
 
   /**
-   * The writer's batch from `buckets`. With de-duplication only events whose id is in `fresh`
-   * count, each id once (an id may sit in two buckets: a retry topic and the main topic);
-   * `fresh` is consumed.
+   * The writer's batch from `buckets`. With de-duplication events whose id is in `duplicates`
+   * (claimed before) do not count, and every other id counts once (an id may sit in two buckets:
+   * a retry topic and the main topic); `duplicates` is extended with the ids applied.
    */
-  materialize(buckets: readonly PartitionBucket<TOut>[], fresh?: Set<string>): Materialized<TOut> {
+  materialize(buckets: readonly PartitionBucket<TOut>[], duplicates?: Set<string>): Materialized<TOut> {
     const { keyOf, merge } = this.shape;
     if (this.mode === 'append') {
       const batch = buckets.length === 1 ? buckets[0].rows : buckets.flatMap((b) => b.rows);
@@ -107,13 +107,14 @@ export class WorkBuffer<TEvent, TOut> {
         applied: buckets.reduce((sum, b) => sum + b.events, 0),
       };
     }
-    const remaining = fresh ?? new Set<string>();
+    const seen = duplicates ?? new Set<string>();
     const merged = new Map<string, TOut>();
     const rows: TOut[] = [];
     let applied = 0;
     for (const bucket of buckets) {
       for (const [eventId, entry] of bucket.entries) {
-        if (!remaining.delete(eventId)) continue;
+        if (seen.has(eventId)) continue;
+        seen.add(eventId);
         applied++;
         if (keyOf === undefined) rows.push(entry.value);
         else {

@@ -76,11 +76,11 @@ export async function writeBatchInTransaction<TEvent, TOut>(
     }
   }
 
-  const fresh =
+  const duplicates =
     context.dedupeScope === undefined
       ? undefined
       : await claimEventIds(runner, context.dedupeScope, batch.eventIds(committed));
-  const { batch: values, applied } = batch.materialize(committed, fresh);
+  const { batch: values, applied } = batch.materialize(committed, duplicates);
   if (values.length > 0) await context.write(runner, values);
 
   const fencedIds = new Set(fenced.map((f) => f.bucket.id));
