@@ -1,4 +1,6 @@
 export { MAX_CONSUMER_IN_FLIGHT, queueConfig } from './queue.config';
+/** The Kafka consumer's fetch sizes, for comparisons that must read the same way (consumer-kafka bench). */
+export { KAFKA_FETCH_OPTIONS } from './kafka/server-kafka';
 export type { EventPosition, IncomingEvent } from './incoming-event';
 export type { OutgoingMessage } from './outgoing-message';
 export { EventPublisher } from './event-publisher';
