@@ -16,6 +16,7 @@
  * running, p99 publish → visible latency at a paced 20 000 views/s (bench/support/visibility-latency.ts).
  * Write cost per 100 000 views: row versions of the counting table (n_tup_ins + n_tup_upd, HOT
  * share), row versions of all tables (ours adds processed ids and offsets), WAL bytes.
+ * BENCH_MAX_IN_FLIGHT sets pv-counter's CONSUMER_MAX_IN_FLIGHT (its default otherwise).
  */
 import 'reflect-metadata';
 import { Kafka, logLevel } from 'kafkajs';
@@ -101,7 +102,13 @@ export async function main(args: string[]): Promise<void> {
 
     // Ours: the app migrates the database at start-up; its first stats snapshot follows.
     counter = await startAppProcess('pv-counter', {
-      env: { BROKER: 'kafka', KAFKA_BROKERS: broker.brokers, DATABASE_URL: url, DATA_DIR: dataDir },
+      env: {
+        BROKER: 'kafka',
+        KAFKA_BROKERS: broker.brokers,
+        DATABASE_URL: url,
+        DATA_DIR: dataDir,
+        ...(process.env.BENCH_MAX_IN_FLIGHT ? { CONSUMER_MAX_IN_FLIGHT: process.env.BENCH_MAX_IN_FLIGHT } : {}),
+      },
       readyWithinMs: 120_000,
     });
     const o0 = await writeSnapshot(db, OURS_TABLE, 0);

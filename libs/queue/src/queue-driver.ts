@@ -13,6 +13,8 @@ export interface QueueDriverContext {
   readonly config: ConfigOf<typeof queueConfig>;
   /** The consumer group: the app's name (CONTRACT.md). */
   readonly group: string;
+  /** Records read and not finished per partition or consumer (CONSUMER_MAX_IN_FLIGHT or the app's default). */
+  readonly maxInFlight: number;
   readonly metrics: ConsumerMetrics;
   readonly logger: LoggerService;
   /** The app's OffsetStore, if one is bound; resolved when consumers start. */

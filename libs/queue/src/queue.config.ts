@@ -5,6 +5,9 @@ import type { QueueModuleOptions } from './queue.module-definition';
 /** The largest CONSUMER_MAX_IN_FLIGHT accepted: no in-flight window holds more records. */
 export const MAX_CONSUMER_IN_FLIGHT = 100_000;
 
+/** CONSUMER_MAX_IN_FLIGHT when it is unset and the app sets no default of its own. */
+export const DEFAULT_CONSUMER_MAX_IN_FLIGHT = 10_000;
+
 /** Which broker, where it is, and the consumer's in-flight bounds. */
 export const queueConfig = defineConfig(
   'queue',
@@ -12,8 +15,11 @@ export const queueConfig = defineConfig(
     BROKER: enumVar(['memory', 'kafka', 'rabbitmq'] as const).default('memory'),
     KAFKA_BROKERS: listVar('host:port addresses').default(['localhost:9092']),
     RABBITMQ_URL: urlVar(['amqp', 'amqps']).default('amqp://guest:guest@localhost:5672'),
-    /** Records read but not yet finished, per partition (Kafka) or per consumer (prefetch, RabbitMQ). */
-    CONSUMER_MAX_IN_FLIGHT: intVar(1, MAX_CONSUMER_IN_FLIGHT).default(10_000),
+    /**
+     * Records read but not yet finished, per partition (Kafka) or per consumer (prefetch, RabbitMQ).
+     * Unset: the app's default (QueueModule's `defaultMaxInFlight`), else 10 000.
+     */
+    CONSUMER_MAX_IN_FLIGHT: intVar(1, MAX_CONSUMER_IN_FLIGHT).optional(),
     /**
      * Consumer group (Kafka group, RabbitMQ queue prefix, stored-offsets key); unset means the
      * app's name, as CONTRACT.md names them. Set it to run a second, independent copy of an app
@@ -25,6 +31,14 @@ export const queueConfig = defineConfig(
       .optional(),
   }),
 );
+
+/** The in-flight window: `CONSUMER_MAX_IN_FLIGHT`, else the app's default, else 10 000. */
+export function consumerMaxInFlight(
+  config: ConfigOf<typeof queueConfig>,
+  options: Pick<QueueModuleOptions, 'defaultMaxInFlight'>,
+): number {
+  return config.CONSUMER_MAX_IN_FLIGHT ?? options.defaultMaxInFlight ?? DEFAULT_CONSUMER_MAX_IN_FLIGHT;
+}
 
 /** The app's consumer group: the module option, else `CONSUMER_GROUP`, else the app's name. */
 export function consumerGroup(config: ConfigOf<typeof queueConfig>, appName: string, options: Pick<QueueModuleOptions, 'group'>): string {

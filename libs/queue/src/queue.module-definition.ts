@@ -10,6 +10,11 @@ export interface QueueModuleOptions {
   readonly memoryBroker?: MemoryBroker;
   /** The consumer group; the app's name (APP_NAME) by default, as CONTRACT.md names it. */
   readonly group?: string;
+  /**
+   * The app's in-flight window when `CONSUMER_MAX_IN_FLIGHT` is unset (10 000 if absent), for an
+   * app whose flushes get cheaper per event the more they hold (pv-counter).
+   */
+  readonly defaultMaxInFlight?: number;
 }
 
 export const {

@@ -8,7 +8,7 @@ import { DeadLetterAdmin } from './dead-letters';
 import { DeadLettersController } from './dead-letters.controller';
 import { EventPublisher } from './event-publisher';
 import { OffsetStore } from './offset-store';
-import { consumerGroup, queueConfig } from './queue.config';
+import { consumerGroup, consumerMaxInFlight, queueConfig } from './queue.config';
 import { QUEUE_DRIVER, QUEUE_TRANSPORT } from './queue.constants';
 import type { QueueDriver } from './queue-driver';
 import { QUEUE_DRIVERS } from './queue.drivers';
@@ -29,6 +29,7 @@ function createDriver(
   return QUEUE_DRIVERS[config.BROKER]({
     config,
     group,
+    maxInFlight: consumerMaxInFlight(config, options),
     metrics,
     logger: new Logger(`${appName} queue`),
     memoryBroker: options.memoryBroker,

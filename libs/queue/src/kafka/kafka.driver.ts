@@ -16,7 +16,7 @@ export const createKafkaDriver: QueueDriverFactory = (context): QueueDriver => {
     group: context.group,
     publisher,
     topology,
-    maxInFlight: context.config.CONSUMER_MAX_IN_FLIGHT,
+    maxInFlight: context.maxInFlight,
     logger: context.logger,
     metrics: context.metrics,
     offsetStore: context.offsetStore,

@@ -13,7 +13,7 @@ export const createMemoryDriver: QueueDriverFactory = (context): QueueDriver => 
   const broker = context.memoryBroker ?? new MemoryBroker();
   const transport = new MemoryQueueServer(broker, {
     group: context.group,
-    maxInFlight: context.config.CONSUMER_MAX_IN_FLIGHT,
+    maxInFlight: context.maxInFlight,
     metrics: context.metrics,
   });
   const publisher = new MemoryPublisher(broker);

@@ -15,7 +15,7 @@ export const createRabbitMqDriver: QueueDriverFactory = (context): QueueDriver =
   const transport = new RmqQueueServer({
     url,
     group: context.group,
-    maxInFlight: context.config.CONSUMER_MAX_IN_FLIGHT,
+    maxInFlight: context.maxInFlight,
     logger: context.logger,
     metrics: context.metrics,
   });

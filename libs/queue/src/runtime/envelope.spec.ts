@@ -1,5 +1,6 @@
 import { HEADERS } from '@lib/contracts';
 import { MalformedPayloadError } from '@lib/retry';
+import { inspect } from 'node:util';
 import { attemptOf, decodeHeaders, dueAtOf, encodeMessage, eventFields, sourceOf, toIncomingEvent, withPayload, type RawMessage } from './envelope';
 
 const position = { topic: 'orders', partition: 2, offset: '41' };
@@ -46,6 +47,7 @@ describe('envelope', () => {
     expect(eventFields(derived)).toEqual({ ...eventFields(event), payload: { eventId: 'e1', n: 1 } });
     expect(JSON.parse(JSON.stringify(event))).toEqual(JSON.parse(JSON.stringify(eventFields(event))));
     expect(JSON.parse(JSON.stringify(event))).toMatchObject({ key: 'store-1', attempt: 1, position });
+    expect(inspect(event)).toContain("key: 'store-1'");
     const plain = { ...eventFields(event) };
     expect(eventFields(withPayload(plain, 7))).toEqual({ ...plain, payload: 7 });
   });

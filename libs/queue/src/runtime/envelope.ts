@@ -1,5 +1,6 @@
 import { HEADERS, type MessageHeaders } from '@lib/contracts';
 import { MalformedPayloadError } from '@lib/retry';
+import { inspect } from 'node:util';
 import type { EventPosition, IncomingEvent } from '../incoming-event';
 import type { OutgoingMessage } from '../outgoing-message';
 
@@ -104,7 +105,8 @@ export function toIncomingEvent<T = unknown>(stream: string, raw: RawMessage): I
  * of a large Kafka fetch, whose objects have left the CPU's caches by the time its batch runs,
  * cost a fifth of the transport's CPU per record (consumer-kafka bench). The accessors live on the
  * prototype, so a spread copy (`{ ...event }`) has only the three fields: use {@link withPayload}
- * to derive an event, or {@link eventFields} for a plain copy. JSON.stringify gives every field.
+ * to derive an event, or {@link eventFields} for a plain copy. JSON.stringify and util.inspect
+ * give every field.
  */
 export class ParsedEvent<T = unknown> implements IncomingEvent<T> {
   readonly #raw: RawMessage;
@@ -144,6 +146,11 @@ export class ParsedEvent<T = unknown> implements IncomingEvent<T> {
   }
 
   toJSON(): IncomingEvent<T> {
+    return eventFields(this);
+  }
+
+  /** console.log and util.inspect show every field, as for a plain event. */
+  [inspect.custom](): IncomingEvent<T> {
     return eventFields(this);
   }
 }
