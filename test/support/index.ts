@@ -1,5 +1,6 @@
 /** Helpers for tests and benchmarks that run against real Kafka, RabbitMQ and PostgreSQL. */
 export * from './app-process';
+export * from './bad-input';
 export * from './databases';
 export * from './kafka';
 export * from './reachability';

@@ -1,15 +1,5 @@
-import { BadInputException } from '@lib/platform';
+import { badInputProblems as problems } from '@test/support';
 import { MAX_STREAM_SYMBOLS, parseCandlesParams, parseQuoteSymbol, parseStreamParams } from './candles.params';
-
-function problems(fn: () => unknown): Array<{ field: string; problem: string }> {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BadInputException);
-    return (error as BadInputException).details;
-  }
-  throw new Error('expected a BadInputException');
-}
 
 const now = Date.parse('2026-03-01T12:00:00Z');
 

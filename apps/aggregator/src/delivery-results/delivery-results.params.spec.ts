@@ -1,16 +1,6 @@
-import { BadInputException } from '@lib/platform';
+import { badInputProblems as problems } from '@test/support';
 import { decodeMessageCursor, encodeMessageCursor } from './delivery-results.cursor';
 import { parseByRequestParams, parseMessageId } from './delivery-results.params';
-
-function problems(fn: () => unknown): Array<{ field: string; problem: string }> {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BadInputException);
-    return (error as BadInputException).details;
-  }
-  throw new Error('expected a BadInputException');
-}
 
 describe('delivery-results read parameters', () => {
   it('takes a request id with the default limit, a limit up to 500 and a cursor', () => {

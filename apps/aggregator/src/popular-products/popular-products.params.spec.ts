@@ -1,17 +1,7 @@
-import { BadInputException } from '@lib/platform';
+import { badInputProblems as problems } from '@test/support';
 import { parseExportDate, parseSnapshotParams } from './popular-products.params';
 
 const now = new Date('2026-05-06T23:59:00Z');
-
-function problems(fn: () => unknown): Array<{ field: string; problem: string }> {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BadInputException);
-    return (error as BadInputException).details;
-  }
-  throw new Error('expected a BadInputException');
-}
 
 describe('popular-products route parameters', () => {
   it('defaults the date to today (UTC)', () => {

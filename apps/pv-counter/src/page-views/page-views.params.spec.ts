@@ -1,17 +1,7 @@
-import { BadInputException } from '@lib/platform';
+import { badInputProblems as problems } from '@test/support';
 import { parsePageViewsParams, parseTopPagesParams } from './page-views.params';
 
 const now = new Date('2026-05-06T23:59:00Z');
-
-function problems(fn: () => unknown): Array<{ field: string; problem: string }> {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BadInputException);
-    return (error as BadInputException).details;
-  }
-  throw new Error('expected a BadInputException');
-}
 
 describe('page-views read parameters', () => {
   it('defaults the date to today (UTC) and the limit to 10', () => {
