@@ -5,42 +5,28 @@
  * naive way to count uniques (a second statement per view into a (day, page, visitor) set table)
  * would make it slower still, so leaving it out favours the baseline.
  */
-import { Kafka, logLevel } from 'kafkajs';
-import { Client } from 'pg';
+import { timeNaiveListener } from './naive-listener';
 
 /** The naive table: the same key as page_views_daily, PostgreSQL's default fillfactor. */
 export const NAIVE_PAGE_VIEWS_TABLE = 'naive_page_views';
 
 /** Reads the first `limit` records of `topic` from the beginning; resolves with first-to-last ms. */
-export async function runNaivePageViews(brokers: string, topic: string, databaseUrl: string, limit: number): Promise<number> {
-  const db = new Client({ connectionString: databaseUrl });
-  await db.connect();
-  await db.query(
-    `CREATE TABLE IF NOT EXISTS ${NAIVE_PAGE_VIEWS_TABLE} (day date NOT NULL, page_id text NOT NULL, views bigint NOT NULL, PRIMARY KEY (day, page_id))`,
-  );
-  const kafka = new Kafka({ clientId: 'naive-page-views', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `naive-pv-${Date.now()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  let count = 0;
-  let first = 0;
-  let done!: (ms: number) => void;
-  const finished = new Promise<number>((resolve) => (done = resolve));
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      if (count >= limit) return;
-      if (count === 0) first = performance.now();
-      const view = JSON.parse(message.value!.toString()) as { pageId: string; occurredAt: string };
-      await db.query(
+export function runNaivePageViews(brokers: string, topic: string, databaseUrl: string, limit: number): Promise<number> {
+  return timeNaiveListener({
+    brokers,
+    topic,
+    databaseUrl,
+    clientId: 'naive-page-views',
+    groupId: `naive-pv-${Date.now()}`,
+    tableSql: `CREATE TABLE IF NOT EXISTS ${NAIVE_PAGE_VIEWS_TABLE} (day date NOT NULL, page_id text NOT NULL, views bigint NOT NULL, PRIMARY KEY (day, page_id))`,
+    limit,
+    apply: (db, value) => {
+      const view = JSON.parse(value.toString()) as { pageId: string; occurredAt: string };
+      return db.query(
         `INSERT INTO ${NAIVE_PAGE_VIEWS_TABLE} (day, page_id, views) VALUES ($1::timestamptz::date, $2, 1) ` +
           `ON CONFLICT (day, page_id) DO UPDATE SET views = ${NAIVE_PAGE_VIEWS_TABLE}.views + 1`,
         [view.occurredAt, view.pageId],
       );
-      if (++count === limit) done(performance.now() - first);
     },
   });
-  const ms = await finished;
-  await consumer.disconnect();
-  await db.end();
-  return ms;
 }

@@ -17,3 +17,4 @@ export {
 } from './events';
 export { fieldIssues, type FieldIssue } from './event-validation';
 export { PipelineError } from './pipeline-error';
+export { calendarDay, isCalendarDay, todayUtc, utcDay } from './calendar-day';

@@ -1,3 +1,4 @@
+import { utcDay } from '@lib/contracts';
 import type { IncomingEvent } from '@lib/queue';
 import { addDecimal, decimalOf, type Decimal } from './decimal-sum';
 import type { OrderPayload } from './order-payload';
@@ -10,11 +11,6 @@ export interface DailySales {
   readonly productId: string;
   readonly quantity: number;
   readonly amount: Decimal;
-}
-
-/** The UTC day (`YYYY-MM-DD`) of an ISO-8601 date-time with an offset. */
-export function utcDay(occurredAt: string): string {
-  return new Date(occurredAt).toISOString().slice(0, 10);
 }
 
 /**

@@ -1,35 +1,10 @@
-import { fieldIssues } from '@lib/contracts';
+import { calendarDay, fieldIssues, orderInput, todayUtc } from '@lib/contracts';
 import { BadInputException } from '@lib/platform';
 import { z } from 'zod';
 
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** A calendar day `YYYY-MM-DD` that exists (no 2026-02-30). */
-const day = () =>
-  z.string({ message: 'must be a calendar date YYYY-MM-DD' }).refine(
-    (value) => {
-      if (!/^[1-9]\d{3}-\d{2}-\d{2}$/.test(value)) return false;
-      const parsed = new Date(`${value}T00:00:00Z`);
-      return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
-    },
-    { message: 'must be a calendar date YYYY-MM-DD' },
-  );
-
-/** Store ids follow the `storeId` rule of `POST /v1/orders`: 1-100 characters, no control characters. */
-const storeId = () =>
-  z
-    .string({ message: 'must be a string' })
-    .min(1, { message: 'must not be empty' })
-    .max(100, { message: 'must be at most 100 characters' })
-    .refine((value) => !CONTROL_CHARS.test(value), { message: 'must not contain control characters' });
-
-const dateQuery = z.object({ date: day().optional() });
-const storePath = z.object({ storeId: storeId() });
-
-/** Today's UTC day. */
-export function todayUtc(now: Date = new Date()): string {
-  return now.toISOString().slice(0, 10);
-}
+const dateQuery = z.object({ date: calendarDay().optional() });
+/** Store ids follow the `storeId` rule of `POST /v1/orders`. */
+const storePath = z.object({ storeId: orderInput.shape.storeId });
 
 /** `?date=` of both routes (default today, UTC): throws {@link BadInputException} (400 with details). */
 export function parseExportDate(query: Record<string, unknown>, now: Date = new Date()): string {

@@ -6,7 +6,7 @@ import { CronJob } from 'cron';
 import { ExportAbortedError, ExportInProgressError } from './popular-products.errors';
 import { popularProductsConfig } from './popular-products.config';
 import { PopularProductsExport } from './popular-products.export';
-import { todayUtc } from './popular-products.params';
+import { todayUtc } from '@lib/contracts';
 
 /** Name of the job in the SchedulerRegistry. */
 export const POPULAR_PRODUCTS_JOB = 'popular-products-export';

@@ -1,6 +1,7 @@
 import type { IncomingEvent } from '@lib/queue';
 import { HyperLogLog } from '../hll/hyperloglog';
-import { applyTrail, dailyKeyOf, dailyValueOf, mergeDaily, sketchOf, utcDay, type DailyPageViews } from './daily-views';
+import { utcDay } from '@lib/contracts';
+import { applyTrail, dailyKeyOf, dailyValueOf, mergeDaily, sketchOf, type DailyPageViews } from './daily-views';
 import type { PageViewPayload } from './page-view-payload';
 
 function event(payload: Partial<PageViewPayload>): IncomingEvent<PageViewPayload> {

@@ -1,22 +1,9 @@
-import { fieldIssues } from '@lib/contracts';
+import { calendarDay, fieldIssues, pageViewInput, todayUtc } from '@lib/contracts';
 import { BadInputException } from '@lib/platform';
 import { z } from 'zod';
 
 /** Pages in `GET /v1/page-views` when `limit` is absent, and the allowed range. */
 export const TOP_PAGES_LIMIT = { default: 10, min: 1, max: 100 } as const;
-
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** A calendar day `YYYY-MM-DD` that exists (no 2026-02-30). */
-const day = () =>
-  z.string().refine(
-    (value) => {
-      if (!/^[1-9]\d{3}-\d{2}-\d{2}$/.test(value)) return false;
-      const parsed = new Date(`${value}T00:00:00Z`);
-      return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
-    },
-    { message: 'must be a calendar date YYYY-MM-DD' },
-  );
 
 const limit = () => {
   const message = `must be an integer between ${TOP_PAGES_LIMIT.min} and ${TOP_PAGES_LIMIT.max}`;
@@ -27,16 +14,10 @@ const limit = () => {
     .pipe(z.number().min(TOP_PAGES_LIMIT.min, { message }).max(TOP_PAGES_LIMIT.max, { message }));
 };
 
-const pageId = () =>
-  z
-    .string()
-    .min(1, { message: 'must not be empty' })
-    .max(200, { message: 'must be at most 200 characters' })
-    .refine((value) => !CONTROL_CHARS.test(value), { message: 'must not contain control characters' });
-
-const pageQuery = z.object({ date: day().optional() });
-const topQuery = z.object({ date: day().optional(), limit: limit().optional() });
-const pagePath = z.object({ pageId: pageId() });
+const pageQuery = z.object({ date: calendarDay().optional() });
+const topQuery = z.object({ date: calendarDay().optional(), limit: limit().optional() });
+/** Page ids follow the `pageId` rule of `POST /v1/page-views`. */
+const pagePath = z.object({ pageId: pageViewInput.shape.pageId });
 
 export interface PageViewsParams {
   readonly pageId: string;
@@ -46,11 +27,6 @@ export interface PageViewsParams {
 export interface TopPagesParams {
   readonly date: string;
   readonly limit: number;
-}
-
-/** Today's UTC day. */
-export function todayUtc(now: Date = new Date()): string {
-  return now.toISOString().slice(0, 10);
 }
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {

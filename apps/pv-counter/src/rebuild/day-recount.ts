@@ -1,6 +1,6 @@
 import { checkPayload, type PartitionOffset, type StreamLogBatch } from '@lib/queue';
 import { HyperLogLog, visitorUpdate } from '../hll/hyperloglog';
-import { utcDay } from '../page-views/daily-views';
+import { utcDay } from '@lib/contracts';
 import { pageViewPayload } from '../page-views/page-view-payload';
 
 /** One page's recounted day. */

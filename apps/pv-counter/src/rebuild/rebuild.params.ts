@@ -1,3 +1,4 @@
+import { isCalendarDay, todayUtc } from '@lib/contracts';
 import { BadInputException } from '@lib/platform';
 
 /** `POST /admin/rebuild?date=`: the UTC day to rebuild. */
@@ -18,11 +19,7 @@ export function parseRebuildParams(
 
 function dateProblem(date: unknown, now: Date): string | undefined {
   if (date === undefined || date === '') return 'is required';
-  if (typeof date !== 'string' || !/^[1-9]\d{3}-\d{2}-\d{2}$/.test(date))
-    return 'must be a calendar date YYYY-MM-DD';
-  const parsed = new Date(`${date}T00:00:00Z`);
-  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== date)
-    return 'must be a calendar date YYYY-MM-DD';
-  if (date > now.toISOString().slice(0, 10)) return 'must not be in the future';
+  if (typeof date !== 'string' || !isCalendarDay(date)) return 'must be a calendar date YYYY-MM-DD';
+  if (date > todayUtc(now)) return 'must not be in the future';
   return undefined;
 }
