@@ -21,8 +21,8 @@ import { WorkQueueRegistry } from './work-queue.registry';
  *   constructor(registry: WorkQueueRegistry) {
  *     this.queue = registry.aggregate<PageView, DailyViews>({
  *       name: 'daily-views',
- *       keyOf: (e) => `${dayOf(e)}|${e.payload.pageId}`,
  *       valueOf: (e) => ({ day: dayOf(e), pageId: e.payload.pageId, views: 1 }),
+ *       keyOf: (_e, value) => `${value.day}|${value.pageId}`,
  *       merge: (a, b) => ({ ...a, views: a.views + b.views }),
  *       write: (runner, batch) => upsertDailyViews.run(runner, batch), // an unnestUpsert
  *     });

@@ -44,7 +44,8 @@ export interface WorkQueueCommonOptions<TOut> {
  * writer gets one value per key, sorted by key so concurrent writers lock rows in the same order.
  */
 export interface AggregateQueueOptions<TEvent, TAgg> extends WorkQueueCommonOptions<TAgg> {
-  keyOf(event: IncomingEvent<TEvent>): string;
+  /** The aggregate's key; `value` is the event's {@link valueOf}, which runs first. */
+  keyOf(event: IncomingEvent<TEvent>, value: TAgg): string;
   /** The contribution of one event. */
   valueOf(event: IncomingEvent<TEvent>): TAgg;
   /** Combines an older and a newer value; must not mutate either (a failed batch is retried). */

@@ -55,8 +55,11 @@ export function minuteOf(atMs: number): number {
 }
 
 /** The work-queue key: symbol and minute (a symbol never contains `|`). */
-export function candleKeyOf(event: IncomingEvent<TickPayload>): string {
-  return `${event.payload.symbol}|${minuteOf(Date.parse(event.payload.occurredAt))}`;
+export function candleKeyOf(
+  event: IncomingEvent<TickPayload>,
+  value: Pick<CandlePart, 'symbol' | 'openTime'> = candleOf(event.payload),
+): string {
+  return `${value.symbol}|${value.openTime}`;
 }
 
 /** One tick as a candle of its own. */

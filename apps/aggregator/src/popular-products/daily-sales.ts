@@ -17,9 +17,12 @@ export interface DailySales {
  * The work-queue key: day, store and product. Ids may contain any character, so the store id is
  * length-prefixed: `a|b` + `c` and `a` + `b|c` must not share a key.
  */
-export function dailySalesKeyOf(event: IncomingEvent<OrderPayload>): string {
-  const { storeId, productId, occurredAt } = event.payload;
-  return `${utcDay(occurredAt)}|${storeId.length}:${storeId}|${productId}`;
+export function dailySalesKeyOf(
+  event: IncomingEvent<OrderPayload>,
+  value: Pick<DailySales, 'day' | 'storeId' | 'productId'> = dailySalesOf(event),
+): string {
+  const { day, storeId, productId } = value;
+  return `${day}|${storeId.length}:${storeId}|${productId}`;
 }
 
 /** One order's contribution. */

@@ -21,9 +21,15 @@ export interface DailyPageViews {
   readonly visitors?: VisitorTrail;
 }
 
-/** The work-queue key: day and page (a page id may contain `|`, the day never does). */
-export function dailyKeyOf(event: IncomingEvent<PageViewPayload>): string {
-  return `${utcDay(event.payload.occurredAt)}|${event.payload.pageId}`;
+/**
+ * The work-queue key: day and page (a page id may contain `|`, the day never does), from the
+ * event's {@link dailyValueOf} when the work queue has it.
+ */
+export function dailyKeyOf(
+  event: IncomingEvent<PageViewPayload>,
+  value: Pick<DailyPageViews, 'day' | 'pageId'> = dailyValueOf(event),
+): string {
+  return `${value.day}|${value.pageId}`;
 }
 
 /** One event's contribution: one view, and its visitor when it names one. */

@@ -133,7 +133,8 @@ export class WorkBuffer<TEvent, TOut> {
     ) {
       throw new TypeError(`event of ${event.stream} has no eventId; de-duplication needs one`);
     }
-    return { key: this.shape.keyOf?.(event), value: this.shape.valueOf(event) };
+    const value = this.shape.valueOf(event);
+    return { key: this.shape.keyOf?.(event, value), value };
   }
 
   private insert(
