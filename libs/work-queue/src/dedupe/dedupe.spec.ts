@@ -18,6 +18,7 @@ import {
 } from '../../test/work-queue.fixtures';
 import type { BatchingWorkQueue } from '../batching-work-queue';
 import { DedupeRetentionJob } from './dedupe-retention.job';
+import { claimEventIds } from './processed-events';
 
 describe('de-duplication', () => {
   let database: OpenDatabase;
@@ -109,6 +110,34 @@ describe('de-duplication', () => {
     );
     await Promise.all([one.add(events), other.add([...events].reverse())]);
     expect(await dailyViews(url)).toEqual({ '2026-05-01|home': 200 });
+  });
+
+  it('names exactly the ids claimed before, by an earlier flush or a concurrent one', async () => {
+    const claim = async (ids: string[], scope = 'app/q') => {
+      const runner = database.dataSource.createQueryRunner();
+      await runner.startTransaction();
+      try {
+        const duplicates = await claimEventIds(runner, scope, ids);
+        await runner.commitTransaction();
+        return [...duplicates].sort();
+      } finally {
+        await runner.release();
+      }
+    };
+    expect(await claim(['a', 'b'])).toEqual([]);
+    expect(await claim(['a', 'c', 'd'])).toEqual(['a']);
+    expect(await claim(['a', 'b', 'c', 'd'])).toEqual(['a', 'b', 'c', 'd']);
+    expect(await claim(['a', 'e'], 'other/q')).toEqual([]);
+
+    // A concurrent transaction holding 'f': our claim waits for its COMMIT, then names 'f'.
+    const holder = database.dataSource.createQueryRunner();
+    await holder.startTransaction();
+    expect(await claimEventIds(holder, 'app/q', ['f'])).toEqual(new Set());
+    const waiting = claim(['e', 'f', 'g']);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await holder.commitTransaction();
+    await holder.release();
+    expect(await waiting).toEqual(['f']);
   });
 
   it('deletes ids older than the retention window in small batches, per scope', async () => {
