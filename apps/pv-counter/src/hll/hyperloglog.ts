@@ -31,12 +31,18 @@ const INDEX_SHIFT = BigInt(Q);
 const LOW_32 = 0xffffffffn;
 const HIGH_BITS_OF_REST = Q - 32; // bits of the rest above the low 32
 
-/** Format bytes: [version, precision, ...]. Sparse: (u16 BE index, u8 rank)*, dense: registers. */
-const FORMAT_SPARSE = 1;
-const FORMAT_DENSE = 2;
-const HEADER = 2;
+/**
+ * Byte format: [format, precision, ...]. Sparse: (u16 BE index, u8 rank)* in ascending index
+ * order, each index once; dense: one byte per register.
+ */
+export const FORMAT_SPARSE = 1;
+export const FORMAT_DENSE = 2;
+/** Bytes before the registers: format and precision. */
+export const HEADER = 2;
 /** Above this many set registers the sketch turns dense (3 bytes per sparse entry vs 1 per register). */
-const SPARSE_LIMIT = Math.floor(HLL_REGISTERS / 4);
+export const SPARSE_LIMIT = Math.floor(HLL_REGISTERS / 4);
+/** The highest rank a register holds. */
+export const MAX_RANK = Q + 1;
 
 /**
  * The register update one visitor id makes, packed as `index * 64 + rank` (index < 2^14,

@@ -1,7 +1,8 @@
 import type { IncomingEvent } from '@lib/queue';
 import { HyperLogLog } from '../hll/hyperloglog';
 import { utcDay } from '@lib/contracts';
-import { applyTrail, dailyKeyOf, dailyValueOf, mergeDaily, sketchOf, type DailyPageViews } from './daily-views';
+import { raiseSketchBytes } from '../hll/raise-sketch-bytes';
+import { dailyKeyOf, dailyValueOf, mergeDaily, trailUpdates, type DailyPageViews } from './daily-views';
 import type { PageViewPayload } from './page-view-payload';
 
 function event(payload: Partial<PageViewPayload>): IncomingEvent<PageViewPayload> {
@@ -30,20 +31,22 @@ describe('daily page-view aggregation', () => {
     const merged = values.reduce((older, newer) => mergeDaily(older, newer));
     expect(values.map((value) => JSON.stringify(value))).toEqual(snapshots);
     expect(merged.views).toBe(5);
-    expect(sketchOf(merged.visitors!).estimate()).toBe(3);
+    expect(trailUpdates(merged.visitors!)).toEqual(['v1', 'v2', 'v1', 'v3'].map((v) => dailyValueOf(event({ visitorId: v })).visitors));
+    expect(HyperLogLog.fromBytes(raiseSketchBytes(null, trailUpdates(merged.visitors!))!).estimate()).toBe(3);
     const noVisitors = mergeDaily(dailyValueOf(event({})), dailyValueOf(event({})));
     expect(noVisitors).toEqual({ day: '2026-03-01', pageId: 'home', views: 2, visitors: undefined });
   });
 
-  it('applies a deep trail (a busy page) without recursion, equal to adding the ids', () => {
+  it('lists a deep trail (a busy page) without recursion; its sketch equals adding the ids', () => {
     let merged: DailyPageViews = dailyValueOf(event({ visitorId: 'visitor-0' }));
     for (let i = 1; i < 200_000; i++) merged = mergeDaily(merged, dailyValueOf(event({ visitorId: `visitor-${i % 50_000}` })));
     expect(merged.views).toBe(200_000);
     const expected = new HyperLogLog();
     for (let i = 0; i < 50_000; i++) expected.add(`visitor-${i}`);
-    const sketch = new HyperLogLog();
-    expect(applyTrail(sketch, merged.visitors!)).toBe(true);
-    expect(sketch.toBytes()).toEqual(expected.toBytes());
-    expect(applyTrail(sketch, merged.visitors!)).toBe(false); // nothing new the second time
+    const updates = trailUpdates(merged.visitors!);
+    expect(updates).toHaveLength(200_000);
+    const sketch = raiseSketchBytes(null, updates)!;
+    expect(sketch).toEqual(expected.toBytes());
+    expect(raiseSketchBytes(sketch, trailUpdates(merged.visitors!))).toBeNull(); // nothing new the second time
   });
 });

@@ -1,6 +1,6 @@
 import { utcDay } from '@lib/contracts';
 import type { IncomingEvent } from '@lib/queue';
-import { HyperLogLog, visitorUpdate } from '../hll/hyperloglog';
+import { visitorUpdate } from '../hll/hyperloglog';
 import type { PageViewPayload } from './page-view-payload';
 
 /**
@@ -53,24 +53,16 @@ export function mergeDaily(older: DailyPageViews, newer: DailyPageViews): DailyP
 }
 
 /**
- * Applies a trail to `sketch` (iteratively: a trail of a busy page is a deep left-leaning tree).
- * Returns whether a register changed.
+ * The packed register updates of a trail, oldest first (iteratively: a trail of a busy page is a
+ * deep left-leaning tree).
  */
-export function applyTrail(sketch: HyperLogLog, trail: VisitorTrail): boolean {
-  let changed = false;
+export function trailUpdates(trail: VisitorTrail): number[] {
+  const updates: number[] = [];
   const stack: VisitorTrail[] = [trail];
   while (stack.length > 0) {
     const node = stack.pop()!;
-    if (typeof node === 'number') {
-      if (sketch.apply(node)) changed = true;
-    } else stack.push(node.older, node.newer);
+    if (typeof node === 'number') updates.push(node);
+    else stack.push(node.newer, node.older);
   }
-  return changed;
-}
-
-/** A sketch of the trail's visitors alone. */
-export function sketchOf(trail: VisitorTrail): HyperLogLog {
-  const sketch = new HyperLogLog();
-  applyTrail(sketch, trail);
-  return sketch;
+  return updates;
 }

@@ -1,6 +1,6 @@
 import type { QueryRunner } from 'typeorm';
-import { HyperLogLog } from '../hll/hyperloglog';
-import { applyTrail, type DailyPageViews } from './daily-views';
+import { raiseSketchBytes } from '../hll/raise-sketch-bytes';
+import { trailUpdates, type DailyPageViews } from './daily-views';
 
 /** The table (migration PageViewsDaily). */
 export const PAGE_VIEWS_DAILY = 'page_views_daily';
@@ -79,22 +79,11 @@ async function writeRound(runner: QueryRunner, batch: readonly DailyPageViews[])
   for (const row of batch) {
     const current = storedByKey.get(keyOf(row.day, row.pageId));
     const target = current ? update : insert;
-    let sketch: Buffer | null = null;
-    if (current) {
-      if (row.visitors !== undefined) {
-        // A stored sketch that does not decode throws: the flush fails and is retried rather
-        // than overwriting what is there.
-        const merged = current.hll === null ? new HyperLogLog() : HyperLogLog.fromBytes(current.hll);
-        if (applyTrail(merged, row.visitors) || current.hll === null) sketch = merged.toBytes();
-      }
-    } else {
-      inserting.push(row);
-      if (row.visitors !== undefined) {
-        const fresh = new HyperLogLog();
-        applyTrail(fresh, row.visitors);
-        sketch = fresh.toBytes();
-      }
-    }
+    if (!current) inserting.push(row);
+    // A stored sketch that does not decode throws: the flush fails and is retried rather than
+    // overwriting what is there. NULL for a stored row: its sketch is unchanged.
+    const sketch =
+      row.visitors === undefined ? null : raiseSketchBytes(current?.hll ?? null, trailUpdates(row.visitors));
     target.days.push(row.day);
     target.pages.push(row.pageId);
     target.views.push(String(row.views));
