@@ -13,7 +13,8 @@
  *   transaction (views upsert, HLL sketches, processed eventIds, Kafka offsets).
  * Throughput: from the first view visible in the table to the last (polled every 50 ms), the
  * app's start-up and consumer join excluded, as for the baseline. Then, with pv-counter still
- * running, p99 publish → visible latency at a paced 20 000 views/s (bench/support/visibility-latency.ts).
+ * running, p99 publish → visible latency at a paced 20 000 views/s (bench/support/visibility-latency.ts;
+ * the producer runs in a worker thread so that it does not delay the poller).
  * Write cost per 100 000 views: row versions of the counting table (n_tup_ins + n_tup_upd, HOT
  * share), row versions of all tables (ours adds processed ids and offsets), WAL bytes.
  * BENCH_MAX_IN_FLIGHT sets pv-counter's CONSUMER_MAX_IN_FLIGHT (its default otherwise).
@@ -149,7 +150,7 @@ export async function main(args: string[]): Promise<void> {
     );
 
     // Latency at a paced rate, with pv-counter caught up.
-    const latency = await measureVisibility(kafka, url, day, {
+    const latency = await measureVisibility(broker.brokers.split(','), url, day, {
       ratePerSecond: LATENCY_RATE,
       seconds: latencySeconds,
       pages: PAGES,
