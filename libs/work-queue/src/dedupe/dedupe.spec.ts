@@ -124,8 +124,20 @@ describe('de-duplication', () => {
         await runner.release();
       }
     };
-    expect(await claim(['a', 'b'])).toEqual([]);
-    expect(await claim(['a', 'c', 'd'])).toEqual(['a']);
+    const statements: string[] = [];
+    const logger = database.dataSource.logger;
+    database.dataSource.logger = {
+      ...logger,
+      logQuery: (query: string) => /processed_events/.test(query) && statements.push(query),
+    } as typeof logger;
+    try {
+      expect(await claim(['a', 'b'])).toEqual([]);
+      expect(statements).toHaveLength(1); // no duplicate: the INSERT's row count says so
+      expect(await claim(['a', 'c', 'd'])).toEqual(['a']);
+      expect(statements).toHaveLength(3); // a short count: one more statement names them
+    } finally {
+      database.dataSource.logger = logger;
+    }
     expect(await claim(['a', 'b', 'c', 'd'])).toEqual(['a', 'b', 'c', 'd']);
     expect(await claim(['a', 'e'], 'other/q')).toEqual([]);
 
