@@ -6,8 +6,9 @@
  *   also differ between the two: the reduce read inherited properties (`toString`) and
  *   `__proto__` as existing headers and turned the value into an array;
  * - a record's offset and timestamp (the batch's first one plus the record's delta) are summed as
- *   numbers while safe, the batch's base parsed once, instead of BigInt-backed Long arithmetic
- *   per record; they must equal the exact decimal sums, beyond 2^53 too.
+ *   numbers while safe, the batch's base parsed once, and the timestamp delta is read as a number
+ *   while it fits in 49 bits, instead of BigInt-backed Long arithmetic per record; they must equal
+ *   the exact decimal sums, beyond 2^53 too.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- kafkajs's record codec is internal, untyped CommonJS */
 const Decoder = require('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => { readVarInt(): number };
@@ -25,7 +26,7 @@ interface DecodedRecord {
 }
 
 function decode(
-  record: { headers?: Record<string, string | string[]>; offsetDelta?: number; timestampDelta?: number },
+  record: { headers?: Record<string, string | string[]>; offsetDelta?: number; timestampDelta?: number | bigint },
   context: { firstOffset: string; firstTimestamp: string } = { firstOffset: '0', firstTimestamp: '0' },
 ): DecodedRecord {
   const { buffer } = encodeRecord({ offsetDelta: 0, timestampDelta: 0, key: 'k', value: 'v', headers: {}, ...record });
@@ -63,6 +64,8 @@ describe('kafkajs record headers (patched decoder)', () => {
       ['9007199254740990', 1], // 2^53 − 1: still safe
       ['9007199254740990', 5], // the sum passes 2^53
       ['9223372036854775000', 800], // int64 range, far beyond 2^53
+      ['1795987365426', 2 ** 50 + 3], // a timestamp delta too long for the 49-bit fast path
+      ['1795987365426', -(2 ** 50) - 1],
     ];
     for (const [first, delta] of cases) {
       const expected = String(BigInt(first) + BigInt(delta));
@@ -72,11 +75,16 @@ describe('kafkajs record headers (patched decoder)', () => {
         { firstOffset: '5', firstTimestamp: '5' },
         { firstOffset: first, firstTimestamp: first },
       ]) {
-        const record = decode({ offsetDelta: Math.abs(delta), timestampDelta: delta }, context);
-        expect(record.offset).toBe(String(BigInt(context.firstOffset) + BigInt(Math.abs(delta))));
+        const offsetDelta = Math.abs(delta) % 1_000_000; // an int32 varint in the format
+        const record = decode({ offsetDelta, timestampDelta: delta }, context);
+        expect(record.offset).toBe(String(BigInt(context.firstOffset) + BigInt(offsetDelta)));
         expect(record.timestamp).toBe(String(BigInt(context.firstTimestamp) + BigInt(delta)));
         if (context.firstOffset === first) expect(record.timestamp).toBe(expected);
       }
     }
+    // Beyond 2^53 even the delta is not a double: only the Long path gets it right.
+    const huge = 2n ** 60n + 1n;
+    const record = decode({ timestampDelta: huge }, { firstOffset: '0', firstTimestamp: '1795987365426' });
+    expect(record.timestamp).toBe(String(1_795_987_365_426n + huge));
   });
 });
