@@ -42,7 +42,7 @@ export const HEADER = 2;
 /** Above this many set registers the sketch turns dense (3 bytes per sparse entry vs 1 per register). */
 export const SPARSE_LIMIT = Math.floor(HLL_REGISTERS / 4);
 /** The highest rank a register holds. */
-export const MAX_RANK = Q + 1;
+const MAX_RANK = Q + 1;
 
 /**
  * The register update one visitor id makes, packed as `index * 64 + rank` (index < 2^14,
@@ -119,47 +119,25 @@ export class HyperLogLog {
 
   /** The stable byte form stored in `page_views_daily.hll`. */
   toBytes(): Buffer {
-    if (this.dense) {
-      const out = Buffer.allocUnsafe(HEADER + HLL_REGISTERS);
-      out[0] = FORMAT_DENSE;
-      out[1] = HLL_PRECISION;
-      out.set(this.dense, HEADER);
-      return out;
-    }
-    const entries = [...this.sparse!.entries()].sort((a, b) => a[0] - b[0]);
-    const out = Buffer.allocUnsafe(HEADER + entries.length * 3);
-    out[0] = FORMAT_SPARSE;
-    out[1] = HLL_PRECISION;
-    let at = HEADER;
-    for (const [index, rank] of entries) {
-      out.writeUInt16BE(index, at);
-      out[at + 2] = rank;
-      at += 3;
-    }
-    return out;
+    if (this.dense) return denseSketchBytes(this.dense);
+    const entries: number[] = [];
+    for (const [index, rank] of this.sparse!) entries.push(index * 64 + rank);
+    return sparseSketchBytes(entries.sort((a, b) => a - b));
   }
 
   /** Reads {@link toBytes}' form; throws on anything else (a corrupt row must not be overwritten). */
   static fromBytes(bytes: Uint8Array): HyperLogLog {
-    if (bytes.length < HEADER || bytes[1] !== HLL_PRECISION)
-      throw new TypeError('not a HyperLogLog sketch of precision 14');
     const sketch = new HyperLogLog();
-    if (bytes[0] === FORMAT_DENSE && bytes.length === HEADER + HLL_REGISTERS) {
+    if (sketchFormat(bytes) === FORMAT_DENSE) {
       sketch.sparse = undefined;
       sketch.dense = Uint8Array.from(bytes.subarray(HEADER));
       return sketch;
     }
-    if (bytes[0] === FORMAT_SPARSE && (bytes.length - HEADER) % 3 === 0) {
-      for (let at = HEADER; at < bytes.length; at += 3) {
-        const index = (bytes[at] << 8) | bytes[at + 1];
-        const rank = bytes[at + 2];
-        if (index >= HLL_REGISTERS || rank < 1 || rank > Q + 1)
-          throw new TypeError('corrupt sparse HyperLogLog sketch');
-        sketch.raise(index, rank);
-      }
-      return sketch;
+    for (let at = HEADER; at < bytes.length; at += 3) {
+      const entry = sparseEntryAt(bytes, at);
+      sketch.raise(entry >>> 6, entry & 63);
     }
-    throw new TypeError('unknown HyperLogLog sketch format');
+    return sketch;
   }
 
   private raise(index: number, rank: number): boolean {
@@ -189,6 +167,50 @@ export class HyperLogLog {
       for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) visit(i, dense[i]);
     } else for (const [index, rank] of this.sparse!) visit(index, rank);
   }
+}
+
+/**
+ * The format byte of stored sketch bytes (FORMAT_SPARSE or FORMAT_DENSE) after checking the
+ * header and the length; throws a TypeError on anything else.
+ */
+export function sketchFormat(bytes: Uint8Array): typeof FORMAT_SPARSE | typeof FORMAT_DENSE {
+  if (bytes.length < HEADER || bytes[1] !== HLL_PRECISION)
+    throw new TypeError('not a HyperLogLog sketch of precision 14');
+  if (bytes[0] === FORMAT_DENSE && bytes.length === HEADER + HLL_REGISTERS) return FORMAT_DENSE;
+  if (bytes[0] === FORMAT_SPARSE && (bytes.length - HEADER) % 3 === 0) return FORMAT_SPARSE;
+  throw new TypeError('unknown HyperLogLog sketch format');
+}
+
+/** The sparse entry at byte `at`, packed as `index * 64 + rank`; throws a TypeError on a bad one. */
+export function sparseEntryAt(bytes: Uint8Array, at: number): number {
+  const index = (bytes[at] << 8) | bytes[at + 1];
+  const rank = bytes[at + 2];
+  if (index >= HLL_REGISTERS || rank < 1 || rank > MAX_RANK)
+    throw new TypeError('corrupt sparse HyperLogLog sketch');
+  return index * 64 + rank;
+}
+
+/** Sparse sketch bytes of packed entries (`index * 64 + rank`) in ascending index order. */
+export function sparseSketchBytes(entries: readonly number[]): Buffer {
+  const out = Buffer.allocUnsafe(HEADER + entries.length * 3);
+  out[0] = FORMAT_SPARSE;
+  out[1] = HLL_PRECISION;
+  let at = HEADER;
+  for (const entry of entries) {
+    out.writeUInt16BE(entry >>> 6, at);
+    out[at + 2] = entry & 63;
+    at += 3;
+  }
+  return out;
+}
+
+/** Dense sketch bytes of the registers. */
+export function denseSketchBytes(registers: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(HEADER + HLL_REGISTERS);
+  out[0] = FORMAT_DENSE;
+  out[1] = HLL_PRECISION;
+  out.set(registers, HEADER);
+  return out;
 }
 
 /** Ertl's σ(x) = x + Σ x^(2^k) 2^(k-1). */

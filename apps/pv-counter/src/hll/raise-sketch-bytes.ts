@@ -1,11 +1,12 @@
 import {
+  denseSketchBytes,
   FORMAT_DENSE,
-  FORMAT_SPARSE,
   HEADER,
-  HLL_PRECISION,
   HLL_REGISTERS,
-  MAX_RANK,
   SPARSE_LIMIT,
+  sketchFormat,
+  sparseEntryAt,
+  sparseSketchBytes,
 } from './hyperloglog';
 
 /**
@@ -21,19 +22,9 @@ import {
  * row fails its flush rather than being overwritten.
  */
 export function raiseSketchBytes(stored: Uint8Array | null, updates: number[]): Buffer | null {
-  if (stored !== null) checkFormat(stored);
+  const dense = stored !== null && sketchFormat(stored) === FORMAT_DENSE;
   updates.sort((a, b) => a - b); // by index, then rank
-  return stored !== null && stored[0] === FORMAT_DENSE
-    ? raiseDense(stored, updates)
-    : raiseSparse(stored, updates);
-}
-
-function checkFormat(bytes: Uint8Array): void {
-  if (bytes.length < HEADER || bytes[1] !== HLL_PRECISION)
-    throw new TypeError('not a HyperLogLog sketch of precision 14');
-  if (bytes[0] === FORMAT_DENSE && bytes.length === HEADER + HLL_REGISTERS) return;
-  if (bytes[0] === FORMAT_SPARSE && (bytes.length - HEADER) % 3 === 0) return;
-  throw new TypeError('unknown HyperLogLog sketch format');
+  return dense ? raiseDense(stored!, updates) : raiseSparse(stored, updates);
 }
 
 function raiseDense(stored: Uint8Array, updates: readonly number[]): Buffer | null {
@@ -57,23 +48,18 @@ function raiseSparse(stored: Uint8Array | null, updates: readonly number[]): Buf
   let next = 0;
   let previousStored = -1;
   while (at < end || next < updates.length) {
-    let storedIndex = HLL_REGISTERS; // past every index: none left
+    let storedEntry = HLL_REGISTERS * 64; // past every index: none left
     if (at < end) {
-      storedIndex = (stored![at] << 8) | stored![at + 1];
-      const storedRank = stored![at + 2];
-      if (
-        storedIndex <= previousStored ||
-        storedIndex >= HLL_REGISTERS ||
-        storedRank < 1 ||
-        storedRank > MAX_RANK
-      )
+      storedEntry = sparseEntryAt(stored!, at);
+      if (storedEntry >>> 6 <= previousStored)
         throw new TypeError('corrupt sparse HyperLogLog sketch');
     }
+    const storedIndex = storedEntry >>> 6;
     const updateIndex = next < updates.length ? updates[next] >>> 6 : HLL_REGISTERS;
     const index = Math.min(storedIndex, updateIndex);
     let rank = 0;
     if (storedIndex === index) {
-      rank = stored![at + 2];
+      rank = storedEntry & 63;
       previousStored = index;
       at += 3;
     }
@@ -87,28 +73,8 @@ function raiseSparse(stored: Uint8Array | null, updates: readonly number[]): Buf
     merged.push(index * 64 + rank);
   }
   if (!changed) return null;
-  return merged.length > SPARSE_LIMIT ? denseBytes(merged) : sparseBytes(merged);
-}
-
-function sparseBytes(entries: readonly number[]): Buffer {
-  const out = Buffer.allocUnsafe(HEADER + entries.length * 3);
-  out[0] = FORMAT_SPARSE;
-  out[1] = HLL_PRECISION;
-  let at = HEADER;
-  for (const entry of entries) {
-    const index = entry >>> 6;
-    out[at] = index >>> 8;
-    out[at + 1] = index & 0xff;
-    out[at + 2] = entry & 63;
-    at += 3;
-  }
-  return out;
-}
-
-function denseBytes(entries: readonly number[]): Buffer {
-  const out = Buffer.alloc(HEADER + HLL_REGISTERS);
-  out[0] = FORMAT_DENSE;
-  out[1] = HLL_PRECISION;
-  for (const entry of entries) out[HEADER + (entry >>> 6)] = entry & 63;
-  return out;
+  if (merged.length <= SPARSE_LIMIT) return sparseSketchBytes(merged);
+  const registers = new Uint8Array(HLL_REGISTERS);
+  for (const entry of merged) registers[entry >>> 6] = entry & 63;
+  return denseSketchBytes(registers);
 }
