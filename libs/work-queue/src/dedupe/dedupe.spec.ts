@@ -41,6 +41,17 @@ describe('de-duplication', () => {
 
   const view = { day: '2026-05-01', pageId: 'home' };
 
+  /** Records the statements matching `pattern` that the data source runs until `stop()`. */
+  function recordQueries(pattern: RegExp): { statements: string[]; stop: () => void } {
+    const statements: string[] = [];
+    const logger = database.dataSource.logger;
+    database.dataSource.logger = {
+      ...logger,
+      logQuery: (query: string) => pattern.test(query) && statements.push(query),
+    } as typeof logger;
+    return { statements, stop: () => (database.dataSource.logger = logger) };
+  }
+
   beforeEach(async () => {
     ({ database, url } = await openTestDatabase('dedupe'));
   });
@@ -124,19 +135,14 @@ describe('de-duplication', () => {
         await runner.release();
       }
     };
-    const statements: string[] = [];
-    const logger = database.dataSource.logger;
-    database.dataSource.logger = {
-      ...logger,
-      logQuery: (query: string) => /processed_events/.test(query) && statements.push(query),
-    } as typeof logger;
+    const recording = recordQueries(/processed_events/);
     try {
       expect(await claim(['a', 'b'])).toEqual([]);
-      expect(statements).toHaveLength(1); // no duplicate: the INSERT's row count says so
+      expect(recording.statements).toHaveLength(1); // no duplicate: the INSERT's row count says so
       expect(await claim(['a', 'c', 'd'])).toEqual(['a']);
-      expect(statements).toHaveLength(3); // a short count: one more statement names them
+      expect(recording.statements).toHaveLength(3); // a short count: one more statement names them
     } finally {
-      database.dataSource.logger = logger;
+      recording.stop();
     }
     expect(await claim(['a', 'b', 'c', 'd'])).toEqual(['a', 'b', 'c', 'd']);
     expect(await claim(['a', 'e'], 'other/q')).toEqual([]);
@@ -158,23 +164,19 @@ describe('de-duplication', () => {
       SELECT 'app/q', 'old-' || n, now() - interval '25 hours' FROM generate_series(1, 2500) n
       UNION ALL SELECT 'app/q', 'new-' || n, now() - interval '23 hours' FROM generate_series(1, 10) n
       UNION ALL SELECT 'other/q', 'old-' || n, now() - interval '25 hours' FROM generate_series(1, 5) n`);
-    const statements: string[] = [];
     const job = new DedupeRetentionJob(database.dataSource, () => ['app/q'], {
       retentionHours: 24,
       batchSize: 1000,
       pauseMs: 1,
     });
-    const listener = (query: string) =>
-      /DELETE FROM processed_events/.test(query) && statements.push(query);
-    const logger = database.dataSource.logger;
-    database.dataSource.logger = { ...logger, logQuery: listener } as typeof logger;
+    const recording = recordQueries(/DELETE FROM processed_events/);
     try {
       expect(await job.runOnce()).toBe(2500);
     } finally {
-      database.dataSource.logger = logger;
+      recording.stop();
       await job.stop();
     }
-    expect(statements).toHaveLength(3); // 1000 + 1000 + 500
+    expect(recording.statements).toHaveLength(3); // 1000 + 1000 + 500
     const left = await query<{ group_id: string; count: string }>(
       url,
       'SELECT group_id, count(*) FROM processed_events GROUP BY group_id ORDER BY group_id',
