@@ -1,43 +1,62 @@
 import type { QueryRunner } from 'typeorm';
 import { raiseSketchBytes } from '../hll/raise-sketch-bytes';
 import { trailUpdates, type DailyPageViews } from './daily-views';
+import { packSketches, unpackedSketch } from './packed-sketches';
 
 /** The table (migration PageViewsDaily). */
 export const PAGE_VIEWS_DAILY = 'page_views_daily';
 
-/** Locks the stored rows of the flush's keys (in key order) and returns their sketches. */
+/**
+ * Locks the stored rows of the flush's keys, in the order given (key order), and returns their
+ * sketches and row ids. The LATERAL subquery holds the locking clause, so the planner cannot
+ * flatten it into a join: every key is one primary-key probe. As a plain join the planner hashed
+ * the whole table (it costs a probe as a random read): a sequential scan of every stored row of
+ * every day at each flush, so a flush's cost grew with the table instead of with the flush.
+ */
 const LOCK_STORED =
-  `SELECT t.day::text AS day, t.page_id, t.hll FROM ${PAGE_VIEWS_DAILY} AS t ` +
-  'JOIN unnest($1::date[], $2::text[]) AS u(day, page_id) ON t.day = u.day AND t.page_id = u.page_id ' +
-  'ORDER BY t.day, t.page_id FOR UPDATE OF t';
+  'SELECT t.ctid::text AS row_id, t.day::text AS day, t.page_id, t.hll ' +
+  'FROM unnest($1::date[], $2::text[]) AS u(day, page_id) ' +
+  `CROSS JOIN LATERAL (SELECT s.ctid, s.day, s.page_id, s.hll FROM ${PAGE_VIEWS_DAILY} AS s ` +
+  'WHERE s.day = u.day AND s.page_id = u.page_id FOR UPDATE) AS t';
 
-/** Adds the views and sets the merged sketch (NULL: unchanged) of locked rows: one row version each. */
+/**
+ * Adds the views and sets the merged sketch (NULL: unchanged) of rows locked above, found by row id
+ * (the locks keep the ids stable until commit): one row version each. Run without sequential
+ * scans, see {@link withoutSeqScan}.
+ */
 const UPDATE_STORED =
-  `UPDATE ${PAGE_VIEWS_DAILY} AS t SET views = t.views + u.views, hll = coalesce(u.hll, t.hll) ` +
-  'FROM unnest($1::date[], $2::text[], $3::bigint[], $4::bytea[]) AS u(day, page_id, views, hll) ' +
-  'WHERE t.day = u.day AND t.page_id = u.page_id';
+  `UPDATE ${PAGE_VIEWS_DAILY} AS t SET views = t.views + u.views, hll = coalesce(${unpackedSketch('$5')}, t.hll) ` +
+  'FROM unnest($1::tid[], $2::bigint[], $3::int[], $4::int[]) AS u(row_id, views, start, length) ' +
+  'WHERE t.ctid = u.row_id';
 
 /** Inserts new keys; returns those inserted (a key another instance inserted meanwhile is not). */
 const INSERT_NEW =
   `INSERT INTO ${PAGE_VIEWS_DAILY} (day, page_id, views, hll) ` +
-  'SELECT * FROM unnest($1::date[], $2::text[], $3::bigint[], $4::bytea[]) ' +
+  `SELECT u.day, u.page_id, u.views, ${unpackedSketch('$6')} ` +
+  'FROM unnest($1::date[], $2::text[], $3::bigint[], $4::int[], $5::int[]) AS u(day, page_id, views, start, length) ' +
   'ON CONFLICT (day, page_id) DO NOTHING RETURNING day::text AS day, page_id';
 
 interface StoredRow {
+  row_id: string;
   day: string;
   page_id: string;
   hll: Buffer | null;
 }
 
-/** Columns of one statement, in unnest order. */
-interface Columns {
+/** Columns of the UPDATE, in unnest order. */
+interface UpdateColumns {
+  rowIds: string[];
+  views: string[];
+  sketches: Array<Buffer | null>;
+}
+
+/** Columns of the INSERT, in unnest order. */
+interface InsertColumns {
   days: string[];
   pages: string[];
   views: string[];
   sketches: Array<Buffer | null>;
 }
-
-const columns = (): Columns => ({ days: [], pages: [], views: [], sketches: [] });
 
 /**
  * Writes one flush inside its transaction (the work queue's BatchWriter) with exactly one row
@@ -73,31 +92,41 @@ async function writeRound(runner: QueryRunner, batch: readonly DailyPageViews[])
     batch.map((row) => row.pageId),
   ])) as StoredRow[];
   const storedByKey = new Map(stored.map((row) => [keyOf(row.day, row.page_id), row]));
-  const update = columns();
-  const insert = columns();
+  const update: UpdateColumns = { rowIds: [], views: [], sketches: [] };
+  const insert: InsertColumns = { days: [], pages: [], views: [], sketches: [] };
   const inserting: DailyPageViews[] = [];
   for (const row of batch) {
     const current = storedByKey.get(keyOf(row.day, row.pageId));
-    const target = current ? update : insert;
-    if (!current) inserting.push(row);
     // A stored sketch that does not decode throws: the flush fails and is retried rather than
     // overwriting what is there. NULL for a stored row: its sketch is unchanged.
     const sketch =
       row.visitors === undefined ? null : raiseSketchBytes(current?.hll ?? null, trailUpdates(row.visitors));
-    target.days.push(row.day);
-    target.pages.push(row.pageId);
-    target.views.push(String(row.views));
-    target.sketches.push(sketch);
+    if (current) {
+      update.rowIds.push(current.row_id);
+      update.views.push(String(row.views));
+      update.sketches.push(sketch);
+    } else {
+      inserting.push(row);
+      insert.days.push(row.day);
+      insert.pages.push(row.pageId);
+      insert.views.push(String(row.views));
+      insert.sketches.push(sketch);
+    }
   }
-  if (update.days.length > 0) {
-    await runner.query(UPDATE_STORED, [update.days, update.pages, update.views, update.sketches]);
+  if (update.rowIds.length > 0) {
+    const sketches = packSketches(update.sketches);
+    const params = [update.rowIds, update.views, sketches.starts, sketches.lengths, sketches.bytes];
+    await withoutSeqScan(runner, () => runner.query(UPDATE_STORED, params));
   }
   if (inserting.length === 0) return [];
+  const sketches = packSketches(insert.sketches);
   const inserted = (await runner.query(INSERT_NEW, [
     insert.days,
     insert.pages,
     insert.views,
-    insert.sketches,
+    sketches.starts,
+    sketches.lengths,
+    sketches.bytes,
   ])) as Array<{ day: string; page_id: string }>;
   if (inserted.length === inserting.length) return [];
   const done = new Set(inserted.map((row) => keyOf(row.day, row.page_id)));
@@ -106,4 +135,20 @@ async function writeRound(runner: QueryRunner, batch: readonly DailyPageViews[])
 
 function keyOf(day: string, pageId: string): string {
   return `${day}|${pageId}`;
+}
+
+/**
+ * Runs `statement` with sequential scans disabled for it alone (restored after, within the
+ * transaction). A join of the flush's row ids with the table is planned as a hash join over a
+ * sequential scan of the whole table once the flush has more rows than the table has pages
+ * (the planner costs each row-id fetch as a random read); fetching each row by its id is what
+ * actually costs least, and it does not grow with the table.
+ */
+async function withoutSeqScan<T>(runner: QueryRunner, statement: () => Promise<T>): Promise<T> {
+  const [{ was }] = (await runner.query(
+    "SELECT current_setting('enable_seqscan') AS was, set_config('enable_seqscan', 'off', true)",
+  )) as Array<{ was: string }>;
+  const result = await statement();
+  await runner.query("SELECT set_config('enable_seqscan', $1, true)", [was]);
+  return result;
 }
