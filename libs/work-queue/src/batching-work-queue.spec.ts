@@ -43,7 +43,8 @@ describe('BatchingWorkQueue', () => {
   });
 
   it('merges events by key and writes data, offsets and processed ids in one transaction', async () => {
-    const batches: Array<{ size: number; txid: string }> = [];
+    const batches: Array<{ size: number; txid: string; idsInside: number; idsOutside: number }> = [];
+    const countIds = "SELECT count(*)::int AS n FROM processed_events WHERE group_id = 'wq-test/daily'";
     const queue = track(
       aggregateQueue<PageView, DailyViews>(
         { dataSource: database.dataSource, defaults: { trackOffsets: true } },
@@ -53,7 +54,10 @@ describe('BatchingWorkQueue', () => {
           flushIntervalMs: 60_000, // only the explicit flush below writes
           write: async (runner, batch) => {
             const [{ txid }] = await runner.query('SELECT txid_current()::text AS txid');
-            batches.push({ size: batch.length, txid });
+            // The ids this flush claimed: visible in its transaction, not yet outside it.
+            const [{ n: idsInside }] = await runner.query(countIds);
+            const [{ n: idsOutside }] = await query<{ n: number }>(url, countIds);
+            batches.push({ size: batch.length, txid, idsInside, idsOutside });
             await upsertDailyViews.run(runner, batch);
           },
         },
@@ -80,15 +84,19 @@ describe('BatchingWorkQueue', () => {
       'page-views[1]': String(1_000 + 997 + 1),
       'page-views[2]': String(1_000 + 998 + 1),
     });
-    // Same transaction: the rows written by the big flush carry its transaction id.
+    // Same transaction: the rows written by the big flush carry its transaction id; its processed
+    // ids (claimed under a savepoint, so with a subtransaction's id) became visible with its commit.
     const xmins = await query<{ source: string; xmin: string }>(
       url,
       `SELECT DISTINCT 'data' AS source, xmin::text FROM wq_test_daily_views WHERE xmin::text = $1
-       UNION ALL SELECT DISTINCT 'offsets', xmin::text FROM consumer_offsets WHERE xmin::text = $1
-       UNION ALL SELECT DISTINCT 'ids', xmin::text FROM processed_events WHERE xmin::text = $1`,
+       UNION ALL SELECT DISTINCT 'offsets', xmin::text FROM consumer_offsets WHERE xmin::text = $1`,
       [big.txid],
     );
-    expect(xmins.map((x) => x.source).sort()).toEqual(['data', 'ids', 'offsets']);
+    expect(xmins.map((x) => x.source).sort()).toEqual(['data', 'offsets']);
+    const before = batches.slice(0, batches.indexOf(big)).reduce((sum, b) => sum + b.idsInside, 0);
+    expect(big.idsInside - before).toBeGreaterThan(0);
+    expect(big.idsOutside).toBe(before);
+    expect(await query(url, countIds)).toEqual([{ n: 1_000 }]);
   });
 
   it('resolves add() only after the flush holding the events has committed', async () => {
