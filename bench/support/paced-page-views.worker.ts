@@ -6,8 +6,9 @@
  *
  * Publishes the views of the benchmark's distribution to `page-views` in 50 ms ticks (acks=-1,
  * sends not awaited one by one so a slow acknowledgement does not slow the pace); every 100th
- * view is a marker on a page of its own on `markerDay`. Posts each tick's markers with the
- * wall-clock time just before their send call, then a `done` message.
+ * view is a marker on a page of its own on `markerDay`, named so that markers sort in publishing
+ * order. Posts each tick's markers with the wall-clock time just before their send call, then a
+ * `done` message.
  */
 import { Kafka, Partitioners, logLevel, type Message } from 'kafkajs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -45,7 +46,8 @@ async function run(input: PacedPageViewsInput): Promise<void> {
     const markers: string[] = [];
     for (let j = t * perTick; j < (t + 1) * perTick; j++) {
       if (j % MARKER_EVERY === 0) {
-        const pageId = `lat-${tag}-${j}`;
+        // Zero-padded, so that markers sort in publishing order (the poller reads from the first unseen).
+        const pageId = `lat-${tag}-${String(j).padStart(10, '0')}`;
         markers.push(pageId);
         messages.push(pageViewMessage({ eventId: pageId, pageId, visitorId: views[j].visitorId }, input.markerDay));
       } else messages.push(pageViewMessage(views[j], input.day));
