@@ -8,14 +8,14 @@ export const PAGE_VIEWS_DAILY = 'page_views_daily';
 
 /**
  * Locks the stored rows of the flush's keys, in the order given (key order), and returns their
- * sketches and row ids. The LATERAL subquery holds the locking clause, so the planner cannot
+ * sketches and row ids, each with the key's position in the input. The LATERAL subquery holds the locking clause, so the planner cannot
  * flatten it into a join: every key is one primary-key probe. As a plain join the planner hashed
  * the whole table (it costs a probe as a random read): a sequential scan of every stored row of
  * every day at each flush, so a flush's cost grew with the table instead of with the flush.
  */
 const LOCK_STORED =
-  'SELECT t.ctid::text AS row_id, t.day::text AS day, t.page_id, t.hll ' +
-  'FROM unnest($1::date[], $2::text[]) AS u(day, page_id) ' +
+  'SELECT u.n::int AS n, t.ctid::text AS row_id, t.hll ' +
+  'FROM unnest($1::date[], $2::text[]) WITH ORDINALITY AS u(day, page_id, n) ' +
   `CROSS JOIN LATERAL (SELECT s.ctid, s.day, s.page_id, s.hll FROM ${PAGE_VIEWS_DAILY} AS s ` +
   'WHERE s.day = u.day AND s.page_id = u.page_id FOR UPDATE) AS t';
 
@@ -37,9 +37,9 @@ const INSERT_NEW =
   'ON CONFLICT (day, page_id) DO NOTHING RETURNING day::text AS day, page_id';
 
 interface StoredRow {
+  /** 1-based position of the row's key in the locked batch. */
+  n: number;
   row_id: string;
-  day: string;
-  page_id: string;
   hll: Buffer | null;
 }
 
@@ -91,12 +91,14 @@ async function writeRound(runner: QueryRunner, batch: readonly DailyPageViews[])
     batch.map((row) => row.day),
     batch.map((row) => row.pageId),
   ])) as StoredRow[];
-  const storedByKey = new Map(stored.map((row) => [keyOf(row.day, row.page_id), row]));
+  const storedAt = new Array<StoredRow | undefined>(batch.length);
+  for (const row of stored) storedAt[row.n - 1] = row;
   const update: UpdateColumns = { rowIds: [], views: [], sketches: [] };
   const insert: InsertColumns = { days: [], pages: [], views: [], sketches: [] };
   const inserting: DailyPageViews[] = [];
-  for (const row of batch) {
-    const current = storedByKey.get(keyOf(row.day, row.pageId));
+  for (let i = 0; i < batch.length; i++) {
+    const row = batch[i];
+    const current = storedAt[i];
     // A stored sketch that does not decode throws: the flush fails and is retried rather than
     // overwriting what is there. NULL for a stored row: its sketch is unchanged.
     const sketch =
