@@ -1,6 +1,6 @@
 import { EVENT_INPUTS, HEADERS, STREAMS, type FieldIssue, type IngestStream } from '@lib/contracts';
 import type { OutgoingMessage } from '@lib/queue';
-import { randomUUID } from 'node:crypto';
+import { v7 as timeOrderedUuid } from 'uuid';
 import { parseIntakeBody } from './intake-body';
 
 /** A request body turned into the messages to publish, or every problem found in it. */
@@ -12,6 +12,13 @@ export type IntakeMessages =
  * Validates a body for one stream and stamps each event: `eventId` (the client's, or a new
  * UUID), `receivedAt`, and `occurredAt` defaulting to receipt. Pure apart from the clock and the
  * UUIDs, so the intake routes and the ingest benchmark's baseline do exactly the same work.
+ *
+ * The new ids are time-ordered UUIDs (version 7): every de-duplicating consumer inserts each id
+ * into the primary key of `processed_events`, which holds a day of them. Random (version 4) ids
+ * land on random leaf pages of that index, so once it outgrows memory each insert touches a page
+ * of its own and, after a checkpoint, writes it whole to the WAL; time-ordered ids go to the
+ * index's right edge. With 2 million ids stored, claiming a flush of 2,174 took 33–35 ms (PostgreSQL
+ * 25–27 ms of CPU, 1–4.8 MB of WAL) with version 4 ids and 15 ms (10 ms, 0.7 MB) with version 7.
  */
 export function intakeMessages(
   stream: IngestStream,
@@ -29,7 +36,7 @@ export function intakeMessages(
       eventId?: string;
       occurredAt?: string;
     };
-    const eventId = input.eventId ?? randomUUID();
+    const eventId = input.eventId ?? timeOrderedUuid();
     const value = { ...input, eventId, occurredAt: input.occurredAt ?? receivedAt, receivedAt };
     eventIds[i] = eventId;
     messages[i] = {
