@@ -11,6 +11,7 @@
  * `done` message.
  */
 import { Kafka, Partitioners, logLevel, type Message } from 'kafkajs';
+import { randomBytes } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pageViewMessage, zipfPageViews } from './page-view-data';
 
@@ -37,7 +38,7 @@ async function run(input: PacedPageViewsInput): Promise<void> {
   const perTick = Math.round((input.ratePerSecond * TICK_MS) / 1000);
   const ticks = Math.round((input.seconds * 1000) / TICK_MS);
   const views = zipfPageViews(perTick * ticks, input.pages, input.visitors);
-  const tag = views[0].eventId.split('-')[0];
+  const tag = randomBytes(3).toString('hex');
   const kafka = new Kafka({ clientId: 'pv-latency', brokers: input.brokers, logLevel: logLevel.NOTHING });
   // Every tick's records are built before the clock starts: serializing them is the load
   // generator's work, and done on the way it would take CPU from pv-counter on a small machine.

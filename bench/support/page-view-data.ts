@@ -1,10 +1,10 @@
 /**
  * Page views for the pv-counter benchmark, as ingest publishes them to `page-views`: Zipf-skewed
  * pages (s = 1, so a few pages are hot and most are seen a few times a day), uniformly drawn
- * visitors, one UTC day.
+ * visitors, one UTC day, and time-ordered UUIDs (version 7) as event ids, as ingest stamps them.
  */
 import type { Message } from 'kafkajs';
-import { randomBytes } from 'node:crypto';
+import { v7 as timeOrderedUuid } from 'uuid';
 
 /** One planned page view (the `page-views` payload minus the stamps). */
 export interface BenchPageView {
@@ -18,7 +18,6 @@ export function zipfPageViews(count: number, pages: number, visitors: number): B
   const cdf = new Float64Array(pages);
   let acc = 0;
   for (let k = 0; k < pages; k++) cdf[k] = acc += 1 / (k + 1);
-  const tag = randomBytes(3).toString('hex');
   const views: BenchPageView[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const u = Math.random() * acc;
@@ -30,7 +29,7 @@ export function zipfPageViews(count: number, pages: number, visitors: number): B
       else hi = mid;
     }
     views[i] = {
-      eventId: `${tag}-${i}`,
+      eventId: timeOrderedUuid(), // as ingest stamps them
       pageId: `/story/${lo}`,
       visitorId: `v${Math.floor(Math.random() * visitors)}`,
     };
