@@ -8,15 +8,16 @@ export const PAGE_VIEWS_DAILY = 'page_views_daily';
 
 /**
  * Locks the stored rows of the flush's keys, in the order given (key order), and returns their
- * sketches and row ids, each with the key's position in the input. The LATERAL subquery holds the locking clause, so the planner cannot
- * flatten it into a join: every key is one primary-key probe. As a plain join the planner hashed
- * the whole table (it costs a probe as a random read): a sequential scan of every stored row of
- * every day at each flush, so a flush's cost grew with the table instead of with the flush.
+ * row ids and sketches, each with its key's position in the input. The LATERAL subquery holds the
+ * locking clause, so the planner cannot flatten it into a join: every key is one primary-key
+ * probe. As a plain join the planner hashed the whole table (it costs a probe as a random read):
+ * a sequential scan of every stored row of every day at each flush, so a flush's cost grew with
+ * the table instead of with the flush.
  */
 const LOCK_STORED =
   'SELECT u.n::int AS n, t.ctid::text AS row_id, t.hll ' +
   'FROM unnest($1::date[], $2::text[]) WITH ORDINALITY AS u(day, page_id, n) ' +
-  `CROSS JOIN LATERAL (SELECT s.ctid, s.day, s.page_id, s.hll FROM ${PAGE_VIEWS_DAILY} AS s ` +
+  `CROSS JOIN LATERAL (SELECT s.ctid, s.hll FROM ${PAGE_VIEWS_DAILY} AS s ` +
   'WHERE s.day = u.day AND s.page_id = u.page_id FOR UPDATE) AS t';
 
 /**
@@ -71,6 +72,12 @@ interface InsertColumns {
  * Reading under the row lock in the same transaction is correct with any number of instances;
  * a key another instance inserted between our read and our insert is not inserted by us
  * (`DO NOTHING`) and goes through the lock-and-update path again.
+ *
+ * Why lock every stored key first, even one whose stored version this process wrote itself (an
+ * `UPDATE … WHERE xmin = …` could skip the lock): all the flush's row locks are then taken by one
+ * statement in key order. Updating the known rows first and locking the others after takes them in
+ * two passes, and two instances sharing busy pages (competing RabbitMQ consumers) would deadlock
+ * each other.
  */
 export async function writeDailyViews(
   runner: QueryRunner,
