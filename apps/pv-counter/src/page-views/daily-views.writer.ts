@@ -149,8 +149,8 @@ function keyOf(day: string, pageId: string): string {
 /**
  * Runs `statement` with sequential scans disabled for it alone (restored after, within the
  * transaction). A join of the flush's row ids with the table is planned as a hash join over a
- * sequential scan of the whole table once the flush has more rows than the table has pages
- * (the planner costs each row-id fetch as a random read); fetching each row by its id is what
+ * sequential scan of the whole table once the flush touches a fair share of its pages (the
+ * planner costs each row-id fetch as a random read); fetching each row by its id is what
  * actually costs least, and it does not grow with the table.
  */
 async function withoutSeqScan<T>(runner: QueryRunner, statement: () => Promise<T>): Promise<T> {

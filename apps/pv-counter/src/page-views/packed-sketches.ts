@@ -1,8 +1,9 @@
 /**
- * The sketches of one statement's rows as a single binary parameter. node-postgres sends a Buffer
- * parameter as raw bytes but a `bytea[]` as text, hex-encoding every element, which PostgreSQL
- * then parses back: for the dense sketches of a flush's busy pages that parsing took longer than
- * the UPDATE itself (about 9.5 ms against 2.7 ms for 320 KB of sketches here).
+ * The sketches of one statement's rows as a single binary parameter (the flush's UPDATE and
+ * INSERT, a rebuild's INSERT of a whole day). node-postgres sends a Buffer parameter as raw bytes
+ * but a `bytea[]` as text, hex-encoding every element, which PostgreSQL then parses back: for the
+ * dense sketches of a flush's busy pages that parsing took longer than the UPDATE itself (about
+ * 9.5 ms against 2.7 ms for 320 KB of sketches here).
  */
 export interface PackedSketches {
   /** Every sketch, concatenated. */

@@ -1,5 +1,6 @@
 import type { QueryRunner } from 'typeorm';
 import { PAGE_VIEWS_DAILY } from '../page-views/daily-views.writer';
+import { packSketches, unpackedSketch } from '../page-views/packed-sketches';
 import type { RecountedPage } from './day-recount';
 
 /** A session-level advisory lock key: one rebuild at a time across every pv-counter instance. */
@@ -76,9 +77,11 @@ export async function replaceDay(
     views.push(String(page.views));
     sketches.push(page.sketch === undefined ? null : page.sketch.toBytes());
   }
+  const packed = packSketches(sketches);
   await runner.query(
     `INSERT INTO ${PAGE_VIEWS_DAILY} (day, page_id, views, hll)
-     SELECT $1::date, u.page_id, u.views, u.hll FROM unnest($2::text[], $3::bigint[], $4::bytea[]) AS u(page_id, views, hll)`,
-    [date, ids, views, sketches],
+     SELECT $1::date, u.page_id, u.views, ${unpackedSketch('$6')}
+       FROM unnest($2::text[], $3::bigint[], $4::int[], $5::int[]) AS u(page_id, views, start, length)`,
+    [date, ids, views, packed.starts, packed.lengths, packed.bytes],
   );
 }

@@ -3,6 +3,9 @@ import type { QueryRunner } from 'typeorm';
 /** The savepoint the optimistic claim runs under. */
 const CLAIM_SAVEPOINT = 'claim_event_ids';
 
+/** Inserts the ids ($2) of a scope ($1); the claim adds `ON CONFLICT DO NOTHING` when it must. */
+const INSERT_IDS = 'INSERT INTO processed_events (group_id, event_id) SELECT $1, id FROM unnest($2::text[]) AS u(id)';
+
 /** PostgreSQL's unique_violation. */
 const UNIQUE_VIOLATION = '23505';
 
@@ -28,13 +31,7 @@ export async function claimEventIds(
 ): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   if (await insertAllNew(runner, scope, ids)) return new Set();
-  const inserted = await runner.query(
-    `INSERT INTO processed_events (group_id, event_id)
-     SELECT $1, id FROM unnest($2::text[]) AS u(id)
-     ON CONFLICT DO NOTHING`,
-    [scope, ids],
-    true,
-  );
+  const inserted = await runner.query(`${INSERT_IDS} ON CONFLICT DO NOTHING`, [scope, ids], true);
   if ((inserted as { affected?: number }).affected === ids.length) return new Set();
   const rows: Array<{ event_id: string }> = await runner.query(
     `SELECT u.id AS event_id FROM unnest($2::text[]) AS u(id)
@@ -50,10 +47,7 @@ export async function claimEventIds(
 async function insertAllNew(runner: QueryRunner, scope: string, ids: readonly string[]): Promise<boolean> {
   await runner.query(`SAVEPOINT ${CLAIM_SAVEPOINT}`);
   try {
-    await runner.query(
-      'INSERT INTO processed_events (group_id, event_id) SELECT $1, id FROM unnest($2::text[]) AS u(id)',
-      [scope, ids],
-    );
+    await runner.query(INSERT_IDS, [scope, ids]);
     await runner.query(`RELEASE SAVEPOINT ${CLAIM_SAVEPOINT}`);
     return true;
   } catch (error) {
