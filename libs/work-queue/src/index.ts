@@ -41,3 +41,4 @@ export {
   WorkQueueError,
 } from './work-queue.errors';
 export { WORK_QUEUE_BATCH_SIZE, WorkQueueBatch } from './work-queue-batch.decorator';
+export { addValidEvents, type EventSink } from './add-valid-events';

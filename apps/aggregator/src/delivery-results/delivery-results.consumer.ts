@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { validateBatch, type BatchResult, type IncomingEvent } from '@lib/queue';
-import { WorkQueueBatch } from '@lib/work-queue';
+import type { BatchResult, IncomingEvent } from '@lib/queue';
+import { addValidEvents, WorkQueueBatch } from '@lib/work-queue';
 import { deliveryResultPayload } from './delivery-result-payload';
 import { DeliveryResultsQueue } from './delivery-results.queue';
 
@@ -17,9 +17,7 @@ export class DeliveryResultsConsumer {
 
   @EventPattern('delivery-results')
   @WorkQueueBatch()
-  async handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
-    const { valid, result } = validateBatch(events, deliveryResultPayload);
-    if (valid.length > 0) await this.results.queue.add(valid);
-    return result;
+  handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
+    return addValidEvents(this.results.queue, events, deliveryResultPayload);
   }
 }

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { validateBatch, type BatchResult, type IncomingEvent } from '@lib/queue';
-import { WorkQueueBatch } from '@lib/work-queue';
+import type { BatchResult, IncomingEvent } from '@lib/queue';
+import { addValidEvents, WorkQueueBatch } from '@lib/work-queue';
 import { DailySalesQueue } from './daily-sales.queue';
 import { orderPayload } from './order-payload';
 
@@ -17,9 +17,7 @@ export class OrdersConsumer {
 
   @EventPattern('orders')
   @WorkQueueBatch()
-  async handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
-    const { valid, result } = validateBatch(events, orderPayload);
-    if (valid.length > 0) await this.sales.queue.add(valid);
-    return result;
+  handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
+    return addValidEvents(this.sales.queue, events, orderPayload);
   }
 }

@@ -1,8 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { validateBatch, type BatchResult, type IncomingEvent } from '@lib/queue';
-import { WorkQueueBatch } from '@lib/work-queue';
-import type { StorableLog } from '../logs';
+import type { BatchResult, IncomingEvent } from '@lib/queue';
+import { addValidEvents, WorkQueueBatch } from '@lib/work-queue';
 import { appLogPayload } from './app-log-payload';
 import { AppLogsQueue } from './app-logs.queue';
 
@@ -17,9 +16,7 @@ export class AppLogsConsumer {
 
   @EventPattern('app-logs')
   @WorkQueueBatch()
-  async handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
-    const { valid, result } = validateBatch(events, appLogPayload);
-    if (valid.length > 0) await this.logs.queue.add(valid as IncomingEvent<StorableLog>[]);
-    return result;
+  handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
+    return addValidEvents(this.logs.queue, events, appLogPayload);
   }
 }

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { validateBatch, type BatchResult, type IncomingEvent } from '@lib/queue';
-import { WorkQueueBatch } from '@lib/work-queue';
+import type { BatchResult, IncomingEvent } from '@lib/queue';
+import { addValidEvents, WorkQueueBatch } from '@lib/work-queue';
 import { DailyViewsQueue } from './daily-views.queue';
 import { pageViewPayload } from './page-view-payload';
 
@@ -17,9 +17,7 @@ export class PageViewsConsumer {
 
   @EventPattern('page-views')
   @WorkQueueBatch()
-  async handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
-    const { valid, result } = validateBatch(events, pageViewPayload);
-    if (valid.length > 0) await this.daily.queue.add(valid);
-    return result;
+  handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
+    return addValidEvents(this.daily.queue, events, pageViewPayload);
   }
 }

@@ -15,7 +15,6 @@ import { decodeHeaders, type RawMessage } from '../runtime/envelope';
 class KafkaRawMessage implements RawMessage {
   private decodedKey?: string | null;
   private decodedHeaders?: MessageHeaders;
-  private decodedPosition?: EventPosition;
 
   constructor(
     private readonly topic: string,
@@ -36,8 +35,9 @@ class KafkaRawMessage implements RawMessage {
     return (this.decodedHeaders ??= decodeHeaders(this.message.headers));
   }
 
+  /** Made on each read, not kept: it is read once per record, and a kept one would be copied by every collection until the record is done. */
   get position(): EventPosition {
-    return (this.decodedPosition ??= { topic: this.topic, partition: this.partition, offset: this.message.offset });
+    return { topic: this.topic, partition: this.partition, offset: this.message.offset };
   }
 }
 

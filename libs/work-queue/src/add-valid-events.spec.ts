@@ -1,0 +1,64 @@
+import { EventValidationError } from '@lib/retry';
+import type { IncomingEvent } from '@lib/queue';
+import { z } from 'zod';
+import { addValidEvents, type EventSink } from './add-valid-events';
+
+const schema = z.object({ eventId: z.string(), views: z.number().int() });
+
+function eventOf(eventId: string, payload: unknown): IncomingEvent<unknown> {
+  const position = { topic: 'page-views', partition: 0, offset: '0' };
+  return { stream: 'page-views', key: null, eventId, payload, headers: {}, attempt: 0, source: position, position };
+}
+
+/** A sink whose add settles when the test says, as a work queue's settles when its flush commits. */
+function manualSink() {
+  const added: Array<readonly IncomingEvent<unknown>[]> = [];
+  let settle!: (error?: Error) => void;
+  const sink: EventSink<unknown> = {
+    add: (events) => {
+      added.push(events);
+      return new Promise<void>((resolve, reject) => (settle = (error) => (error ? reject(error) : resolve())));
+    },
+  };
+  return { sink, added, settle: (error?: Error) => settle(error) };
+}
+
+describe('addValidEvents', () => {
+  it('adds the valid events, parsed, and settles with the invalid ones once the add has settled', async () => {
+    const { sink, added, settle } = manualSink();
+    const events = [eventOf('a', { eventId: 'a', views: 1, extra: true }), eventOf('b', { eventId: 'b', views: 'x' }), eventOf('c', { eventId: 'c', views: 2 })];
+    let settled = false;
+    const done = addValidEvents(sink, events, schema).then((result) => {
+      settled = true;
+      return result;
+    });
+    expect(added).toHaveLength(1);
+    expect(added[0].map((e) => e.payload)).toEqual([{ eventId: 'a', views: 1 }, { eventId: 'c', views: 2 }]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    settle();
+    const result = await done;
+    expect(result.failed).toHaveLength(1);
+    expect(result.failed![0].eventId).toBe('b');
+    expect(result.failed![0].error).toBeInstanceOf(EventValidationError);
+    expect(String(result.failed![0].error)).toContain('views');
+  });
+
+  it('does not call the queue when no event is valid', async () => {
+    const { sink, added } = manualSink();
+    const result = await addValidEvents(sink, [eventOf('b', { eventId: 'b' })], schema);
+    expect(added).toHaveLength(0);
+    expect(result.failed!.map((f) => f.eventId)).toEqual(['b']);
+  });
+
+  it('settles with an empty result when all are valid, and rejects when the add does', async () => {
+    const ok = manualSink();
+    const pending = addValidEvents(ok.sink, [eventOf('a', { eventId: 'a', views: 1 })], schema);
+    ok.settle();
+    await expect(pending).resolves.toEqual({});
+    const failing = manualSink();
+    const rejected = addValidEvents(failing.sink, [eventOf('a', { eventId: 'a', views: 1 })], schema);
+    failing.settle(new Error('work queue closed'));
+    await expect(rejected).rejects.toThrow('work queue closed');
+  });
+});
