@@ -24,7 +24,8 @@ function mergeQueueExtras(options: HandlerOptions): MethodDecorator {
 }
 
 /** The retry policy of this handler (the rest comes from the defaults). */
-export const Retry = (policy: Partial<RetryPolicy>): MethodDecorator => mergeQueueExtras({ retry: policy });
+export const Retry = (policy: Partial<RetryPolicy>): MethodDecorator =>
+  mergeQueueExtras({ retry: policy });
 
 /**
  * Batch mode: the handler gets an array of events and may fail single ones by returning
@@ -38,14 +39,23 @@ export const Batch = (maxSize: number): MethodDecorator => mergeQueueExtras({ ba
  * batches outstanding at once, started in partition order, so that a handler that takes its events
  * synchronously (into a work queue) and resolves after its flush keeps the stream moving.
  */
-export const KeyedConcurrency = (limit: number): MethodDecorator => mergeQueueExtras({ concurrency: limit });
+export const KeyedConcurrency = (limit: number): MethodDecorator =>
+  mergeQueueExtras({ concurrency: limit });
 
 /** The queue options of a handler from its `@EventPattern` extras. */
 export function handlerOptionsOf(extras: Record<string, unknown> | undefined): HandlerOptions {
   return (extras?.queue as HandlerOptions | undefined) ?? {};
 }
 
-/** What a batch handler may return: the events that failed, each with its error. */
+/** What a batch handler may return: the events that failed, each with its error, and work still under way. */
 export interface BatchResult {
   readonly failed?: ReadonlyArray<{ readonly eventId: string; readonly error: unknown }>;
+  /**
+   * The batch's work still under way, e.g. a work queue's flush: the events not in `failed` count
+   * as handled (acknowledged, committed) once it resolves, and fail as if the handler had thrown
+   * when it rejects. Returning it rather than awaiting it lets the transport let go of the batch's
+   * parsed events during the wait, keeping only the raw records (addValidEvents in
+   * `@lib/work-queue` does this).
+   */
+  readonly pending?: Promise<unknown>;
 }

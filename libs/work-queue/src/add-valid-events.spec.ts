@@ -7,7 +7,16 @@ const schema = z.object({ eventId: z.string(), views: z.number().int() });
 
 function eventOf(eventId: string, payload: unknown): IncomingEvent<unknown> {
   const position = { topic: 'page-views', partition: 0, offset: '0' };
-  return { stream: 'page-views', key: null, eventId, payload, headers: {}, attempt: 0, source: position, position };
+  return {
+    stream: 'page-views',
+    key: null,
+    eventId,
+    payload,
+    headers: {},
+    attempt: 0,
+    source: position,
+    position,
+  };
 }
 
 /** A sink whose add settles when the test says, as a work queue's settles when its flush commits. */
@@ -17,31 +26,39 @@ function manualSink() {
   const sink: EventSink<unknown> = {
     add: (events) => {
       added.push(events);
-      return new Promise<void>((resolve, reject) => (settle = (error) => (error ? reject(error) : resolve())));
+      return new Promise<void>(
+        (resolve, reject) => (settle = (error) => (error ? reject(error) : resolve())),
+      );
     },
   };
   return { sink, added, settle: (error?: Error) => settle(error) };
 }
 
 describe('addValidEvents', () => {
-  it('adds the valid events, parsed, and settles with the invalid ones once the add has settled', async () => {
+  it('adds the valid events, parsed, and returns the invalid ones with the add still pending', async () => {
     const { sink, added, settle } = manualSink();
-    const events = [eventOf('a', { eventId: 'a', views: 1, extra: true }), eventOf('b', { eventId: 'b', views: 'x' }), eventOf('c', { eventId: 'c', views: 2 })];
-    let settled = false;
-    const done = addValidEvents(sink, events, schema).then((result) => {
-      settled = true;
-      return result;
-    });
+    const events = [
+      eventOf('a', { eventId: 'a', views: 1, extra: true }),
+      eventOf('b', { eventId: 'b', views: 'x' }),
+      eventOf('c', { eventId: 'c', views: 2 }),
+    ];
+    const result = await addValidEvents(sink, events, schema);
     expect(added).toHaveLength(1);
-    expect(added[0].map((e) => e.payload)).toEqual([{ eventId: 'a', views: 1 }, { eventId: 'c', views: 2 }]);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(settled).toBe(false);
-    settle();
-    const result = await done;
+    expect(added[0].map((e) => e.payload)).toEqual([
+      { eventId: 'a', views: 1 },
+      { eventId: 'c', views: 2 },
+    ]);
     expect(result.failed).toHaveLength(1);
     expect(result.failed![0].eventId).toBe('b');
     expect(result.failed![0].error).toBeInstanceOf(EventValidationError);
     expect(String(result.failed![0].error)).toContain('views');
+    let settled = false;
+    const pending = result.pending!.then(() => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    settle();
+    await pending;
+    expect(settled).toBe(true);
   });
 
   it('does not call the queue when no event is valid', async () => {
@@ -51,14 +68,25 @@ describe('addValidEvents', () => {
     expect(result.failed!.map((f) => f.eventId)).toEqual(['b']);
   });
 
-  it('settles with an empty result when all are valid, and rejects when the add does', async () => {
-    const ok = manualSink();
-    const pending = addValidEvents(ok.sink, [eventOf('a', { eventId: 'a', views: 1 })], schema);
-    ok.settle();
-    await expect(pending).resolves.toEqual({});
-    const failing = manualSink();
-    const rejected = addValidEvents(failing.sink, [eventOf('a', { eventId: 'a', views: 1 })], schema);
-    failing.settle(new Error('work queue closed'));
-    await expect(rejected).rejects.toThrow('work queue closed');
+  it('passes on a rejected add as the pending work, without an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const closed: EventSink<unknown> = {
+        add: () => Promise.reject(new Error('work queue closed')),
+      };
+      const result = await addValidEvents(
+        closed,
+        [eventOf('a', { eventId: 'a', views: 1 })],
+        schema,
+      );
+      expect(result.failed).toBeUndefined();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(unhandled).toEqual([]);
+      await expect(result.pending).rejects.toThrow('work queue closed');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });

@@ -42,10 +42,11 @@ describe('DeliveryResultsConsumer', () => {
     expect((result.failed?.[0].error as Error).message).toContain('status');
   });
 
-  it('lets a queue failure fail the whole batch (redelivered)', async () => {
+  it('hands a queue failure on as the pending work of the batch, which fails it whole (redelivered)', async () => {
     const add = jest.fn().mockRejectedValue(new Error('discarded'));
     const consumer = new DeliveryResultsConsumer({ queue: { add } } as unknown as DeliveryResultsQueue);
-    await expect(consumer.handle([event('a', valid('a'))])).rejects.toThrow('discarded');
+    const { pending } = await consumer.handle([event('a', valid('a'))]);
+    await expect(pending).rejects.toThrow('discarded');
   });
 
   it('ranks the lifecycle for ties of occurredAt, final states alike', () => {

@@ -50,9 +50,10 @@ describe('PageViewsConsumer', () => {
     expect(result.failed).toHaveLength(1);
   });
 
-  it('lets a queue failure fail the whole batch (redelivered)', async () => {
+  it('hands a queue failure on as the pending work of the batch, which fails it whole (redelivered)', async () => {
     const add = jest.fn().mockRejectedValue(new Error('discarded'));
     const consumer = new PageViewsConsumer({ queue: { add } } as unknown as DailyViewsQueue);
-    await expect(consumer.handle([event('a', valid('a'))])).rejects.toThrow('discarded');
+    const { pending } = await consumer.handle([event('a', valid('a'))]);
+    await expect(pending).rejects.toThrow('discarded');
   });
 });

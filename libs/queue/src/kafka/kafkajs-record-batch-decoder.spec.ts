@@ -13,12 +13,18 @@ import { inspect } from 'node:util';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- kafkajs's record codecs are internal, untyped CommonJS */
 const Decoder = require('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => object;
-const encodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0') as (record: object) => object;
+const encodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0') as (
+  record: object,
+) => object;
 const { RecordBatch: encodeBatch } = require('kafkajs/src/protocol/recordBatch/v0') as {
   RecordBatch: (batch: object) => Promise<{ buffer: Buffer }>;
 };
-const decodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder') as (decoder: object) => Promise<{ records: DecodedRecord[] }>;
-const { Types: Compression } = require('kafkajs/src/protocol/message/compression') as { Types: { None: number; GZIP: number } };
+const decodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder') as (
+  decoder: object,
+) => Promise<{ records: DecodedRecord[] }>;
+const { Types: Compression } = require('kafkajs/src/protocol/message/compression') as {
+  Types: { None: number; GZIP: number };
+};
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 interface DecodedRecord {
@@ -42,7 +48,11 @@ const FIRST_OFFSET = '41';
 const FIRST_TIMESTAMP = 1_795_987_365_426;
 
 const INPUTS: Input[] = [
-  { key: 'page-1', value: '{"eventId":"e-1"}', headers: { 'x-event-id': 'e-1', 'x-event-type': 'page-views' } },
+  {
+    key: 'page-1',
+    value: '{"eventId":"e-1"}',
+    headers: { 'x-event-id': 'e-1', 'x-event-type': 'page-views' },
+  },
   { key: null, value: '', headers: {} },
   { key: 'ключ-ü', value: null, headers: { 'x-tag': ['a', 'b', 'c'] } },
   { key: '', value: 'v'.repeat(300), headers: { 'x-long': 'h'.repeat(200) } }, // lengths past one varint byte
@@ -50,7 +60,13 @@ const INPUTS: Input[] = [
 
 async function batchOf(inputs: Input[], compression = Compression.None): Promise<Buffer> {
   const records = inputs.map((input, i) =>
-    encodeRecord({ offsetDelta: i, timestampDelta: i * 7, key: input.key, value: input.value, headers: input.headers }),
+    encodeRecord({
+      offsetDelta: i,
+      timestampDelta: i * 7,
+      key: input.key,
+      value: input.value,
+      headers: input.headers,
+    }),
   );
   const { buffer } = await encodeBatch({
     compression,
@@ -65,7 +81,8 @@ async function batchOf(inputs: Input[], compression = Compression.None): Promise
 
 const decode = async (buffer: Buffer) => (await decodeBatch(new Decoder(buffer))).records;
 
-const text = (value: Buffer | Buffer[]) => (Array.isArray(value) ? value.map(String) : String(value));
+const text = (value: Buffer | Buffer[]) =>
+  Array.isArray(value) ? value.map(String) : String(value);
 
 function expectDecoded(records: DecodedRecord[], inputs: Input[]): void {
   expect(records).toHaveLength(inputs.length);
@@ -78,7 +95,11 @@ function expectDecoded(records: DecodedRecord[], inputs: Input[]): void {
     expect(record.isControlRecord).toBe(false);
     expect(record.key === null ? null : String(record.key)).toBe(input.key);
     expect(record.value === null ? null : String(record.value)).toBe(input.value);
-    expect(Object.fromEntries(Object.entries(record.headers).map(([name, value]) => [name, text(value)]))).toEqual(input.headers);
+    expect(
+      Object.fromEntries(
+        Object.entries(record.headers).map(([name, value]) => [name, text(value)]),
+      ),
+    ).toEqual(input.headers);
   });
 }
 
@@ -102,9 +123,26 @@ describe('kafkajs record batches (patched decoder: records read in place, key, h
 
   it('gives every field to JSON.stringify and util.inspect, in kafkajs order; a spread copy has only the eager ones', async () => {
     const [record] = await decode(await batchOf(INPUTS));
-    expect(Object.keys({ ...record })).toEqual(['magicByte', 'attributes', 'offset', 'value', 'isControlRecord', 'batchContext']);
+    expect(Object.keys({ ...record })).toEqual([
+      'magicByte',
+      'attributes',
+      'offset',
+      'value',
+      'isControlRecord',
+      'batchContext',
+    ]);
     const json = JSON.parse(JSON.stringify(record)) as Record<string, unknown>;
-    expect(Object.keys(json)).toEqual(['magicByte', 'attributes', 'timestamp', 'offset', 'key', 'value', 'headers', 'isControlRecord', 'batchContext']);
+    expect(Object.keys(json)).toEqual([
+      'magicByte',
+      'attributes',
+      'timestamp',
+      'offset',
+      'key',
+      'value',
+      'headers',
+      'isControlRecord',
+      'batchContext',
+    ]);
     expect(json.timestamp).toBe(String(FIRST_TIMESTAMP));
     expect(json.key).toEqual(JSON.parse(JSON.stringify(Buffer.from('page-1'))));
     const shown = inspect(record);
@@ -120,9 +158,13 @@ describe('kafkajs record batches (patched decoder: records read in place, key, h
     const length = buffer[LENGTH_AT] / 2;
     const shorter = Buffer.from(buffer);
     shorter[LENGTH_AT] = (length - 1) * 2;
-    await expect(decode(shorter)).rejects.toThrow('record fields take 1 bytes more than its length');
+    await expect(decode(shorter)).rejects.toThrow(
+      'record fields take 1 bytes more than its length',
+    );
     const longer = Buffer.from(buffer);
     longer[LENGTH_AT] = (length + 40) * 2;
-    await expect(decode(longer)).rejects.toThrow(`record of ${length + 40} bytes runs past the end of its batch`);
+    await expect(decode(longer)).rejects.toThrow(
+      `record of ${length + 40} bytes runs past the end of its batch`,
+    );
   });
 });

@@ -1,7 +1,16 @@
 import { MalformedPayloadError } from '@lib/retry';
 import type { IncomingEvent } from '../incoming-event';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { PartitionPipeline } from './partition-pipeline';
-import { binding, deferred, failureHandler, flush, MemorySink, record } from '../../test/runtime-kit';
+import {
+  binding,
+  deferred,
+  failureHandler,
+  flush,
+  MemorySink,
+  record,
+} from '../../test/runtime-kit';
 
 describe('PartitionPipeline', () => {
   it('commits past a failed record once it was handed to the retry sink, not before', async () => {
@@ -14,7 +23,11 @@ describe('PartitionPipeline', () => {
     const b = binding((e: IncomingEvent<{ fail?: boolean }>) => {
       if (e.payload.fail) throw new Error('boom');
     });
-    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b, sink), transport: 'test' });
+    const pipeline = new PartitionPipeline({
+      binding: b,
+      failures: failureHandler(b, sink),
+      transport: 'test',
+    });
     pipeline.dispatch(record(0, 'a', { fail: true }));
     pipeline.dispatch(record(1, 'a'));
     await flush();
@@ -29,13 +42,25 @@ describe('PartitionPipeline', () => {
 
   it('never commits past a handler that has not resolved, while later records finish', async () => {
     const gates = new Map<string, ReturnType<typeof deferred<void>>>();
-    const b = binding((e: IncomingEvent) => {
-      const gate = deferred();
-      gates.set(e.eventId, gate);
-      return gate.promise;
-    }, { concurrency: 3 });
-    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b), transport: 'test' });
-    for (const [offset, key] of [[0, 'a'], [1, 'b'], [2, 'c']] as const) pipeline.dispatch(record(offset, key));
+    const b = binding(
+      (e: IncomingEvent) => {
+        const gate = deferred();
+        gates.set(e.eventId, gate);
+        return gate.promise;
+      },
+      { concurrency: 3 },
+    );
+    const pipeline = new PartitionPipeline({
+      binding: b,
+      failures: failureHandler(b),
+      transport: 'test',
+    });
+    for (const [offset, key] of [
+      [0, 'a'],
+      [1, 'b'],
+      [2, 'c'],
+    ] as const)
+      pipeline.dispatch(record(offset, key));
     await flush();
     expect([...gates.keys()]).toEqual(['e0', 'e1', 'e2']);
     gates.get('e1')!.resolve();
@@ -51,7 +76,11 @@ describe('PartitionPipeline', () => {
     const sink = new MemorySink();
     const handler = jest.fn();
     const b = binding(handler);
-    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b, sink), transport: 'test' });
+    const pipeline = new PartitionPipeline({
+      binding: b,
+      failures: failureHandler(b, sink),
+      transport: 'test',
+    });
     pipeline.dispatch({ ...record(0, 'a'), value: Buffer.from('nope') });
     await pipeline.idle();
     expect(handler).not.toHaveBeenCalled();
@@ -98,7 +127,11 @@ describe('PartitionPipeline', () => {
       },
       { batchSize: 10 },
     );
-    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b, sink), transport: 'test' });
+    const pipeline = new PartitionPipeline({
+      binding: b,
+      failures: failureHandler(b, sink),
+      transport: 'test',
+    });
     pipeline.dispatch(record(0, 'a'));
     pipeline.dispatch({ ...record(1, 'a'), value: Buffer.from('{}') });
     pipeline.dispatch(record(2, 'a'));
@@ -109,22 +142,97 @@ describe('PartitionPipeline', () => {
     expect(pipeline.commitOffset).toBe('3');
   });
 
+  it('finishes the events of a batch whose work is pending once it resolves, and fails them if it rejects', async () => {
+    const sink = new MemorySink();
+    const work = [deferred(), deferred()];
+    let call = 0;
+    const b = binding(
+      (events: IncomingEvent[]) => ({
+        failed: [{ eventId: events[0].eventId, error: new Error('bad one') }],
+        pending: work[call++].promise,
+      }),
+      { batchSize: 3, concurrency: 2 },
+    );
+    const pipeline = new PartitionPipeline({
+      binding: b,
+      failures: failureHandler(b, sink),
+      transport: 'test',
+    });
+    pipeline.dispatch({ ...record(0, 'a'), value: Buffer.from('nope') });
+    for (let i = 1; i < 6; i++) pipeline.dispatch(record(i, 'a'));
+    for (let turn = 0; turn < 5; turn++) await flush(); // the second batch starts a turn after the first
+    // Batches of records [0, 1, 2] (0 malformed) and [3, 4, 5]: their first events failed at once, the rest wait.
+    expect(sink.deadLettered.map((m) => m.position.offset)).toEqual(['0']);
+    expect(sink.retried.map((m) => m.position.offset)).toEqual(['1', '3']);
+    expect(pipeline.inFlight).toBe(3);
+    expect(pipeline.commitOffset).toBe('2');
+    work[0].resolve();
+    await flush();
+    expect(pipeline.commitOffset).toBe('4');
+    work[1].reject(new Error('flush abandoned'));
+    await pipeline.idle();
+    expect(sink.retried.map((m) => m.position.offset)).toEqual(['1', '3', '4', '5']);
+    expect(pipeline.commitOffset).toBe('6');
+  });
+
+  it('lets go of the parsed events of a batch while its pending work is under way', async () => {
+    const gc = runGc();
+    const work = deferred();
+    let seen: WeakRef<IncomingEvent[]> | undefined;
+    const b = binding(
+      (events: IncomingEvent[]) => {
+        seen = new WeakRef(events);
+        return Promise.resolve({ pending: work.promise });
+      },
+      { batchSize: 10 },
+    );
+    const pipeline = new PartitionPipeline({
+      binding: b,
+      failures: failureHandler(b),
+      transport: 'test',
+    });
+    for (let i = 0; i < 10; i++) pipeline.dispatch(record(i, 'a'));
+    await flush();
+    // A WeakRef's target is kept until the job that made it ends.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+    expect(seen).toBeDefined();
+    expect(seen!.deref()).toBeUndefined();
+    expect(pipeline.inFlight).toBe(10);
+    work.resolve();
+    await pipeline.idle();
+    expect(pipeline.commitOffset).toBe('10');
+  });
+
   it('maps a BatchResult failure to the right record when a malformed one came before it', async () => {
     const sink = new MemorySink();
     const batches: string[][] = [];
     const b = binding(
       (events: IncomingEvent[]) => {
         batches.push(events.map((e) => e.eventId));
-        return events.some((e) => e.eventId === 'e3') ? { failed: [{ eventId: 'e3', error: new Error('bad one') }] } : {};
+        return events.some((e) => e.eventId === 'e3')
+          ? { failed: [{ eventId: 'e3', error: new Error('bad one') }] }
+          : {};
       },
       { batchSize: 4 },
     );
-    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b, sink), transport: 'test' });
-    for (let i = 0; i < 6; i++) pipeline.dispatch(i === 1 ? { ...record(1, 'a'), value: Buffer.from('not json') } : record(i, 'a'));
+    const pipeline = new PartitionPipeline({
+      binding: b,
+      failures: failureHandler(b, sink),
+      transport: 'test',
+    });
+    for (let i = 0; i < 6; i++)
+      pipeline.dispatch(
+        i === 1 ? { ...record(1, 'a'), value: Buffer.from('not json') } : record(i, 'a'),
+      );
     await pipeline.idle();
     for (let i = 6; i < 8; i++) pipeline.dispatch(record(i, 'a'));
     await pipeline.idle();
-    expect(batches).toEqual([['e0', 'e2', 'e3'], ['e4', 'e5'], ['e6', 'e7']]);
+    expect(batches).toEqual([
+      ['e0', 'e2', 'e3'],
+      ['e4', 'e5'],
+      ['e6', 'e7'],
+    ]);
     expect(sink.deadLettered.map((m) => m.position.offset)).toEqual(['1']);
     expect(sink.retried.map((m) => m.position.offset)).toEqual(['3']);
     expect(pipeline.commitOffset).toBe('8');
@@ -142,7 +250,11 @@ describe('PartitionPipeline', () => {
       },
       { batchSize: 2, concurrency: 2 },
     );
-    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b), transport: 'test' });
+    const pipeline = new PartitionPipeline({
+      binding: b,
+      failures: failureHandler(b),
+      transport: 'test',
+    });
     for (let i = 0; i < 6; i++) pipeline.dispatch(record(i, 'same'));
     // Batches start one per turn of the event loop (each handler first runs its synchronous part).
     for (let turn = 0; turn < 4; turn++) await flush();
@@ -164,7 +276,11 @@ describe('PartitionPipeline', () => {
       },
       { batchSize: 2, concurrency: 10 },
     );
-    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b), transport: 'test' });
+    const pipeline = new PartitionPipeline({
+      binding: b,
+      failures: failureHandler(b),
+      transport: 'test',
+    });
     pipeline.dispatch(record(0, 'a'));
     pipeline.dispatch(record(1, 'b'));
     await flush();
@@ -196,3 +312,9 @@ describe('PartitionPipeline', () => {
     expect(pipeline.inFlight).toBe(1);
   });
 });
+
+/** A full garbage collection, without starting jest with --expose-gc. */
+function runGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}

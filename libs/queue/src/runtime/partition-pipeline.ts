@@ -152,7 +152,11 @@ export class PartitionPipeline {
       return this.fail(raw, sequence, error);
     }
     try {
-      await invokeHandler(this.binding.handler, event, new QueueContext(this.stream, this.options.transport));
+      await invokeHandler(
+        this.binding.handler,
+        event,
+        new QueueContext(this.stream, this.options.transport),
+      );
     } catch (error) {
       return this.fail(raw, sequence, error);
     }
@@ -185,7 +189,8 @@ export class PartitionPipeline {
       // Taken from the head without shifting the rest (a fetch may buffer thousands of records).
       const head = this.bufferHead;
       const end = Math.min(this.buffer.length, head + size);
-      const raws = head === 0 && end === this.buffer.length ? this.buffer : this.buffer.slice(head, end);
+      const raws =
+        head === 0 && end === this.buffer.length ? this.buffer : this.buffer.slice(head, end);
       const first = this.bufferSequence;
       this.bufferSequence += end - head;
       if (end === this.buffer.length) {
@@ -241,7 +246,11 @@ export class PartitionPipeline {
     if (events.length > 0) {
       let result: unknown;
       try {
-        result = await invokeHandler(this.binding.handler, events, new QueueContext(this.stream, this.options.transport));
+        result = await invokeHandler(
+          this.binding.handler,
+          events,
+          new QueueContext(this.stream, this.options.transport),
+        );
       } catch (error) {
         for (let e = 0; e < events.length; e++) {
           const i = indexes === undefined ? e : indexes[e];
@@ -251,20 +260,46 @@ export class PartitionPipeline {
         return;
       }
       const failed = failedEvents(result);
-      let succeeded = 0;
+      const pending = pendingOf(result);
+      // Index in `raws` of each event the handler did not fail.
+      const handled: number[] = [];
       for (let e = 0; e < events.length; e++) {
         const i = indexes === undefined ? e : indexes[e];
         const error = failed?.get(events[e].eventId);
-        if (error === undefined) {
-          succeeded++;
-          this.finish(raws[i], first + i);
-        } else {
-          failing.push(this.fail(raws[i], first + i, error));
-        }
+        if (error === undefined) handled.push(i);
+        else failing.push(this.fail(raws[i], first + i, error));
       }
-      if (succeeded > 0) this.metrics.consumed(this.stream, succeeded);
+      // A separate frame for the wait, so that this one (and with it the parsed events) is gone.
+      if (pending !== undefined)
+        return this.finishWhenSettled(raws, first, handled, pending, failing);
+      this.finishHandled(raws, first, handled);
     }
     if (failing.length > 0) await Promise.all(failing);
+  }
+
+  /**
+   * Batch mode: the handler returned its work still under way ({@link BatchResult.pending}).
+   * Holds only the raw records, which a failure needs, until it settles.
+   */
+  private async finishWhenSettled(
+    raws: RawMessage[],
+    first: number,
+    handled: number[],
+    pending: Promise<unknown>,
+    failing: Array<Promise<void>>,
+  ): Promise<void> {
+    try {
+      await pending;
+      this.finishHandled(raws, first, handled);
+    } catch (error) {
+      for (const i of handled) failing.push(this.fail(raws[i], first + i, error));
+    }
+    if (failing.length > 0) await Promise.all(failing);
+  }
+
+  private finishHandled(raws: RawMessage[], first: number, handled: readonly number[]): void {
+    for (const i of handled) this.finish(raws[i], first + i);
+    if (handled.length > 0) this.metrics.consumed(this.stream, handled.length);
   }
 }
 
@@ -273,6 +308,17 @@ function failedEvents(result: unknown): Map<string, unknown> | undefined {
   const failed = (result as BatchResult | undefined | null)?.failed;
   if (!Array.isArray(failed) || failed.length === 0) return undefined;
   const map = new Map<string, unknown>();
-  for (const entry of failed) map.set(entry.eventId, entry.error ?? new Error('failed by the batch handler'));
+  for (const entry of failed)
+    map.set(entry.eventId, entry.error ?? new Error('failed by the batch handler'));
   return map;
+}
+
+/** A {@link BatchResult}'s pending work, if it has any. */
+function pendingOf(result: unknown): Promise<unknown> | undefined {
+  const pending = (result as BatchResult | undefined | null)?.pending;
+  return pending !== undefined &&
+    pending !== null &&
+    typeof (pending as Promise<unknown>).then === 'function'
+    ? pending
+    : undefined;
 }
