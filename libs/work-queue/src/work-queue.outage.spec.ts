@@ -135,7 +135,14 @@ describe('work queue during a database outage', () => {
     expect(queue.status().failing).toBeUndefined();
     expect(health.check(queue)['work-queue:outage'].status).toBe('up');
 
-    proxy.cut();
+    // Cut between flushes: a cut while a COMMIT is on the wire can land that commit and still fail
+    // the flush, whose retry is then fenced and rejected for the transport to redeliver, which
+    // this simulated transport does not do (the fencing specs cover that case).
+    await waitFor(() => queue.status().flushRunningMs === undefined, {
+      intervalMs: 1,
+      description: 'no flush running',
+    });
+    proxy.cut(); // in the same turn as the check: no flush can start in between
     const cutAt = Date.now();
     const deliveredBeforeCut = transport.delivered;
     await transport.run(3_000);
