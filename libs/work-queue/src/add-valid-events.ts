@@ -22,8 +22,9 @@ export interface EventSink<T> {
  * Why not an `async` handler awaiting `queue.add(valid)`: its frame, and the frames of everything
  * that called it, would hold the batch's parsed events and their validated copies until the
  * flush commits. At a busy consumer that is hundreds of thousands of objects living through every
- * young-generation collection of the wait, each copying them: a fifth of pv-counter's CPU went to
- * such collections. Returned as `pending`, the wait holds only the raw records.
+ * young-generation collection of the wait, each copying them (returning `pending` cut
+ * pv-counter's minor-GC time by a quarter in the bench). Returned as `pending`, the wait holds
+ * only the raw records.
  */
 export function addValidEvents<S extends z.ZodType>(
   queue: EventSink<z.infer<S>>,

@@ -10,7 +10,7 @@ export const WORK_QUEUE_BATCH_SIZE = 500;
  * the transport's in-flight window (CONSUMER_MAX_IN_FLIGHT) can hold.
  *
  * Why not a few outstanding batches: such a handler only validates and enqueues, and its batch
- * counts as outstanding until the flush holding its events has committed. Its outstanding batches are events
+ * is outstanding until the flush holding its events has committed. Its outstanding batches are events
  * waiting for the next flush, so `@KeyedConcurrency(4)` with `@Batch(500)` would cap a partition at
  * 2 000 events per flush cycle whatever the rate, and the flushes could never grow with the load.
  * The in-flight window and the work queue's watermarks bound them instead.
@@ -24,7 +24,4 @@ export const WORK_QUEUE_BATCH_SIZE = 500;
  * ```
  */
 export const WorkQueueBatch = (size: number = WORK_QUEUE_BATCH_SIZE): MethodDecorator =>
-  applyDecorators(
-    Batch(size),
-    KeyedConcurrency(Math.max(1, Math.ceil(MAX_CONSUMER_IN_FLIGHT / size))),
-  );
+  applyDecorators(Batch(size), KeyedConcurrency(Math.max(1, Math.ceil(MAX_CONSUMER_IN_FLIGHT / size))));

@@ -152,11 +152,7 @@ export class PartitionPipeline {
       return this.fail(raw, sequence, error);
     }
     try {
-      await invokeHandler(
-        this.binding.handler,
-        event,
-        new QueueContext(this.stream, this.options.transport),
-      );
+      await invokeHandler(this.binding.handler, event, new QueueContext(this.stream, this.options.transport));
     } catch (error) {
       return this.fail(raw, sequence, error);
     }
@@ -189,8 +185,7 @@ export class PartitionPipeline {
       // Taken from the head without shifting the rest (a fetch may buffer thousands of records).
       const head = this.bufferHead;
       const end = Math.min(this.buffer.length, head + size);
-      const raws =
-        head === 0 && end === this.buffer.length ? this.buffer : this.buffer.slice(head, end);
+      const raws = head === 0 && end === this.buffer.length ? this.buffer : this.buffer.slice(head, end);
       const first = this.bufferSequence;
       this.bufferSequence += end - head;
       if (end === this.buffer.length) {
@@ -246,11 +241,7 @@ export class PartitionPipeline {
     if (events.length > 0) {
       let result: unknown;
       try {
-        result = await invokeHandler(
-          this.binding.handler,
-          events,
-          new QueueContext(this.stream, this.options.transport),
-        );
+        result = await invokeHandler(this.binding.handler, events, new QueueContext(this.stream, this.options.transport));
       } catch (error) {
         for (let e = 0; e < events.length; e++) {
           const i = indexes === undefined ? e : indexes[e];
@@ -270,8 +261,7 @@ export class PartitionPipeline {
         else failing.push(this.fail(raws[i], first + i, error));
       }
       // A separate frame for the wait, so that this one (and with it the parsed events) is gone.
-      if (pending !== undefined)
-        return this.finishWhenSettled(raws, first, handled, pending, failing);
+      if (pending !== undefined) return this.finishWhenSettled(raws, first, handled, pending, failing);
       this.finishHandled(raws, first, handled);
     }
     if (failing.length > 0) await Promise.all(failing);
@@ -284,8 +274,8 @@ export class PartitionPipeline {
   private async finishWhenSettled(
     raws: RawMessage[],
     first: number,
-    handled: number[],
-    pending: Promise<unknown>,
+    handled: readonly number[],
+    pending: PromiseLike<unknown>,
     failing: Array<Promise<void>>,
   ): Promise<void> {
     try {
@@ -308,17 +298,12 @@ function failedEvents(result: unknown): Map<string, unknown> | undefined {
   const failed = (result as BatchResult | undefined | null)?.failed;
   if (!Array.isArray(failed) || failed.length === 0) return undefined;
   const map = new Map<string, unknown>();
-  for (const entry of failed)
-    map.set(entry.eventId, entry.error ?? new Error('failed by the batch handler'));
+  for (const entry of failed) map.set(entry.eventId, entry.error ?? new Error('failed by the batch handler'));
   return map;
 }
 
 /** A {@link BatchResult}'s pending work, if it has any. */
-function pendingOf(result: unknown): Promise<unknown> | undefined {
+function pendingOf(result: unknown): PromiseLike<unknown> | undefined {
   const pending = (result as BatchResult | undefined | null)?.pending;
-  return pending !== undefined &&
-    pending !== null &&
-    typeof (pending as Promise<unknown>).then === 'function'
-    ? pending
-    : undefined;
+  return typeof pending?.then === 'function' ? pending : undefined;
 }
