@@ -1,6 +1,7 @@
 export { observabilityConfig } from './observability.config';
 export { createLogger } from './create-logger';
 export { METRICS_REGISTRY } from './metrics.constants';
+export { registeredMetric } from './registered-metric';
 export { MetricsModule } from './metrics.module';
 export {
   JsonLogger,

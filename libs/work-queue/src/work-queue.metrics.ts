@@ -1,3 +1,4 @@
+import { registeredMetric } from '@lib/observability';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** What happened to events at a flush. */
@@ -11,11 +12,6 @@ export interface QueueMetrics {
   events(outcome: EventOutcome, count: number): void;
 }
 
-/** Reuses a metric another module already registered on the same registry (apps may create several). */
-function metric<T>(registry: Registry, name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
-}
-
 /**
  * Work-queue metrics on the app's registry. Depth and paused are set at flushes and pause
  * changes rather than on every add, which keeps add() free of metric bookkeeping; they lag by at
@@ -23,7 +19,7 @@ function metric<T>(registry: Registry, name: string, create: () => T): T {
  */
 export function createQueueMetrics(registry: Registry, queue: string): QueueMetrics {
   const registers = [registry];
-  const depth = metric(
+  const depth = registeredMetric(
     registry,
     'work_queue_depth',
     () =>
@@ -34,7 +30,7 @@ export function createQueueMetrics(registry: Registry, queue: string): QueueMetr
         registers,
       }),
   );
-  const paused = metric(
+  const paused = registeredMetric(
     registry,
     'work_queue_paused',
     () =>
@@ -45,7 +41,7 @@ export function createQueueMetrics(registry: Registry, queue: string): QueueMetr
         registers,
       }),
   );
-  const duration = metric(
+  const duration = registeredMetric(
     registry,
     'work_queue_flush_duration_seconds',
     () =>
@@ -57,7 +53,7 @@ export function createQueueMetrics(registry: Registry, queue: string): QueueMetr
         registers,
       }),
   );
-  const size = metric(
+  const size = registeredMetric(
     registry,
     'work_queue_flush_events',
     () =>
@@ -69,7 +65,7 @@ export function createQueueMetrics(registry: Registry, queue: string): QueueMetr
         registers,
       }),
   );
-  const rows = metric(
+  const rows = registeredMetric(
     registry,
     'work_queue_flush_rows',
     () =>
@@ -81,7 +77,7 @@ export function createQueueMetrics(registry: Registry, queue: string): QueueMetr
         registers,
       }),
   );
-  const events = metric(
+  const events = registeredMetric(
     registry,
     'work_queue_events_total',
     () =>

@@ -1,9 +1,5 @@
+import { registeredMetric } from '@lib/observability';
 import { Counter, Gauge, type Registry } from 'prom-client';
-
-/** Reuses a metric already registered on the same registry. */
-function metric<T>(registry: Registry, name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
-}
 
 /** What the quote stream reports on /metrics. */
 export interface QuoteStreamMetrics {
@@ -21,7 +17,7 @@ export function createQuoteStreamMetrics(
   state: { subscribers(): number; pending(): number; bufferedBytes(): number; symbols(): number },
 ): QuoteStreamMetrics {
   const registers = [registry];
-  metric(registry, 'aggregator_sse_subscribers', () => new Gauge({
+  registeredMetric(registry, 'aggregator_sse_subscribers', () => new Gauge({
     name: 'aggregator_sse_subscribers',
     help: 'Open quote stream (SSE) connections',
     registers,
@@ -29,7 +25,7 @@ export function createQuoteStreamMetrics(
       this.set(state.subscribers());
     },
   }));
-  metric(registry, 'aggregator_sse_pending_quotes', () => new Gauge({
+  registeredMetric(registry, 'aggregator_sse_pending_quotes', () => new Gauge({
     name: 'aggregator_sse_pending_quotes',
     help: 'Changed quotes held for SSE subscribers and not yet pushed (at most one per symbol and subscriber)',
     registers,
@@ -37,7 +33,7 @@ export function createQuoteStreamMetrics(
       this.set(state.pending());
     },
   }));
-  metric(registry, 'aggregator_quote_symbols', () => new Gauge({
+  registeredMetric(registry, 'aggregator_quote_symbols', () => new Gauge({
     name: 'aggregator_quote_symbols',
     help: 'Symbols with a live quote in this process (the bound of each subscriber\'s pending quotes)',
     registers,
@@ -45,7 +41,7 @@ export function createQuoteStreamMetrics(
       this.set(state.symbols());
     },
   }));
-  metric(registry, 'aggregator_sse_buffered_bytes', () => new Gauge({
+  registeredMetric(registry, 'aggregator_sse_buffered_bytes', () => new Gauge({
     name: 'aggregator_sse_buffered_bytes',
     help: 'Bytes written to SSE responses and not yet taken by their sockets',
     registers,
@@ -53,12 +49,12 @@ export function createQuoteStreamMetrics(
       this.set(state.bufferedBytes());
     },
   }));
-  const events = metric(registry, 'aggregator_sse_events_total', () => new Counter({
+  const events = registeredMetric(registry, 'aggregator_sse_events_total', () => new Counter({
     name: 'aggregator_sse_events_total',
     help: 'Quote events written to SSE subscribers',
     registers,
   }));
-  const blockedPushes = metric(registry, 'aggregator_sse_blocked_pushes_total', () => new Counter({
+  const blockedPushes = registeredMetric(registry, 'aggregator_sse_blocked_pushes_total', () => new Counter({
     name: 'aggregator_sse_blocked_pushes_total',
     help: 'Pushes skipped because the subscriber had not read the previous ones (its quotes stay coalesced)',
     registers,
