@@ -4,6 +4,7 @@ import { createHttpApp, type HttpApp } from '@lib/platform';
 import { connectQueueConsumers, queueConfig, type QueueModuleOptions } from '@lib/queue';
 import { workQueueConfig } from '@lib/work-queue';
 import { PvCounterModule } from './pv-counter.module';
+import { sketchMergeConfig } from './sketches';
 
 /** Default HTTP port (CONTRACT.md). */
 export const PV_COUNTER_DEFAULT_PORT = 3003;
@@ -15,7 +16,7 @@ export function createPvCounterApp(env: Env, queue: Pick<QueueModuleOptions, 'me
     defaultPort: PV_COUNTER_DEFAULT_PORT,
     env,
     module: (appEnv) => PvCounterModule.register(appEnv, queue),
-    configs: [databaseConfig, queueConfig, workQueueConfig],
+    configs: [databaseConfig, queueConfig, workQueueConfig, sketchMergeConfig],
     beforeListen: connectQueueConsumers,
   });
 }

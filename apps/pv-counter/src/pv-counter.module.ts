@@ -6,6 +6,7 @@ import { LogShippingModule } from '@lib/log-shipping';
 import { QueueModule, type QueueModuleOptions } from '@lib/queue';
 import { PageViewsModule } from './page-views';
 import { RebuildModule } from './rebuild';
+import { SketchesModule } from './sketches';
 
 /**
  * pv-counter's in-flight window per partition when CONSUMER_MAX_IN_FLIGHT is unset. A flush costs
@@ -31,6 +32,7 @@ export class PvCounterModule {
         DatabaseModule,
         broker,
         PageViewsModule,
+        SketchesModule,
         RebuildModule.register({ queue: broker }),
         LogShippingModule.register({ queue: broker }),
       ],

@@ -9,6 +9,7 @@
 import { createThrowawayDatabase, startAppProcess, waitFor, type AppProcess } from '@test/support';
 import {
   compareWithPlan,
+  sketchesMerged,
   planViews,
   readTopPages,
   sendPaced,
@@ -76,6 +77,7 @@ describe('pv-counter crash recovery on Kafka', () => {
       expect({ killedAt, stored: await storedViews(databaseUrl, plan.day) }).toEqual({ killedAt, stored: EVENTS });
 
       // Through the read API: every page exact, uniques within 2 %, most viewed first.
+      await sketchesMerged(databaseUrl);
       expect(await compareWithPlan(counter.url, plan)).toEqual([]);
       const top = await readTopPages(counter.url, plan.day);
       const wantedViews = [...plan.expected.values()].map((e) => e.views).sort((a, b) => b - a);

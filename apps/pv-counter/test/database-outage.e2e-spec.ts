@@ -14,6 +14,7 @@ import {
 } from '@test/support';
 import {
   compareWithPlan,
+  sketchesMerged,
   planViews,
   sendPaced,
   startIngestOnOwnKafka,
@@ -102,6 +103,7 @@ describe('pv-counter database outage', () => {
     });
     await new Promise((r) => setTimeout(r, 1_500)); // a late duplicate would show now
     expect(await storedViews(databaseUrl, plan.day)).toBe(EVENTS);
+    await sketchesMerged(databaseUrl);
     expect(await compareWithPlan(url, plan)).toEqual([]);
 
     // The page was never affected: ingest answered 202 before, during and after the outage.

@@ -117,7 +117,7 @@ export class HyperLogLog {
     return Math.round(m * m * (0.5 / Math.LN2) / z);
   }
 
-  /** The stable byte form stored in `page_views_daily.hll`. */
+  /** The stable byte form stored in `page_visitors_daily.hll`. */
   toBytes(): Buffer {
     if (this.dense) return denseSketchBytes(this.dense);
     const entries: number[] = [];

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { HyperLogLog } from '../hll/hyperloglog';
+import { PAGE_VISITORS_DAILY } from '../sketches/visitor-sketches.writer';
 import { PAGE_VIEWS_DAILY } from './daily-views.writer';
 
 export interface PageViewsOfDay {
@@ -21,7 +22,15 @@ interface Row {
   hll: Buffer | null;
 }
 
-/** Reads `page_views_daily`; unique visitors are estimated from the stored sketch. */
+/** The count and the sketch of a day's pages (the sketch is merged about once a second, see VisitorSketchMerger). */
+const PAGES_OF_DAY =
+  `SELECT v.page_id, v.views::text AS views, s.hll FROM ${PAGE_VIEWS_DAILY} AS v ` +
+  `LEFT JOIN ${PAGE_VISITORS_DAILY} AS s ON s.day = v.day AND s.page_id = v.page_id WHERE v.day = $1`;
+
+/**
+ * Reads `page_views_daily` and `page_visitors_daily`; unique visitors are estimated from the
+ * stored sketch, which trails the views by up to SKETCH_MERGE_INTERVAL_MS.
+ */
 @Injectable()
 export class PageViewsQuery {
   constructor(private readonly dataSource: DataSource) {}
@@ -29,7 +38,7 @@ export class PageViewsQuery {
   /** One page's day; zeros when it had no views. */
   async ofPage(pageId: string, date: string): Promise<PageViewsOfDay> {
     const rows = (await this.dataSource.query(
-      `SELECT page_id, views::text AS views, hll FROM ${PAGE_VIEWS_DAILY} WHERE day = $1 AND page_id = $2`,
+      `${PAGES_OF_DAY} AND v.page_id = $2`,
       [date, pageId],
     )) as Row[];
     const row = rows[0];
@@ -39,12 +48,14 @@ export class PageViewsQuery {
   /**
    * The day's most viewed pages. No index orders by views (it would make count updates non-HOT,
    * see the migration): PostgreSQL reads the day's rows by the primary key's `day` prefix and
-   * keeps the top `limit` in a bounded heap sort. Ties are broken by page id for a stable order.
+   * keeps the top `limit` in a bounded heap sort; only those are joined with their sketches. Ties
+   * are broken by page id for a stable order.
    */
   async top(date: string, limit: number): Promise<TopPages> {
     const rows = (await this.dataSource.query(
-      `SELECT page_id, views::text AS views, hll FROM ${PAGE_VIEWS_DAILY} ` +
-        `WHERE day = $1 ORDER BY ${PAGE_VIEWS_DAILY}.views DESC, page_id LIMIT $2`,
+      `SELECT v.page_id, v.views::text AS views, s.hll FROM (` +
+        `SELECT day, page_id, views FROM ${PAGE_VIEWS_DAILY} WHERE day = $1 ORDER BY views DESC, page_id LIMIT $2) AS v ` +
+        `LEFT JOIN ${PAGE_VISITORS_DAILY} AS s ON s.day = v.day AND s.page_id = v.page_id ORDER BY v.views DESC, v.page_id`,
       [date, limit],
     )) as Row[];
     return {

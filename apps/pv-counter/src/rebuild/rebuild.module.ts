@@ -10,7 +10,7 @@ export interface RebuildModuleOptions {
   readonly queue: DynamicModule;
 }
 
-/** `POST /admin/rebuild`: recomputes a day of `page_views_daily` from the Kafka log. */
+/** `POST /admin/rebuild`: recomputes a day of `page_views_daily` and `page_visitors_daily` from the Kafka log. */
 @Module({})
 export class RebuildModule {
   static register(options: RebuildModuleOptions): DynamicModule {

@@ -51,8 +51,8 @@ export interface RebuildResult {
 }
 
 /**
- * Rebuilds one UTC day of `page_views_daily` from the `page-views` log while live counting
- * continues. The long part (reading the log from the day's start up to the offsets the live
+ * Rebuilds one UTC day of `page_views_daily` and `page_visitors_daily` from the `page-views` log
+ * while live counting continues. The long part (reading the log from the day's start up to the offsets the live
  * consumer has committed) runs without locks; then one transaction locks the live consumer's
  * offset rows (which stalls its flush), reads the few records committed meanwhile, replaces the
  * day's rows and commits. The live consumer continues from the offsets the rebuild stopped at,

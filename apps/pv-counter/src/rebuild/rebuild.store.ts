@@ -1,5 +1,6 @@
 import type { QueryRunner } from 'typeorm';
 import { PAGE_VIEWS_DAILY } from '../page-views/daily-views.writer';
+import { PAGE_VISITORS_DAILY } from '../sketches/visitor-sketches.writer';
 import { packSketches, unpackedSketch } from '../page-views/packed-sketches';
 import type { RecountedPage } from './day-recount';
 
@@ -61,27 +62,51 @@ export async function lockLiveOffsets(
   return committedOffsets(runner, group, topic, true);
 }
 
-/** Replaces the day's rows by the recount, in the caller's transaction. */
+/**
+ * Replaces the day's counts and sketches by the recount, in the caller's transaction (which holds
+ * the live offsets, so no flush of the day runs meanwhile).
+ *
+ * The sketch merge may be running: the day's sketch rows are locked in key order first, as the
+ * merge locks them, so the two wait for each other rather than deadlock. Visitor updates still
+ * waiting in page_visitor_updates came from flushes below the live offsets, so the recount holds
+ * them already; merging them later changes nothing (a sketch merge is idempotent). A sketch the
+ * merge inserts between our DELETE and INSERT is overwritten by the recount's, for the same reason.
+ */
 export async function replaceDay(
   runner: QueryRunner,
   date: string,
   pages: ReadonlyMap<string, RecountedPage>,
 ): Promise<void> {
+  await runner.query(
+    `SELECT 1 FROM ${PAGE_VISITORS_DAILY} WHERE day = $1 ORDER BY day, page_id FOR UPDATE`,
+    [date],
+  );
+  await runner.query(`DELETE FROM ${PAGE_VISITORS_DAILY} WHERE day = $1`, [date]);
   await runner.query(`DELETE FROM ${PAGE_VIEWS_DAILY} WHERE day = $1`, [date]);
   if (pages.size === 0) return;
   const ids: string[] = [];
   const views: string[] = [];
-  const sketches: Array<Buffer | null> = [];
+  const sketchIds: string[] = [];
+  const sketches: Buffer[] = [];
   for (const [pageId, page] of pages) {
     ids.push(pageId);
     views.push(String(page.views));
-    sketches.push(page.sketch === undefined ? null : page.sketch.toBytes());
+    if (page.sketch === undefined) continue;
+    sketchIds.push(pageId);
+    sketches.push(page.sketch.toBytes());
   }
+  await runner.query(
+    `INSERT INTO ${PAGE_VIEWS_DAILY} (day, page_id, views)
+     SELECT $1::date, u.page_id, u.views FROM unnest($2::text[], $3::bigint[]) AS u(page_id, views)`,
+    [date, ids, views],
+  );
+  if (sketches.length === 0) return;
   const packed = packSketches(sketches);
   await runner.query(
-    `INSERT INTO ${PAGE_VIEWS_DAILY} (day, page_id, views, hll)
-     SELECT $1::date, u.page_id, u.views, ${unpackedSketch('$6')}
-       FROM unnest($2::text[], $3::bigint[], $4::int[], $5::int[]) AS u(page_id, views, start, length)`,
-    [date, ids, views, packed.starts, packed.lengths, packed.bytes],
+    `INSERT INTO ${PAGE_VISITORS_DAILY} (day, page_id, hll)
+     SELECT $1::date, u.page_id, ${unpackedSketch('$5')}
+       FROM unnest($2::text[], $3::int[], $4::int[]) AS u(page_id, start, length)
+     ON CONFLICT (day, page_id) DO UPDATE SET hll = excluded.hll`,
+    [date, sketchIds, packed.starts, packed.lengths, packed.bytes],
   );
 }

@@ -8,7 +8,7 @@
  * group and take partitions, and their events would be counted in another database.
  */
 import type { HttpApp } from '@lib/platform';
-import { freeTcpPort, startDedicatedKafka, type KafkaBroker } from '@test/support';
+import { freeTcpPort, startDedicatedKafka, waitFor, type KafkaBroker } from '@test/support';
 import { randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -169,6 +169,26 @@ export async function storedViews(databaseUrl: string, day: string): Promise<num
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Waits until pv-counter has merged every flushed visitor into the sketches (page_visitor_updates
+ * is empty): `uniqueVisitors` trails `views` by up to SKETCH_MERGE_INTERVAL_MS.
+ */
+export async function sketchesMerged(databaseUrl: string, timeoutMs = 30_000): Promise<void> {
+  await waitFor(
+    async () => {
+      const client = new Client({ connectionString: databaseUrl });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM page_visitor_updates');
+        return rows[0].n === 0 ? true : undefined;
+      } finally {
+        await client.end();
+      }
+    },
+    { timeoutMs, intervalMs: 100, description: 'flushed visitors merged into the sketches' },
+  );
 }
 
 /** A page as the read API gives it. */

@@ -1,0 +1,125 @@
+/**
+ * VisitorSketchMerger against PostgreSQL: it merges what flushes recorded and deletes it, in
+ * batches, on its schedule and at shutdown, and keeps the rows when a merge fails.
+ */
+import { tmpdir } from 'node:os';
+import { openDatabase, type OpenDatabase } from '@lib/database';
+import type { ShutdownCoordinator, ShutdownParticipant } from '@lib/lifecycle';
+import { Registry } from 'prom-client';
+import { createThrowawayDatabase, waitFor } from '../../../../test/support';
+import { visitorUpdate } from '../hll/hyperloglog';
+import { sketchOf, storedSketches } from '../../test/support/sketches';
+import { ROWS_PER_MERGE, VisitorSketchMerger } from './visitor-sketch-merger';
+import { appendVisitorUpdates, PAGE_VISITOR_UPDATES } from './visitor-updates.store';
+
+const DAY = '2026-03-01';
+
+describe('VisitorSketchMerger', () => {
+  let database: OpenDatabase;
+  let participants: ShutdownParticipant[];
+  let registry: Registry;
+
+  beforeEach(async () => {
+    const url = await createThrowawayDatabase('visitor-sketch-merger');
+    database = await openDatabase({ DATABASE_URL: url, DATA_DIR: tmpdir(), DATABASE_POOL_SIZE: 4 });
+    participants = [];
+    registry = new Registry();
+  });
+
+  afterEach(async () => {
+    for (const participant of participants) await participant.run();
+    await database.close();
+  });
+
+  function merger(intervalMs = 60_000): VisitorSketchMerger {
+    const shutdown = {
+      register: (p: ShutdownParticipant) => participants.push(p),
+    } as unknown as ShutdownCoordinator;
+    return new VisitorSketchMerger(
+      database.dataSource,
+      { SKETCH_MERGE_INTERVAL_MS: intervalMs },
+      shutdown,
+      registry,
+    );
+  }
+
+  /** Records flushes as the flush writer does: flush `i` saw visitor `v<i>` on `/p<i % pages>` and `/all`. */
+  async function recordFlushes(count: number, pages: number): Promise<void> {
+    await database.dataSource.transaction(async (manager) => {
+      for (let i = 0; i < count; i++) {
+        await appendVisitorUpdates(manager.queryRunner!, [
+          { day: DAY, pageId: '/all', updates: [visitorUpdate(`v${i}`)] },
+          { day: DAY, pageId: `/p${i % pages}`, updates: [visitorUpdate(`v${i}`)] },
+        ]);
+      }
+    });
+  }
+
+  const stored = () => storedSketches(database.dataSource, DAY);
+
+  async function waiting(): Promise<number> {
+    const [row] = (await database.dataSource.query(
+      `SELECT count(*)::int AS n FROM ${PAGE_VISITOR_UPDATES}`,
+    )) as Array<{
+      n: number;
+    }>;
+    return row.n;
+  }
+
+  it('merges every recorded flush into the sketches and deletes them, a batch per transaction', async () => {
+    const flushes = ROWS_PER_MERGE * 2 + 5;
+    await recordFlushes(flushes, 3);
+    const instance = merger();
+    expect(await instance.mergeOnce()).toBe(ROWS_PER_MERGE);
+    expect(await waiting()).toBe(flushes - ROWS_PER_MERGE);
+    expect(await instance.mergeAll()).toBe(flushes - ROWS_PER_MERGE);
+    expect(await waiting()).toBe(0);
+
+    const sketches = await stored();
+    const visitors = Array.from({ length: flushes }, (_, i) => `v${i}`);
+    expect(sketches.get('/all')).toEqual(sketchOf(visitors));
+    for (let p = 0; p < 3; p++)
+      expect(sketches.get(`/p${p}`)).toEqual(sketchOf(visitors.filter((_, i) => i % 3 === p)));
+    const text = await registry.getSingleMetricAsString('pv_sketch_merge_update_rows_total');
+    expect(text).toContain(`pv_sketch_merge_update_rows_total ${flushes}`);
+  });
+
+  it('merges on its schedule, and what is left when stopped', async () => {
+    const instance = merger(20);
+    instance.onApplicationBootstrap();
+    expect(participants.map((p) => p.name)).toEqual(['sketch merge']);
+    await recordFlushes(3, 1);
+    await waitFor(async () => ((await waiting()) === 0 ? true : undefined), {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+    });
+    expect((await stored()).get('/all')).toEqual(sketchOf(['v0', 'v1', 'v2']));
+
+    const later = merger(60_000); // a schedule that would not come round: only stop() merges
+    later.onApplicationBootstrap();
+    await instance.stop();
+    await database.dataSource.transaction((manager) =>
+      appendVisitorUpdates(manager.queryRunner!, [
+        { day: DAY, pageId: '/all', updates: [visitorUpdate('v3')] },
+      ]),
+    );
+    await later.stop();
+    expect(await waiting()).toBe(0);
+    expect((await stored()).get('/all')).toEqual(sketchOf(['v0', 'v1', 'v2', 'v3']));
+  });
+
+  it('keeps every row of a merge that fails, and names the problem', async () => {
+    await recordFlushes(2, 1);
+    await database.dataSource.query(`INSERT INTO ${PAGE_VISITOR_UPDATES} (updates) VALUES ($1)`, [
+      Buffer.from('2026-03-01'),
+    ]);
+    await expect(merger().mergeOnce()).rejects.toThrow(
+      /visitor updates: entry at byte 0 runs past the end/,
+    );
+    expect(await waiting()).toBe(3);
+    expect(await stored()).toEqual(new Map());
+    expect(await registry.getSingleMetricAsString('pv_sketch_merge_duration_seconds')).toContain(
+      'pv_sketch_merge_duration_seconds_count{outcome="failed"} 1',
+    );
+  });
+});

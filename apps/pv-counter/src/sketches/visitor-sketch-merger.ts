@@ -1,0 +1,138 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { ConfigOf } from '@lib/config';
+import { ShutdownCoordinator, ShutdownPhase } from '@lib/lifecycle';
+import { METRICS_REGISTRY } from '@lib/observability';
+import type { Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { sketchMergeConfig } from './sketch-merge.config';
+import { createSketchMergeMetrics, type SketchMergeMetrics } from './sketch-merge.metrics';
+import { mergeVisitorSketches } from './visitor-sketches.writer';
+import { takeVisitorUpdates } from './visitor-updates.store';
+
+/**
+ * Rows of `page_visitor_updates` (one per flush) per merge transaction: enough that a merge after
+ * a backlog rewrites each busy page's sketch once for many flushes, few enough that one
+ * transaction's memory and locks stay small (a flush's row is about 4 bytes per view).
+ */
+export const ROWS_PER_MERGE = 64;
+/** Longest wait between attempts while merges fail. */
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Merges the visitors that flushes recorded in `page_visitor_updates` into the sketches of
+ * `page_visitors_daily`, every SKETCH_MERGE_INTERVAL_MS, each batch of rows in one transaction
+ * that deletes them and raises the sketches (so a crash either merges a row or leaves it, and
+ * merging a row twice would change nothing anyway). Every instance runs one: SKIP LOCKED gives
+ * each its own rows, and sketches are locked in key order. On shutdown, after the work queue's
+ * final flush, it merges what is left; what it cannot merge waits for the next start.
+ */
+@Injectable()
+export class VisitorSketchMerger implements OnApplicationBootstrap {
+  private readonly logger = new Logger('pv-counter sketch merge');
+  private readonly metrics: SketchMergeMetrics;
+  private stopped = false;
+  private failures = 0;
+  private wake?: () => void;
+  private loop?: Promise<void>;
+  private stopping?: Promise<void>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(sketchMergeConfig.token) private readonly config: ConfigOf<typeof sketchMergeConfig>,
+    private readonly shutdown: ShutdownCoordinator,
+    @Inject(METRICS_REGISTRY) registry: Registry,
+  ) {
+    this.metrics = createSketchMergeMetrics(registry);
+  }
+
+  onApplicationBootstrap(): void {
+    // After the work queues' final flush (Flush), before the database closes (CloseDatabase).
+    this.shutdown.register({
+      name: 'sketch merge',
+      phase: ShutdownPhase.CloseBrokers,
+      run: () => this.stop(),
+    });
+    this.loop ??= this.run();
+  }
+
+  /** Merges everything waiting, one transaction per {@link ROWS_PER_MERGE} rows; returns the rows merged. */
+  async mergeAll(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const rows = await this.mergeOnce();
+      total += rows;
+      if (rows < ROWS_PER_MERGE) return total;
+    }
+  }
+
+  /** One transaction: takes up to {@link ROWS_PER_MERGE} rows and merges them; returns how many. */
+  async mergeOnce(): Promise<number> {
+    const started = performance.now();
+    try {
+      const { rows, keys } = await this.dataSource.transaction(async (manager) => {
+        const runner = manager.queryRunner!;
+        const taken = await takeVisitorUpdates(runner, ROWS_PER_MERGE);
+        await mergeVisitorSketches(runner, taken.entries);
+        return { rows: taken.rows, keys: taken.entries.length };
+      });
+      this.metrics.merged((performance.now() - started) / 1000, 'ok', rows, keys);
+      return rows;
+    } catch (error) {
+      this.metrics.merged((performance.now() - started) / 1000, 'failed', 0, 0);
+      throw error;
+    }
+  }
+
+  /** Stops the schedule, lets a merge in progress finish, then merges what is left. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopNow();
+    return this.stopping;
+  }
+
+  private async stopNow(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    try {
+      await this.mergeAll();
+    } catch (error) {
+      this.logger.warn(
+        `final merge failed, the rest is merged after the next start: ${String(error)}`,
+      );
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const interval = this.config.SKETCH_MERGE_INTERVAL_MS;
+      await this.sleep(
+        this.failures === 0 ? interval : Math.min(MAX_BACKOFF_MS, interval * 2 ** this.failures),
+      );
+      if (this.stopped) return;
+      try {
+        await this.mergeAll();
+        if (this.failures > 0)
+          this.logger.log(`merging again after ${this.failures} failed attempts`);
+        this.failures = 0;
+      } catch (error) {
+        this.failures++;
+        if (this.failures <= 2 || this.failures % 20 === 0)
+          this.logger.warn(
+            `merge failed (attempt ${this.failures}), the visitors wait for the next one: ${String(error)}`,
+          );
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,81 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { QueryRunner } from 'typeorm';
+import {
+  decodeVisitorUpdates,
+  encodeVisitorUpdates,
+  type VisitorUpdates,
+} from './visitor-updates.codec';
+
+/** The table of visitor updates waiting for the sketch merge (migration PageVisitorSketches). */
+export const PAGE_VISITOR_UPDATES = 'page_visitor_updates';
+
+/** Records a flush's visitor updates as one row, in the caller's (the flush's) transaction. */
+export async function appendVisitorUpdates(
+  runner: QueryRunner,
+  entries: readonly VisitorUpdates[],
+): Promise<void> {
+  if (entries.length === 0) return;
+  await runner.query(`INSERT INTO ${PAGE_VISITOR_UPDATES} (updates) VALUES ($1)`, [
+    encodeVisitorUpdates(entries),
+  ]);
+}
+
+/** Rows taken by {@link takeVisitorUpdates}. */
+export interface TakenVisitorUpdates {
+  /** Rows deleted. */
+  readonly rows: number;
+  /** Their updates, one entry per (day, page), in key order. */
+  readonly entries: VisitorUpdates[];
+}
+
+/**
+ * Deletes up to `limit` of the oldest rows, in the caller's transaction, and returns their updates
+ * grouped by key: the rows are gone only if that transaction commits (with the merged sketches).
+ * SKIP LOCKED lets several instances merge at once, each its own rows.
+ *
+ * @throws RangeError when a row does not decode (the transaction must then roll back)
+ */
+export async function takeVisitorUpdates(
+  runner: QueryRunner,
+  limit: number,
+): Promise<TakenVisitorUpdates> {
+  // Structured: TypeORM answers a DELETE … RETURNING with [rows, count] otherwise.
+  const result = await runner.query(
+    `DELETE FROM ${PAGE_VISITOR_UPDATES} WHERE id IN (
+       SELECT id FROM ${PAGE_VISITOR_UPDATES} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+     ) RETURNING updates`,
+    [limit],
+    true,
+  );
+  const rows = result.records as Array<{ updates: Buffer }>;
+  const lists: VisitorUpdates[][] = [];
+  for (const row of rows) {
+    lists.push(decodeVisitorUpdates(row.updates));
+    await yieldToEventLoop(); // a row holds a flush's visitors: decoding them all at once would hold up the flushes
+  }
+  return { rows: rows.length, entries: groupByKey(lists) };
+}
+
+/** One entry per (day, page), updates concatenated, sorted by day then page id (the lock order). */
+export function groupByKey(lists: ReadonlyArray<readonly VisitorUpdates[]>): VisitorUpdates[] {
+  const byKey = new Map<string, { day: string; pageId: string; updates: number[] }>();
+  for (const list of lists) {
+    for (const entry of list) {
+      const key = `${entry.day}|${entry.pageId}`;
+      const existing = byKey.get(key);
+      if (existing === undefined)
+        byKey.set(key, { day: entry.day, pageId: entry.pageId, updates: [...entry.updates] });
+      else for (const update of entry.updates) existing.updates.push(update);
+    }
+  }
+  return [...byKey.values()].sort(byDayThenPage);
+}
+
+/**
+ * The primary key's order. Page ids compare by UTF-16 code units here; what matters is that every
+ * merge uses the same order, not that it matches the database's collation.
+ */
+function byDayThenPage(a: VisitorUpdates, b: VisitorUpdates): number {
+  if (a.day !== b.day) return a.day < b.day ? -1 : 1;
+  return a.pageId < b.pageId ? -1 : a.pageId > b.pageId ? 1 : 0;
+}
