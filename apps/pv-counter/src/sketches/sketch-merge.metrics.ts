@@ -4,6 +4,8 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 /** The sketch merge's metrics. */
 export interface SketchMergeMetrics {
   merged(seconds: number, outcome: 'ok' | 'failed', rows: number, keys: number): void;
+  /** Rows found that do not decode (left in the table, skipped). */
+  rejected(rows: number): void;
 }
 
 /** Registers (or reuses, when several apps share a registry) the merge's metrics. */
@@ -41,7 +43,20 @@ export function createSketchMergeMetrics(registry: Registry): SketchMergeMetrics
         registers,
       }),
   );
+  const rejected = registeredMetric(
+    registry,
+    'pv_sketch_merge_rejected_rows_total',
+    () =>
+      new Counter({
+        name: 'pv_sketch_merge_rejected_rows_total',
+        help: 'Rows of page_visitor_updates that do not decode: left in the table, skipped (see the error log)',
+        registers,
+      }),
+  );
   return {
+    rejected(rowCount) {
+      if (rowCount > 0) rejected.inc(rowCount);
+    },
     merged(seconds, outcome, rowCount, keyCount) {
       duration.observe({ outcome }, seconds);
       if (outcome !== 'ok') return;

@@ -10,6 +10,7 @@ import { createThrowawayDatabase, waitFor } from '../../../../test/support';
 import { visitorUpdate } from '../hll/hyperloglog';
 import { sketchOf, storedSketches } from '../../test/support/sketches';
 import { ROWS_PER_MERGE, VisitorSketchMerger } from './visitor-sketch-merger';
+import { PAGE_VISITORS_DAILY } from './visitor-sketches.writer';
 import { appendVisitorUpdates, PAGE_VISITOR_UPDATES } from './visitor-updates.store';
 
 const DAY = '2026-03-01';
@@ -108,16 +109,44 @@ describe('VisitorSketchMerger', () => {
     expect((await stored()).get('/all')).toEqual(sketchOf(['v0', 'v1', 'v2', 'v3']));
   });
 
-  it('keeps every row of a merge that fails, and names the problem', async () => {
-    await recordFlushes(2, 1);
+  it('leaves a row that does not decode in the table, reports it once and merges the others', async () => {
+    await recordFlushes(1, 1);
     await database.dataSource.query(`INSERT INTO ${PAGE_VISITOR_UPDATES} (updates) VALUES ($1)`, [
       Buffer.from('2026-03-01'),
     ]);
-    await expect(merger().mergeOnce()).rejects.toThrow(
-      /visitor updates: entry at byte 0 runs past the end/,
+    await database.dataSource.transaction((manager) =>
+      appendVisitorUpdates(manager.queryRunner!, [
+        { day: DAY, pageId: '/all', updates: [visitorUpdate('v9')] },
+      ]),
     );
-    expect(await waiting()).toBe(3);
-    expect(await stored()).toEqual(new Map());
+    const instance = merger();
+    const errors = jest.spyOn(instance['logger'], 'error').mockImplementation(() => undefined);
+    expect(await instance.mergeAll()).toBe(3);
+    expect(await waiting()).toBe(1);
+    expect((await stored()).get('/all')).toEqual(sketchOf(['v0', 'v9']));
+    expect(errors.mock.calls.map(([message]) => message)).toEqual([
+      expect.stringMatching(
+        /^page_visitor_updates row \d+ does not decode \(visitor updates: entry at byte 0 runs past the end \(10 bytes\)\): left in the table and skipped/,
+      ),
+    ]);
+    // Skipped from then on: not read, not reported again.
+    expect(await instance.mergeAll()).toBe(0);
+    expect(errors).toHaveBeenCalledTimes(1);
+    expect(await registry.getSingleMetricAsString('pv_sketch_merge_rejected_rows_total')).toContain(
+      'pv_sketch_merge_rejected_rows_total 1',
+    );
+  });
+
+  it('keeps every row of a merge that fails, and names the problem', async () => {
+    await recordFlushes(2, 1);
+    // A stored sketch that does not decode fails the merge rather than being overwritten.
+    await database.dataSource.query(
+      `INSERT INTO ${PAGE_VISITORS_DAILY} (day, page_id, hll) VALUES ($1, '/all', '\\x0907'::bytea)`,
+      [DAY],
+    );
+    await expect(merger().mergeOnce()).rejects.toThrow('not a HyperLogLog sketch of precision 14');
+    expect(await waiting()).toBe(2);
+    expect((await stored()).get('/p0')).toBeUndefined();
     expect(await registry.getSingleMetricAsString('pv_sketch_merge_duration_seconds')).toContain(
       'pv_sketch_merge_duration_seconds_count{outcome="failed"} 1',
     );

@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { sketchMergeConfig } from './sketch-merge.config';
 import { createSketchMergeMetrics, type SketchMergeMetrics } from './sketch-merge.metrics';
 import { mergeVisitorSketches } from './visitor-sketches.writer';
-import { takeVisitorUpdates } from './visitor-updates.store';
+import { PAGE_VISITOR_UPDATES, takeVisitorUpdates } from './visitor-updates.store';
 
 /**
  * Rows of `page_visitor_updates` (one per flush) per merge transaction: enough that a merge after
@@ -30,6 +30,8 @@ const MAX_BACKOFF_MS = 30_000;
 export class VisitorSketchMerger implements OnApplicationBootstrap {
   private readonly logger = new Logger('pv-counter sketch merge');
   private readonly metrics: SketchMergeMetrics;
+  /** Ids of rows that do not decode, skipped by this instance's merges. */
+  private readonly rejected = new Set<string>();
   private stopped = false;
   private failures = 0;
   private wake?: () => void;
@@ -55,7 +57,7 @@ export class VisitorSketchMerger implements OnApplicationBootstrap {
     this.loop ??= this.run();
   }
 
-  /** Merges everything waiting, one transaction per {@link ROWS_PER_MERGE} rows; returns the rows merged. */
+  /** Merges everything waiting, one transaction per {@link ROWS_PER_MERGE} rows; returns the rows read. */
   async mergeAll(): Promise<number> {
     let total = 0;
     for (;;) {
@@ -65,18 +67,35 @@ export class VisitorSketchMerger implements OnApplicationBootstrap {
     }
   }
 
-  /** One transaction: takes up to {@link ROWS_PER_MERGE} rows and merges them; returns how many. */
+  /**
+   * One transaction: takes up to {@link ROWS_PER_MERGE} rows and merges them; returns how many
+   * rows it read (merged, or rejected because they do not decode: those are reported once and
+   * skipped from then on).
+   */
   async mergeOnce(): Promise<number> {
     const started = performance.now();
     try {
-      const { rows, keys } = await this.dataSource.transaction(async (manager) => {
+      const taken = await this.dataSource.transaction(async (manager) => {
         const runner = manager.queryRunner!;
-        const taken = await takeVisitorUpdates(runner, ROWS_PER_MERGE);
-        await mergeVisitorSketches(runner, taken.entries);
-        return { rows: taken.rows, keys: taken.entries.length };
+        const batch = await takeVisitorUpdates(runner, ROWS_PER_MERGE, this.rejected);
+        await mergeVisitorSketches(runner, batch.entries);
+        return batch;
       });
-      this.metrics.merged((performance.now() - started) / 1000, 'ok', rows, keys);
-      return rows;
+      for (const { id, reason } of taken.rejected) {
+        this.rejected.add(id);
+        this.logger.error(
+          `${PAGE_VISITOR_UPDATES} row ${id} does not decode (${reason}): left in the table and skipped, ` +
+            'its visitors are not merged; delete it once it has been looked at',
+        );
+      }
+      this.metrics.merged(
+        (performance.now() - started) / 1000,
+        'ok',
+        taken.taken,
+        taken.entries.length,
+      );
+      this.metrics.rejected(taken.rejected.length);
+      return taken.read;
     } catch (error) {
       this.metrics.merged((performance.now() - started) / 1000, 'failed', 0, 0);
       throw error;

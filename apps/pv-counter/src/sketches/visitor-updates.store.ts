@@ -22,38 +22,52 @@ export async function appendVisitorUpdates(
 
 /** Rows taken by {@link takeVisitorUpdates}. */
 export interface TakenVisitorUpdates {
-  /** Rows deleted. */
-  readonly rows: number;
+  /** Rows read (taken and rejected): fewer than the limit means none were left. */
+  readonly read: number;
+  /** Rows deleted, their updates in `entries`. */
+  readonly taken: number;
   /** Their updates, one entry per (day, page), in key order. */
   readonly entries: VisitorUpdates[];
+  /** Rows that do not decode: left in the table, with the reason. */
+  readonly rejected: ReadonlyArray<{ readonly id: string; readonly reason: string }>;
 }
 
 /**
- * Deletes up to `limit` of the oldest rows, in the caller's transaction, and returns their updates
- * grouped by key: the rows are gone only if that transaction commits (with the merged sketches).
- * SKIP LOCKED lets several instances merge at once, each its own rows.
+ * Deletes up to `limit` of the oldest rows (but those in `skip`), in the caller's transaction, and
+ * returns their updates grouped by key: the rows are gone only if that transaction commits (with
+ * the merged sketches). SKIP LOCKED lets several instances merge at once, each its own rows.
  *
- * @throws RangeError when a row does not decode (the transaction must then roll back)
+ * A row that does not decode (only this code writes them, so it takes a manual write or a
+ * damaged page) is neither deleted nor merged: it is returned in `rejected`, for the caller to
+ * report and skip, so that it does not hold up every merge after it.
  */
 export async function takeVisitorUpdates(
   runner: QueryRunner,
   limit: number,
+  skip: ReadonlySet<string> = new Set(),
 ): Promise<TakenVisitorUpdates> {
-  // Structured: TypeORM answers a DELETE … RETURNING with [rows, count] otherwise.
-  const result = await runner.query(
-    `DELETE FROM ${PAGE_VISITOR_UPDATES} WHERE id IN (
-       SELECT id FROM ${PAGE_VISITOR_UPDATES} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
-     ) RETURNING updates`,
-    [limit],
-    true,
-  );
-  const rows = result.records as Array<{ updates: Buffer }>;
+  const rows = (await runner.query(
+    `SELECT id::text AS id, updates FROM ${PAGE_VISITOR_UPDATES} WHERE NOT (id = ANY($2::bigint[]))
+      ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    [limit, [...skip]],
+  )) as Array<{ id: string; updates: Buffer }>;
   const lists: VisitorUpdates[][] = [];
+  const takenIds: string[] = [];
+  const rejected: Array<{ id: string; reason: string }> = [];
   for (const row of rows) {
-    lists.push(decodeVisitorUpdates(row.updates));
+    try {
+      lists.push(decodeVisitorUpdates(row.updates));
+      takenIds.push(row.id);
+    } catch (error) {
+      rejected.push({ id: row.id, reason: error instanceof Error ? error.message : String(error) });
+    }
     await yieldToEventLoop(); // a row holds a flush's visitors: decoding them all at once would hold up the flushes
   }
-  return { rows: rows.length, entries: groupByKey(lists) };
+  if (takenIds.length > 0)
+    await runner.query(`DELETE FROM ${PAGE_VISITOR_UPDATES} WHERE id = ANY($1::bigint[])`, [
+      takenIds,
+    ]);
+  return { read: rows.length, taken: takenIds.length, entries: groupByKey(lists), rejected };
 }
 
 /** One entry per (day, page), updates concatenated, sorted by day then page id (the lock order). */
