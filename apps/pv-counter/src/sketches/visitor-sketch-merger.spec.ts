@@ -85,6 +85,24 @@ describe('VisitorSketchMerger', () => {
     expect(text).toContain(`pv_sketch_merge_update_rows_total ${flushes}`);
   });
 
+  it('shares the rows between instances merging at once, each row merged once', async () => {
+    const flushes = ROWS_PER_MERGE * 4;
+    await recordFlushes(flushes, 7);
+    const merged = await Promise.all([
+      merger().mergeAll(),
+      merger().mergeAll(),
+      merger().mergeAll(),
+    ]);
+    // Every row was taken by exactly one of them, and their sketch writes did not deadlock.
+    expect(merged.reduce((sum, rows) => sum + rows, 0)).toBe(flushes);
+    expect(await waiting()).toBe(0);
+    const visitors = Array.from({ length: flushes }, (_, i) => `v${i}`);
+    const sketches = await stored();
+    expect(sketches.get('/all')).toEqual(sketchOf(visitors));
+    for (let p = 0; p < 7; p++)
+      expect(sketches.get(`/p${p}`)).toEqual(sketchOf(visitors.filter((_, i) => i % 7 === p)));
+  });
+
   it('merges on its schedule, and what is left when stopped', async () => {
     const instance = merger(20);
     instance.onApplicationBootstrap();
