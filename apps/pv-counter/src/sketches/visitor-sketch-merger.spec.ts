@@ -85,6 +85,12 @@ describe('VisitorSketchMerger', () => {
     expect(text).toContain(`pv_sketch_merge_update_rows_total ${flushes}`);
   });
 
+  it('starts no transaction after its deadline (the merge at shutdown leaves a backlog for the next start)', async () => {
+    await recordFlushes(ROWS_PER_MERGE * 2 + 5, 3);
+    expect(await merger().mergeAll(Date.now())).toBe(ROWS_PER_MERGE);
+    expect(await waiting()).toBe(ROWS_PER_MERGE + 5);
+  });
+
   it('shares the rows between instances merging at once, each row merged once', async () => {
     const flushes = ROWS_PER_MERGE * 4;
     await recordFlushes(flushes, 7);

@@ -17,6 +17,11 @@ import { PAGE_VISITOR_UPDATES, takeVisitorUpdates } from './visitor-updates.stor
 export const ROWS_PER_MERGE = 64;
 /** Longest wait between attempts while merges fail. */
 const MAX_BACKOFF_MS = 30_000;
+/**
+ * How long the merge at shutdown may keep going: a large backlog is left for the next start
+ * rather than holding up the rest of the shutdown (the rows are durable).
+ */
+const FINAL_MERGE_MS = 5_000;
 
 /**
  * Merges the visitors that flushes recorded in `page_visitor_updates` into the sketches of
@@ -57,13 +62,16 @@ export class VisitorSketchMerger implements OnApplicationBootstrap {
     this.loop ??= this.run();
   }
 
-  /** Merges everything waiting, one transaction per {@link ROWS_PER_MERGE} rows; returns the rows read. */
-  async mergeAll(): Promise<number> {
+  /**
+   * Merges everything waiting, one transaction per {@link ROWS_PER_MERGE} rows, starting no new
+   * transaction after `deadline` (epoch ms); returns the rows read.
+   */
+  async mergeAll(deadline = Infinity): Promise<number> {
     let total = 0;
     for (;;) {
       const rows = await this.mergeOnce();
       total += rows;
-      if (rows < ROWS_PER_MERGE) return total;
+      if (rows < ROWS_PER_MERGE || Date.now() >= deadline) return total;
     }
   }
 
@@ -113,7 +121,7 @@ export class VisitorSketchMerger implements OnApplicationBootstrap {
     this.wake?.();
     await this.loop;
     try {
-      await this.mergeAll();
+      await this.mergeAll(Date.now() + FINAL_MERGE_MS);
     } catch (error) {
       this.logger.warn(
         `final merge failed, the rest is merged after the next start: ${String(error)}`,
