@@ -66,11 +66,17 @@ export async function lockLiveOffsets(
  * Replaces the day's counts and sketches by the recount, in the caller's transaction (which holds
  * the live offsets, so no flush of the day runs meanwhile).
  *
- * The sketch merge may be running: the day's sketch rows are locked in key order first, as the
- * merge locks them, so the two wait for each other rather than deadlock. Visitor updates still
- * waiting in page_visitor_updates came from flushes below the live offsets, so the recount holds
- * them already; merging them later changes nothing (a sketch merge is idempotent). A sketch the
- * merge inserts between our DELETE and INSERT is overwritten by the recount's, for the same reason.
+ * The sketch merge may be running: the day's sketch rows are locked first, in code-point order of
+ * the page id as the merge sorts them (JavaScript compares UTF-16 code units, which agrees but for
+ * characters beyond U+FFFF against U+E000–U+FFFF; the database's collation may not agree at
+ * all), so the two wait for each other rather than deadlock. Should they deadlock all the same
+ * (a key the merge inserts meanwhile), PostgreSQL aborts one: the swap is retried, the merge runs
+ * again later.
+ *
+ * Visitor updates still waiting in page_visitor_updates came from flushes below the live offsets,
+ * so the recount holds them already; merging them later changes nothing (a sketch merge is
+ * idempotent). A sketch the merge inserts between our DELETE and INSERT is overwritten by the
+ * recount's, for the same reason.
  */
 export async function replaceDay(
   runner: QueryRunner,
@@ -78,7 +84,7 @@ export async function replaceDay(
   pages: ReadonlyMap<string, RecountedPage>,
 ): Promise<void> {
   await runner.query(
-    `SELECT 1 FROM ${PAGE_VISITORS_DAILY} WHERE day = $1 ORDER BY day, page_id FOR UPDATE`,
+    `SELECT 1 FROM ${PAGE_VISITORS_DAILY} WHERE day = $1 ORDER BY page_id COLLATE "C" FOR UPDATE`,
     [date],
   );
   await runner.query(`DELETE FROM ${PAGE_VISITORS_DAILY} WHERE day = $1`, [date]);

@@ -86,8 +86,10 @@ export function groupByKey(lists: ReadonlyArray<readonly VisitorUpdates[]>): Vis
 }
 
 /**
- * The primary key's order. Page ids compare by UTF-16 code units here; what matters is that every
- * merge uses the same order, not that it matches the database's collation.
+ * The lock order of merges: by day, then by page id in UTF-16 code units, which is code-point
+ * order but for characters beyond U+FFFF against U+E000–U+FFFF. What matters is that every merge
+ * uses the same order, and that a rebuild locks a day's sketches in it too (`COLLATE "C"`, see
+ * replaceDay), not that it matches the database's collation.
  */
 function byDayThenPage(a: VisitorUpdates, b: VisitorUpdates): number {
   if (a.day !== b.day) return a.day < b.day ? -1 : 1;
