@@ -11,6 +11,7 @@ import { decodeVisitorUpdates } from '../sketches/visitor-updates.codec';
 import { PAGE_VISITOR_UPDATES } from '../sketches/visitor-updates.store';
 import type { DailyPageViews, VisitorTrail } from './daily-views';
 import { PAGE_VIEWS_DAILY, writeDailyViews } from './daily-views.writer';
+import { tableWritesDuring } from '../../test/support/table-writes';
 
 const DAY = '2026-03-01';
 
@@ -45,21 +46,12 @@ describe('writeDailyViews', () => {
   async function write(
     rows: readonly DailyPageViews[],
   ): Promise<{ versions: number; hot: number }> {
-    return database.dataSource.transaction(async (manager) => {
-      const runner = manager.queryRunner!;
-      // The backend's counters not yet reported, which include this transaction's: compare before and after.
-      const counters = async () => {
-        const [counts] = (await runner.query(
-          'SELECT n_tup_ins + n_tup_upd AS versions, n_tup_hot_upd AS hot FROM pg_stat_xact_user_tables WHERE relname = $1',
-          [PAGE_VIEWS_DAILY],
-        )) as Array<{ versions: string; hot: string }>;
-        return { versions: Number(counts?.versions ?? 0), hot: Number(counts?.hot ?? 0) };
-      };
-      const before = await counters();
-      await writeDailyViews(runner, byKey(rows));
-      const after = await counters();
-      return { versions: after.versions - before.versions, hot: after.hot - before.hot };
-    });
+    const { versions, hotUpdated } = await tableWritesDuring(
+      database.dataSource,
+      PAGE_VIEWS_DAILY,
+      (runner) => writeDailyViews(runner, byKey(rows)),
+    );
+    return { versions, hot: hotUpdated };
   }
 
   async function views(): Promise<Map<string, number>> {

@@ -11,5 +11,6 @@ export {
 export {
   encodeVisitorUpdates,
   decodeVisitorUpdates,
+  type OwnedVisitorUpdates,
   type VisitorUpdates,
 } from './visitor-updates.codec';

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import type { ConfigOf } from '@lib/config';
 import { ShutdownCoordinator, ShutdownPhase } from '@lib/lifecycle';
 import { METRICS_REGISTRY } from '@lib/observability';
+import { backoffDelay } from '@lib/work-queue';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { sketchMergeConfig } from './sketch-merge.config';
@@ -133,7 +134,8 @@ export class VisitorSketchMerger implements OnApplicationBootstrap {
     while (!this.stopped) {
       const interval = this.config.SKETCH_MERGE_INTERVAL_MS;
       await this.sleep(
-        this.failures === 0 ? interval : Math.min(MAX_BACKOFF_MS, interval * 2 ** this.failures),
+        // Doubling from the interval after each failure: the interval once merges succeed.
+        backoffDelay(this.failures + 1, { initialMs: interval, factor: 2, maxMs: MAX_BACKOFF_MS }),
       );
       if (this.stopped) return;
       try {

@@ -5,7 +5,7 @@
  */
 import { tmpdir } from 'node:os';
 import { openDatabase, type OpenDatabase } from '@lib/database';
-import type { QueryRunner } from 'typeorm';
+import { tableWritesDuring } from '../../test/support/table-writes';
 import { createThrowawayDatabase } from '../../../../test/support';
 import { visitorUpdate } from '../hll/hyperloglog';
 import { sketchOf, storedSketches } from '../../test/support/sketches';
@@ -39,35 +39,6 @@ describe('mergeVisitorSketches', () => {
 
   const stored = () => storedSketches(database.dataSource, DAY);
 
-  /** Runs `work` in a transaction; returns the sequential scans and row versions of the sketch table it caused. */
-  async function counted(
-    work: (runner: QueryRunner) => Promise<void>,
-  ): Promise<{ seqScans: number; updated: number; versions: number }> {
-    return database.dataSource.transaction(async (manager) => {
-      const runner = manager.queryRunner!;
-      // The backend's counters not yet reported, which include this transaction's: compare before and after.
-      const counters = async () => {
-        const [counts] = (await runner.query(
-          'SELECT seq_scan, n_tup_upd, n_tup_ins FROM pg_stat_xact_user_tables WHERE relname = $1',
-          [PAGE_VISITORS_DAILY],
-        )) as Array<{ seq_scan: string; n_tup_upd: string; n_tup_ins: string }>;
-        return {
-          seqScans: Number(counts.seq_scan),
-          updated: Number(counts.n_tup_upd),
-          inserted: Number(counts.n_tup_ins),
-        };
-      };
-      const before = await counters();
-      await work(runner);
-      const after = await counters();
-      return {
-        seqScans: after.seqScans - before.seqScans,
-        updated: after.updated - before.updated,
-        versions: after.updated + after.inserted - before.updated - before.inserted,
-      };
-    });
-  }
-
   it('inserts new sketches, then merges visitors into the stored ones, sparse and dense', async () => {
     const dense = Array.from({ length: 6_000 }, (_, i) => `d${i}`); // beyond the sparse limit
     await merge([entry('/a', ['v1', 'v2']), entry('/dense', dense)]);
@@ -87,7 +58,7 @@ describe('mergeVisitorSketches', () => {
 
   it('writes no row version for a sketch no visitor raised, nor for a key without visitors', async () => {
     await merge([entry('/a', ['v1', 'v2'])]);
-    const again = await counted((runner) =>
+    const again = await tableWritesDuring(database.dataSource, PAGE_VISITORS_DAILY, (runner) =>
       mergeVisitorSketches(runner, groupByKey([[entry('/a', ['v2', 'v1']), entry('/empty', [])]])),
     );
     expect(again.versions).toBe(0);
@@ -103,19 +74,27 @@ describe('mergeVisitorSketches', () => {
 
     const half = pages.filter((_, i) => i % 2 === 0);
     let seqScanAfter = '';
-    const scans = await counted(async (runner) => {
-      await mergeVisitorSketches(runner, groupByKey([half.map((page) => entry(page, ['again']))]));
-      const [setting] = (await runner.query(
-        "SELECT current_setting('enable_seqscan') AS value",
-      )) as Array<{ value: string }>;
-      seqScanAfter = setting.value;
-    });
+    const scans = await tableWritesDuring(
+      database.dataSource,
+      PAGE_VISITORS_DAILY,
+      async (runner) => {
+        await mergeVisitorSketches(
+          runner,
+          groupByKey([half.map((page) => entry(page, ['again']))]),
+        );
+        const [setting] = (await runner.query(
+          "SELECT current_setting('enable_seqscan') AS value",
+        )) as Array<{ value: string }>;
+        seqScanAfter = setting.value;
+      },
+    );
     // Only the sketches that 'again' raises are rewritten (in some it lands in a lower rank).
     const raised = half.filter(
       (page) => !sketchOf([`${page}-v`, 'again']).equals(sketchOf([`${page}-v`])),
     ).length;
     expect(raised).toBeGreaterThan(1_400);
-    expect({ ...scans, seqScanAfter }).toEqual({
+    const { seqScans, updated, versions } = scans;
+    expect({ seqScans, updated, versions, seqScanAfter }).toEqual({
       seqScans: 0,
       updated: raised,
       versions: raised,

@@ -2,7 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { QueryRunner } from 'typeorm';
 import { raiseSketchBytes } from '../hll/raise-sketch-bytes';
 import { packSketches, unpackedSketch } from '../page-views/packed-sketches';
-import type { VisitorUpdates } from './visitor-updates.codec';
+import type { OwnedVisitorUpdates } from './visitor-updates.codec';
 
 /** The sketch table (migration PageVisitorSketches). */
 export const PAGE_VISITORS_DAILY = 'page_visitors_daily';
@@ -57,10 +57,11 @@ interface StoredRow {
  * rose; new keys are inserted. `batch` must be in key order (day, then page id) with one entry
  * per key: all row locks are taken by one statement in that order, so concurrent merges (several
  * instances) wait for each other instead of deadlocking, and none loses the other's visitors.
+ * Sorts each entry's updates in place (they are its own: groupByKey makes them).
  */
 export async function mergeVisitorSketches(
   runner: QueryRunner,
-  batch: readonly VisitorUpdates[],
+  batch: readonly OwnedVisitorUpdates[],
 ): Promise<void> {
   let pending = batch;
   // Each round either writes a key or finds it inserted by another merge, which the next round
@@ -75,8 +76,8 @@ export async function mergeVisitorSketches(
 /** One lock-update-insert round; returns the keys another merge inserted meanwhile. */
 async function mergeRound(
   runner: QueryRunner,
-  batch: readonly VisitorUpdates[],
-): Promise<VisitorUpdates[]> {
+  batch: readonly OwnedVisitorUpdates[],
+): Promise<OwnedVisitorUpdates[]> {
   const stored = (await runner.query(LOCK_STORED, [
     batch.map((entry) => entry.day),
     batch.map((entry) => entry.pageId),
@@ -85,7 +86,7 @@ async function mergeRound(
   for (const row of stored) storedAt[row.n - 1] = row;
   const updateIds: string[] = [];
   const updateSketches: Buffer[] = [];
-  const inserting: VisitorUpdates[] = [];
+  const inserting: OwnedVisitorUpdates[] = [];
   const insertSketches: Buffer[] = [];
   for (let i = 0; i < batch.length; i++) {
     if (i > 0 && i % KEYS_PER_TURN === 0) await yieldToEventLoop();
@@ -94,7 +95,7 @@ async function mergeRound(
     if (entry.updates.length === 0) continue;
     // A stored sketch that does not decode throws: the merge fails and is retried rather than
     // overwriting what is there.
-    const sketch = raiseSketchBytes(current?.hll ?? null, [...entry.updates]);
+    const sketch = raiseSketchBytes(current?.hll ?? null, entry.updates);
     if (sketch === null) continue; // no register rose (or no updates): the row stays as it is
     if (current) {
       updateIds.push(current.row_id);

@@ -6,6 +6,11 @@ export interface VisitorUpdates {
   readonly updates: readonly number[];
 }
 
+/** {@link VisitorUpdates} whose update array belongs to the holder, which may reorder it. */
+export interface OwnedVisitorUpdates extends VisitorUpdates {
+  readonly updates: number[];
+}
+
 /** Bytes of a day (`YYYY-MM-DD`, ASCII). */
 const DAY_BYTES = 10;
 /** Day, page id length (uint16), update count (uint32). */

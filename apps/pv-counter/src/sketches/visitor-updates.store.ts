@@ -3,6 +3,7 @@ import type { QueryRunner } from 'typeorm';
 import {
   decodeVisitorUpdates,
   encodeVisitorUpdates,
+  type OwnedVisitorUpdates,
   type VisitorUpdates,
 } from './visitor-updates.codec';
 
@@ -27,7 +28,7 @@ export interface TakenVisitorUpdates {
   /** Rows deleted, their updates in `entries`. */
   readonly taken: number;
   /** Their updates, one entry per (day, page), in key order. */
-  readonly entries: VisitorUpdates[];
+  readonly entries: OwnedVisitorUpdates[];
   /** Rows that do not decode: left in the table, with the reason. */
   readonly rejected: ReadonlyArray<{ readonly id: string; readonly reason: string }>;
 }
@@ -70,9 +71,12 @@ export async function takeVisitorUpdates(
   return { read: rows.length, taken: takenIds.length, entries: groupByKey(lists), rejected };
 }
 
-/** One entry per (day, page), updates concatenated, sorted by day then page id (the lock order). */
-export function groupByKey(lists: ReadonlyArray<readonly VisitorUpdates[]>): VisitorUpdates[] {
-  const byKey = new Map<string, { day: string; pageId: string; updates: number[] }>();
+/**
+ * One entry per (day, page), updates concatenated into arrays of its own (the inputs are not
+ * touched), sorted by day then page id (the lock order).
+ */
+export function groupByKey(lists: ReadonlyArray<readonly VisitorUpdates[]>): OwnedVisitorUpdates[] {
+  const byKey = new Map<string, OwnedVisitorUpdates>();
   for (const list of lists) {
     for (const entry of list) {
       const key = `${entry.day}|${entry.pageId}`;

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { lz4Available } from './lz4-available';
 
 /**
  * Compresses `page_views_daily.hll` with LZ4 where the server has it (PostgreSQL 14+ built with
@@ -22,11 +23,4 @@ export class PageViewsSketchCompression1795730000000 implements MigrationInterfa
       await runner.query('ALTER TABLE page_views_daily ALTER COLUMN hll SET COMPRESSION default');
     }
   }
-}
-
-async function lz4Available(runner: QueryRunner): Promise<boolean> {
-  const rows = (await runner.query(
-    "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)",
-  )) as unknown[];
-  return rows.length > 0;
 }

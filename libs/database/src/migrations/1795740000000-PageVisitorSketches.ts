@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { lz4Available } from './lz4-available';
 
 /**
  * Moves pv-counter's HyperLogLog sketches out of `page_views_daily` into `page_visitors_daily`,
@@ -65,11 +66,4 @@ export class PageVisitorSketches1795740000000 implements MigrationInterface {
     await runner.query('DROP TABLE page_visitor_updates');
     await runner.query('DROP TABLE page_visitors_daily');
   }
-}
-
-async function lz4Available(runner: QueryRunner): Promise<boolean> {
-  const rows = (await runner.query(
-    "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)",
-  )) as unknown[];
-  return rows.length > 0;
 }
