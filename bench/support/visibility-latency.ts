@@ -2,7 +2,7 @@
  * Publish → visible latency of pv-counter at a paced rate. The views are published by a worker
  * thread (bench/support/paced-page-views.worker.ts: 50 ms ticks, every 100th view a marker on a
  * page of its own on `MARKER_DAY`), so that producing does not delay this thread's poller. The
- * poller reads that day's rows of page_views_daily from the first marker not seen yet every 20 ms,
+ * poller reads that day's rows of page_views_live (merged and waiting views) from the first marker not seen yet every 20 ms,
  * which is exactly what the read API serves (it reads the table directly, no cache); a marker's
  * latency runs from just before its send call to the first poll that sees its row (wall-clock
  * time in both threads), so it includes the producer's acknowledgement and up to one poll
@@ -56,7 +56,7 @@ export async function measureVisibility(
       // grew to 100,000 rows/s by the end and took CPU from what is measured.
       if (firstUnseen < published.length) {
         const { rows } = await db.query<{ page_id: string }>(
-          'SELECT page_id FROM page_views_daily WHERE day = $1 AND page_id >= $2',
+          'SELECT page_id FROM page_views_live WHERE day = $1 AND page_id >= $2',
           [MARKER_DAY, published[firstUnseen]],
         );
         const now = Date.now();

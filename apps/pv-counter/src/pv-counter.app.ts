@@ -5,6 +5,7 @@ import { connectQueueConsumers, queueConfig, type QueueModuleOptions } from '@li
 import { workQueueConfig } from '@lib/work-queue';
 import { PvCounterModule } from './pv-counter.module';
 import { sketchMergeConfig } from './sketches';
+import { viewMergeConfig } from './view-counts';
 
 /** Default HTTP port (CONTRACT.md). */
 export const PV_COUNTER_DEFAULT_PORT = 3003;
@@ -16,7 +17,7 @@ export function createPvCounterApp(env: Env, queue: Pick<QueueModuleOptions, 'me
     defaultPort: PV_COUNTER_DEFAULT_PORT,
     env,
     module: (appEnv) => PvCounterModule.register(appEnv, queue),
-    configs: [databaseConfig, queueConfig, workQueueConfig, sketchMergeConfig],
+    configs: [databaseConfig, queueConfig, workQueueConfig, sketchMergeConfig, viewMergeConfig],
     beforeListen: connectQueueConsumers,
   });
 }

@@ -7,6 +7,7 @@ import { QueueModule, type QueueModuleOptions } from '@lib/queue';
 import { PageViewsModule } from './page-views';
 import { RebuildModule } from './rebuild';
 import { SketchesModule } from './sketches';
+import { ViewCountsModule } from './view-counts';
 
 /**
  * pv-counter's in-flight window per partition when CONSUMER_MAX_IN_FLIGHT is unset. A flush costs
@@ -32,6 +33,7 @@ export class PvCounterModule {
         DatabaseModule,
         broker,
         PageViewsModule,
+        ViewCountsModule,
         SketchesModule,
         RebuildModule.register({ queue: broker }),
         LogShippingModule.register({ queue: broker }),

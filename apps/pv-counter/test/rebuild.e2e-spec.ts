@@ -8,7 +8,14 @@
  */
 import type { Env } from '@lib/config';
 import type { HttpApp } from '@lib/platform';
-import { createThrowawayDatabase, freeTcpPort, type KafkaBroker, startDedicatedKafka, uniqueName, waitFor } from '@test/support';
+import {
+  createThrowawayDatabase,
+  freeTcpPort,
+  type KafkaBroker,
+  startDedicatedKafka,
+  uniqueName,
+  waitFor,
+} from '@test/support';
 import { randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,7 +23,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { createIngestApp } from '../../ingest/src/ingest.app';
 import { HyperLogLog } from '../src/hll/hyperloglog';
-import { sketchesMerged } from './support/page-view-stream';
+import { sketchesMerged, viewsMerged } from './support/page-view-stream';
 import { createPvCounterApp } from '../src/pv-counter.app';
 
 interface View {
@@ -42,7 +49,6 @@ interface RebuildResult {
   toOffsets: Array<{ partition: number; offset: string }>;
   durationMs: number;
 }
-
 
 /** A past day of this run's own (the rebuild refuses future days), mid-month so both neighbours exist. */
 function pastDay(): string {
@@ -190,6 +196,7 @@ describe('pv-counter rebuild of a day from the Kafka log', () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 500)); // a late duplicate would show now
     await sketchesMerged(databaseUrl); // unique visitors trail the views by up to one sketch merge
+    await viewsMerged(databaseUrl); // corrupt() edits page_views_daily itself
     return top(day);
   }
 
@@ -217,7 +224,10 @@ describe('pv-counter rebuild of a day from the Kafka log', () => {
       pages[1].pageId,
     ]);
     for (const table of ['page_views_daily', 'page_visitors_daily'])
-      await sql(`DELETE FROM ${table} WHERE day = $1 AND page_id = ANY($2)`, [day, [pages[2].pageId, pages[3].pageId]]);
+      await sql(`DELETE FROM ${table} WHERE day = $1 AND page_id = ANY($2)`, [
+        day,
+        [pages[2].pageId, pages[3].pageId],
+      ]);
     expect(await top(day)).not.toEqual(pages);
   }
 
@@ -225,7 +235,12 @@ describe('pv-counter rebuild of a day from the Kafka log', () => {
     kafka = await startDedicatedKafka({ heapMb: 384 });
     databaseUrl = await createThrowawayDatabase('pv_rebuild');
     const env = { BROKER: 'kafka', KAFKA_BROKERS: kafka.brokers };
-    counterUrl = await start(createPvCounterApp, { ...env, DATABASE_URL: databaseUrl });
+    // A short view merge: views are waiting and being merged while the rebuilds run.
+    counterUrl = await start(createPvCounterApp, {
+      ...env,
+      DATABASE_URL: databaseUrl,
+      VIEW_MERGE_INTERVAL_MS: '200',
+    });
     ingestUrl = await start(createIngestApp, env);
     const warm = uniqueName('warm');
     const today = new Date().toISOString().slice(0, 10);
@@ -278,13 +293,13 @@ describe('pv-counter rebuild of a day from the Kafka log', () => {
 
     // Rebuilding an intact day changes nothing, down to the stored sketch bytes.
     const stored = await sql(
-      'SELECT v.page_id, v.views::text, s.hll FROM page_views_daily AS v LEFT JOIN page_visitors_daily AS s USING (day, page_id) WHERE v.day = $1 ORDER BY v.page_id',
+      'SELECT v.page_id, v.views::text, s.hll FROM page_views_live AS v LEFT JOIN page_visitors_daily AS s USING (day, page_id) WHERE v.day = $1 ORDER BY v.page_id',
       [day],
     );
     expect((await rebuild(day)).status).toBe(200);
     expect(
       await sql(
-        'SELECT v.page_id, v.views::text, s.hll FROM page_views_daily AS v LEFT JOIN page_visitors_daily AS s USING (day, page_id) WHERE v.day = $1 ORDER BY v.page_id',
+        'SELECT v.page_id, v.views::text, s.hll FROM page_views_live AS v LEFT JOIN page_visitors_daily AS s USING (day, page_id) WHERE v.day = $1 ORDER BY v.page_id',
         [day],
       ),
     ).toEqual(stored);

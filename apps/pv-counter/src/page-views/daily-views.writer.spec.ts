@@ -1,7 +1,7 @@
 /**
- * writeDailyViews against PostgreSQL (the migrated schema): views add up with one HOT row version
- * per key and flush, the flush's visitors are recorded as one row for the sketch merge, and two
- * writers racing on the same new keys both count.
+ * writeDailyViews against PostgreSQL (the migrated schema): a flush records its views as one row
+ * per day for the view merge and its visitors as one row for the sketch merge, writes no row of
+ * the count table, and its views are readable at once (page_views_live).
  */
 import { tmpdir } from 'node:os';
 import { openDatabase, type OpenDatabase } from '@lib/database';
@@ -10,6 +10,7 @@ import { visitorUpdate } from '../hll/hyperloglog';
 import { decodeVisitorUpdates } from '../sketches/visitor-updates.codec';
 import { PAGE_VISITOR_UPDATES } from '../sketches/visitor-updates.store';
 import type { DailyPageViews, VisitorTrail } from './daily-views';
+import { PAGE_VIEW_UPDATES, PAGE_VIEWS_LIVE } from '../view-counts/view-updates.store';
 import { PAGE_VIEWS_DAILY, writeDailyViews } from './daily-views.writer';
 import { tableWritesDuring } from '../../test/support/table-writes';
 
@@ -42,24 +43,26 @@ describe('writeDailyViews', () => {
     await database.close();
   });
 
-  /** Writes one flush; returns the row versions it wrote to the count table and how many of them were HOT updates. */
-  async function write(
-    rows: readonly DailyPageViews[],
-  ): Promise<{ versions: number; hot: number }> {
-    const { versions, hotUpdated } = await tableWritesDuring(
-      database.dataSource,
-      PAGE_VIEWS_DAILY,
-      (runner) => writeDailyViews(runner, byKey(rows)),
+  /** Writes one flush (in key order, as the work queue does). */
+  async function write(rows: readonly DailyPageViews[]): Promise<void> {
+    await database.dataSource.transaction((manager) =>
+      writeDailyViews(manager.queryRunner!, byKey(rows)),
     );
-    return { versions, hot: hotUpdated };
   }
 
+  /** Views per page of DAY as readers see them. */
   async function views(): Promise<Map<string, number>> {
     const rows = (await database.dataSource.query(
-      `SELECT page_id, views FROM ${PAGE_VIEWS_DAILY} WHERE day = $1`,
+      `SELECT page_id, views FROM ${PAGE_VIEWS_LIVE} WHERE day = $1`,
       [DAY],
     )) as Array<{ page_id: string; views: string }>;
     return new Map(rows.map((r) => [r.page_id, Number(r.views)]));
+  }
+
+  async function recordedViews(): Promise<unknown[]> {
+    return database.dataSource.query(
+      `SELECT day::text, page_ids, views::int[] FROM ${PAGE_VIEW_UPDATES} ORDER BY id`,
+    );
   }
 
   async function recordedVisitors(): Promise<unknown[]> {
@@ -71,21 +74,32 @@ describe('writeDailyViews', () => {
     return rows.map((r) => decodeVisitorUpdates(r.updates));
   }
 
-  it('inserts new pages, then adds views with one HOT row version per page and flush', async () => {
-    expect(await write([row('/a', 2, ['v1', 'v2']), row('/b', 1), row('/c', 5, ['v3'])])).toEqual({
-      versions: 3,
-      hot: 0,
-    });
-    expect(await write([row('/a', 3, ['v2']), row('/b', 4), row('/d', 1)])).toEqual({
-      versions: 3,
-      hot: 2,
-    });
+  it('records each flush views as one row per day, pages in key order, and writes no count row', async () => {
+    const first = await tableWritesDuring(database.dataSource, PAGE_VIEWS_DAILY, (runner) =>
+      writeDailyViews(
+        runner,
+        byKey([row('/c', 5, ['v3']), row('/a', 2, ['v1', 'v2']), row('/b', 1)]),
+      ),
+    );
+    expect(first.versions).toBe(0);
+    await write([row('/a', 3, ['v2']), row('/b', 4), row('/d', 1)]);
+    const nextDay = { day: '2026-03-02', pageId: '/a', views: 7 };
+    await database.dataSource.transaction((manager) =>
+      writeDailyViews(manager.queryRunner!, [row('/z', 1), nextDay]),
+    );
+    expect(await recordedViews()).toEqual([
+      { day: DAY, page_ids: ['/a', '/b', '/c'], views: [2, 1, 5] },
+      { day: DAY, page_ids: ['/a', '/b', '/d'], views: [3, 4, 1] },
+      { day: DAY, page_ids: ['/z'], views: [1] },
+      { day: '2026-03-02', page_ids: ['/a'], views: [7] },
+    ]);
     expect(await views()).toEqual(
       new Map([
         ['/a', 5],
         ['/b', 5],
         ['/c', 5],
         ['/d', 1],
+        ['/z', 1],
       ]),
     );
   });
@@ -114,7 +128,7 @@ describe('writeDailyViews', () => {
     expect(await recordedVisitors()).toEqual([]);
   });
 
-  it('counts both of two writers that insert the same new pages at once', async () => {
+  it('counts both of two flushes of the same new pages committing at once', async () => {
     const pages = Array.from({ length: 200 }, (_, i) => `/race${String(i).padStart(3, '0')}`);
     const first = database.dataSource.createQueryRunner();
     const second = database.dataSource.createQueryRunner();
@@ -125,15 +139,13 @@ describe('writeDailyViews', () => {
         first,
         pages.map((page) => row(page, 1, ['first'])),
       );
-      // The second writer's upsert waits for the first's uncommitted rows, then adds to them.
-      const racing = writeDailyViews(
+      // Each flush only inserts its own row: neither waits for the other.
+      await writeDailyViews(
         second,
         pages.map((page) => row(page, 2, ['second'])),
       );
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      await first.commitTransaction();
-      await racing;
       await second.commitTransaction();
+      await first.commitTransaction();
     } finally {
       await first.release();
       await second.release();

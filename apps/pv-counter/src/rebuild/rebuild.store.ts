@@ -1,5 +1,5 @@
 import type { QueryRunner } from 'typeorm';
-import { PAGE_VIEWS_DAILY } from '../page-views/daily-views.writer';
+import { PAGE_VIEW_UPDATES, PAGE_VIEWS_DAILY } from '../view-counts/view-updates.store';
 import { PAGE_VISITORS_DAILY } from '../sketches/visitor-sketches.writer';
 import { packSketches, unpackedSketch } from '../page-views/packed-sketches';
 import type { RecountedPage } from './day-recount';
@@ -66,6 +66,11 @@ export async function lockLiveOffsets(
  * Replaces the day's counts and sketches by the recount, in the caller's transaction (which holds
  * the live offsets, so no flush of the day runs meanwhile).
  *
+ * The day's views waiting in page_view_updates came from flushes below the live offsets, so the
+ * recount holds them already: they are deleted first. A view merge that took some of them
+ * holds their row locks; the DELETE waits for it to commit, so by the time the day's counts are
+ * deleted, what it added is among them, and no later merge can add them again.
+ *
  * The sketch merge may be running: the day's sketch rows are locked first, in code-point order of
  * the page id as the merge sorts them (JavaScript compares UTF-16 code units, which agrees but for
  * characters beyond U+FFFF against U+E000–U+FFFF; the database's collation may not agree at
@@ -83,6 +88,7 @@ export async function replaceDay(
   date: string,
   pages: ReadonlyMap<string, RecountedPage>,
 ): Promise<void> {
+  await runner.query(`DELETE FROM ${PAGE_VIEW_UPDATES} WHERE day = $1`, [date]);
   await runner.query(
     `SELECT 1 FROM ${PAGE_VISITORS_DAILY} WHERE day = $1 ORDER BY page_id COLLATE "C" FOR UPDATE`,
     [date],

@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import type { ConfigOf } from '@lib/config';
 import { ShutdownCoordinator, ShutdownPhase } from '@lib/lifecycle';
 import { METRICS_REGISTRY } from '@lib/observability';
-import { backoffDelay } from '@lib/work-queue';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { MergeSchedule } from '../merge-schedule';
 import { sketchMergeConfig } from './sketch-merge.config';
 import { createSketchMergeMetrics, type SketchMergeMetrics } from './sketch-merge.metrics';
 import { mergeVisitorSketches } from './visitor-sketches.writer';
@@ -16,13 +16,6 @@ import { PAGE_VISITOR_UPDATES, takeVisitorUpdates } from './visitor-updates.stor
  * transaction's memory and locks stay small (a flush's row is about 4 bytes per view).
  */
 export const ROWS_PER_MERGE = 64;
-/** Longest wait between attempts while merges fail. */
-const MAX_BACKOFF_MS = 30_000;
-/**
- * How long the merge at shutdown may keep going: a large backlog is left for the next start
- * rather than holding up the rest of the shutdown (the rows are durable).
- */
-const FINAL_MERGE_MS = 5_000;
 
 /**
  * Merges the visitors that flushes recorded in `page_visitor_updates` into the sketches of
@@ -38,11 +31,7 @@ export class VisitorSketchMerger implements OnApplicationBootstrap {
   private readonly metrics: SketchMergeMetrics;
   /** Ids of rows that do not decode, skipped by this instance's merges. */
   private readonly rejected = new Set<string>();
-  private stopped = false;
-  private failures = 0;
-  private wake?: () => void;
-  private loop?: Promise<void>;
-  private stopping?: Promise<void>;
+  private readonly schedule: MergeSchedule;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -51,6 +40,15 @@ export class VisitorSketchMerger implements OnApplicationBootstrap {
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
     this.metrics = createSketchMergeMetrics(registry);
+    this.schedule = new MergeSchedule(
+      {
+        what: 'sketch merge',
+        waiting: 'the visitors',
+        intervalMs: () => this.config.SKETCH_MERGE_INTERVAL_MS,
+        mergeAll: (deadline) => this.mergeAll(deadline),
+      },
+      this.logger,
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -60,7 +58,7 @@ export class VisitorSketchMerger implements OnApplicationBootstrap {
       phase: ShutdownPhase.CloseBrokers,
       run: () => this.stop(),
     });
-    this.loop ??= this.run();
+    this.schedule.start();
   }
 
   /**
@@ -113,55 +111,6 @@ export class VisitorSketchMerger implements OnApplicationBootstrap {
 
   /** Stops the schedule, lets a merge in progress finish, then merges what is left. Idempotent. */
   stop(): Promise<void> {
-    this.stopping ??= this.stopNow();
-    return this.stopping;
-  }
-
-  private async stopNow(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.loop;
-    try {
-      await this.mergeAll(Date.now() + FINAL_MERGE_MS);
-    } catch (error) {
-      this.logger.warn(
-        `final merge failed, the rest is merged after the next start: ${String(error)}`,
-      );
-    }
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      const interval = this.config.SKETCH_MERGE_INTERVAL_MS;
-      await this.sleep(
-        // Doubling from the interval after each failure: the interval once merges succeed.
-        backoffDelay(this.failures + 1, { initialMs: interval, factor: 2, maxMs: MAX_BACKOFF_MS }),
-      );
-      if (this.stopped) return;
-      try {
-        await this.mergeAll();
-        if (this.failures > 0)
-          this.logger.log(`merging again after ${this.failures} failed attempts`);
-        this.failures = 0;
-      } catch (error) {
-        this.failures++;
-        if (this.failures <= 2 || this.failures % 20 === 0)
-          this.logger.warn(
-            `merge failed (attempt ${this.failures}), the visitors wait for the next one: ${String(error)}`,
-          );
-      }
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
+    return this.schedule.stop();
   }
 }

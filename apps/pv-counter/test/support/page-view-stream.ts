@@ -41,7 +41,12 @@ export interface ViewPlan {
  * `count` views over `pages` pages (page i weighted 1/(i+1), so a few are hot) on a random day of
  * its own; visitors drawn from `visitors` ids, every 10th view anonymous (a view, not a unique).
  */
-export function planViews(prefix: string, count: number, pages: number, visitors: number): ViewPlan {
+export function planViews(
+  prefix: string,
+  count: number,
+  pages: number,
+  visitors: number,
+): ViewPlan {
   const day = `20${30 + randomInt(60)}-0${1 + randomInt(9)}-1${randomInt(10)}`;
   const weights: number[] = [];
   let total = 0;
@@ -146,7 +151,8 @@ export async function sendPaced(
       });
       log.statuses.push(response.status);
       const text = await response.text();
-      if (response.status !== 202) log.failures.push(`request ${i / perRequest}: ${response.status} ${text.slice(0, 300)}`);
+      if (response.status !== 202)
+        log.failures.push(`request ${i / perRequest}: ${response.status} ${text.slice(0, 300)}`);
     } catch (error) {
       log.statuses.push(0);
       log.failures.push(`request ${i / perRequest}: ${(error as Error).message}`);
@@ -155,14 +161,14 @@ export async function sendPaced(
   }
 }
 
-/** Views stored for `day` in page_views_daily at `databaseUrl` (0 before the migration ran). */
+/** Views counted for `day` at `databaseUrl`, merged or waiting (page_views_live; 0 before the migration ran). */
 export async function storedViews(databaseUrl: string, day: string): Promise<number> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     const { rows } = await client.query<{ n: string }>(
-      "SELECT CASE WHEN to_regclass('page_views_daily') IS NULL THEN '0' " +
-        'ELSE (SELECT coalesce(sum(views), 0)::text FROM page_views_daily WHERE day = $1::date) END AS n',
+      "SELECT CASE WHEN to_regclass('page_views_live') IS NULL THEN '0' " +
+        'ELSE (SELECT coalesce(sum(views), 0)::text FROM page_views_live WHERE day = $1::date) END AS n',
       [day],
     );
     return Number(rows[0].n);
@@ -172,22 +178,51 @@ export async function storedViews(databaseUrl: string, day: string): Promise<num
 }
 
 /**
- * Waits until pv-counter has merged every flushed visitor into the sketches (page_visitor_updates
- * is empty): `uniqueVisitors` trails `views` by up to SKETCH_MERGE_INTERVAL_MS.
+ * Waits until pv-counter's sketch merge has caught up (page_visitor_updates is empty):
+ * `uniqueVisitors` trails `views` by up to SKETCH_MERGE_INTERVAL_MS.
  */
-export async function sketchesMerged(databaseUrl: string, timeoutMs = 30_000): Promise<void> {
+export function sketchesMerged(databaseUrl: string, timeoutMs = 30_000): Promise<void> {
+  return drained(
+    databaseUrl,
+    'page_visitor_updates',
+    'flushed visitors merged into the sketches',
+    timeoutMs,
+  );
+}
+
+/**
+ * Waits until pv-counter's view merge has caught up (page_view_updates is empty), for tests that
+ * look at page_views_daily itself: readers see waiting views at once (page_views_live).
+ */
+export function viewsMerged(databaseUrl: string, timeoutMs = 30_000): Promise<void> {
+  return drained(
+    databaseUrl,
+    'page_view_updates',
+    'flushed views merged into page_views_daily',
+    timeoutMs,
+  );
+}
+
+async function drained(
+  databaseUrl: string,
+  table: string,
+  description: string,
+  timeoutMs: number,
+): Promise<void> {
   await waitFor(
     async () => {
       const client = new Client({ connectionString: databaseUrl });
       await client.connect();
       try {
-        const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM page_visitor_updates');
+        const { rows } = await client.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${table}`,
+        );
         return rows[0].n === 0 ? true : undefined;
       } finally {
         await client.end();
       }
     },
-    { timeoutMs, intervalMs: 100, description: 'flushed visitors merged into the sketches' },
+    { timeoutMs, intervalMs: 100, description },
   );
 }
 
@@ -204,7 +239,8 @@ export async function readTopPages(counterUrl: string, day: string): Promise<Pag
     signal: AbortSignal.timeout(15_000),
   });
   const body = (await response.json()) as { pages: PageCount[] };
-  if (response.status !== 200) throw new Error(`GET /v1/page-views: ${response.status} ${JSON.stringify(body)}`);
+  if (response.status !== 200)
+    throw new Error(`GET /v1/page-views: ${response.status} ${JSON.stringify(body)}`);
   return body.pages;
 }
 
@@ -221,9 +257,12 @@ export async function compareWithPlan(counterUrl: string, plan: ViewPlan): Promi
     );
     const got = (await response.json()) as PageCount;
     if (response.status !== 200) problems.push(`${pageId}: GET answered ${response.status}`);
-    else if (got.views !== want.views) problems.push(`${pageId}: ${got.views} views, expected ${want.views}`);
+    else if (got.views !== want.views)
+      problems.push(`${pageId}: ${got.views} views, expected ${want.views}`);
     else if (!uniquesWithinTolerance(got.uniqueVisitors, want.visitors.size))
-      problems.push(`${pageId}: ${got.uniqueVisitors} unique visitors, expected ${want.visitors.size} ± 2 %`);
+      problems.push(
+        `${pageId}: ${got.uniqueVisitors} unique visitors, expected ${want.visitors.size} ± 2 %`,
+      );
   }
   return problems;
 }

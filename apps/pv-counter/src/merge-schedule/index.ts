@@ -1,0 +1,2 @@
+export { MergeSchedule, FINAL_MERGE_MS, type ScheduledMerge } from './merge-schedule';
+export { createMergeMetrics, type MergeMetrics, type MergeMetricNames } from './merge-metrics';

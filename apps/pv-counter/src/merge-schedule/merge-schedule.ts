@@ -1,0 +1,101 @@
+import type { Logger } from '@nestjs/common';
+import { backoffDelay } from '@lib/work-queue';
+
+/** Longest wait between attempts while merges fail. */
+const MAX_BACKOFF_MS = 30_000;
+/**
+ * How long the merge at shutdown may keep going: a large backlog is left for the next start
+ * rather than holding up the rest of the shutdown (the rows it merges are durable).
+ */
+export const FINAL_MERGE_MS = 5_000;
+
+/** What a {@link MergeSchedule} runs. */
+export interface ScheduledMerge {
+  /** Shown in the logs: "merge of …". */
+  readonly what: string;
+  /** What waits while merges fail, for the logs: "… wait for the next one". */
+  readonly waiting: string;
+  /** The pause between merges while they succeed. */
+  intervalMs(): number;
+  /** Merges everything waiting, starting no new transaction after `deadline` (epoch ms). */
+  mergeAll(deadline?: number): Promise<unknown>;
+}
+
+/**
+ * Runs a merge of rows that flushes left behind every interval, with backoff (doubling from the
+ * interval up to 30 s) while it fails, and once more at stop() with a deadline. One instance per
+ * merge: pv-counter's view counts (ViewCountMerger) and visitor sketches (VisitorSketchMerger).
+ */
+export class MergeSchedule {
+  private stopped = false;
+  private failures = 0;
+  private wake?: () => void;
+  private loop?: Promise<void>;
+  private stopping?: Promise<void>;
+
+  constructor(
+    private readonly merge: ScheduledMerge,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Starts the schedule (idempotent). */
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Stops the schedule, lets a merge in progress finish, then merges what is left. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopNow();
+    return this.stopping;
+  }
+
+  private async stopNow(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    try {
+      await this.merge.mergeAll(Date.now() + FINAL_MERGE_MS);
+    } catch (error) {
+      this.logger.warn(
+        `final ${this.merge.what} failed, the rest is merged after the next start: ${String(error)}`,
+      );
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const interval = this.merge.intervalMs();
+      await this.sleep(
+        // Doubling from the interval after each failure: the interval once merges succeed.
+        backoffDelay(this.failures + 1, { initialMs: interval, factor: 2, maxMs: MAX_BACKOFF_MS }),
+      );
+      if (this.stopped) return;
+      try {
+        await this.merge.mergeAll();
+        if (this.failures > 0)
+          this.logger.log(
+            `${this.merge.what} succeeds again after ${this.failures} failed attempts`,
+          );
+        this.failures = 0;
+      } catch (error) {
+        this.failures++;
+        if (this.failures <= 2 || this.failures % 20 === 0)
+          this.logger.warn(
+            `${this.merge.what} failed (attempt ${this.failures}), ${this.merge.waiting} wait for the next one: ${String(error)}`,
+          );
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
