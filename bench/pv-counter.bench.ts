@@ -13,8 +13,8 @@
  *   transaction (the flush's views and visitors as a row each for the merges, processed eventIds,
  *   Kafka offsets); the views are added to page_views_daily every VIEW_MERGE_INTERVAL_MS and the
  *   sketches merged every SKETCH_MERGE_INTERVAL_MS after (the write cost includes those merges:
- *   the figures are taken once nothing waits for them). Counts are read from page_views_live,
- *   merged plus waiting views, as the read API counts them.
+ *   the figures are taken once nothing waits for them). Counts are merged plus waiting views,
+ *   as the read API counts them.
  * Throughput: from the first view visible in the table to the last (polled every 50 ms), the
  * app's start-up and consumer join excluded, as for the baseline. Then, with pv-counter still
  * running, p99 publish → visible latency at a paced 20 000 views/s (bench/support/visibility-latency.ts;
@@ -36,6 +36,7 @@ import { formatRate, printHeadline, produceToNewTopic, startBenchKafka } from '.
 import { NAIVE_PAGE_VIEWS_TABLE, runNaivePageViews } from './support/naive-page-views';
 import { pageViewMessage, zipfPageViews } from './support/page-view-data';
 import { flushStats, flushTotals, formatFlushStats } from './support/flush-stats';
+import { formatMergeStats, mergeTotals, type MergeTotals } from './support/merge-stats';
 import { tableSize, writeCost, writeSnapshot, type WriteCost } from './support/pg-write-stats';
 import { MARKER_DAY, measureVisibility } from './support/visibility-latency';
 
@@ -46,8 +47,6 @@ const PAGES = 100_000;
 const VISITORS = 200_000;
 const LATENCY_RATE = 20_000;
 const OURS_TABLE = 'page_views_daily';
-/** Merged plus waiting views: what pv-counter's read API counts. */
-const OURS_LIVE = 'page_views_live';
 /** Where flushes leave their views for the view merge into OURS_TABLE. */
 const VIEW_UPDATES = 'page_view_updates';
 /** Where pv-counter keeps its unique-visitor sketches, merged from SKETCH_UPDATES after the flushes. */
@@ -67,7 +66,10 @@ function describeCost(label: string, events: number, cost: WriteCost): void {
 
 async function viewsCounted(db: Client, day: string): Promise<number> {
   const { rows } = await db.query<{ n: string }>(
-    `SELECT CASE WHEN to_regclass('${OURS_LIVE}') IS NULL THEN '0' ELSE (SELECT coalesce(sum(views), 0)::text FROM ${OURS_LIVE} WHERE day = $1::date) END AS n`,
+    // The same total as page_views_live, without its grouping per page (polled every 50 ms).
+    `SELECT CASE WHEN to_regclass('${VIEW_UPDATES}') IS NULL THEN '0' ELSE (` +
+      `(SELECT coalesce(sum(views), 0) FROM ${OURS_TABLE} WHERE day = $1::date) + ` +
+      `(SELECT coalesce(sum(v), 0) FROM ${VIEW_UPDATES} AS u, unnest(u.views) AS v WHERE u.day = $1::date))::text END AS n`,
     [day],
   );
   return Number(rows[0].n);
@@ -79,6 +81,17 @@ async function updatesWaiting(db: Client): Promise<number> {
     `SELECT (SELECT count(*) FROM ${SKETCH_UPDATES}) + (SELECT count(*) FROM ${VIEW_UPDATES})::int AS n`,
   );
   return Number(rows[0].n);
+}
+
+/** The totals of pv-counter's view and sketch merges. */
+async function mergeSnapshot(url: string): Promise<[MergeTotals, MergeTotals]> {
+  return [await mergeTotals(url, 'pv_view_merge'), await mergeTotals(url, 'pv_sketch_merge')];
+}
+
+function printMerges(before: [MergeTotals, MergeTotals], after: [MergeTotals, MergeTotals], when = ''): void {
+  console.log(
+    `ours' merges${when}: views ${formatMergeStats(before[0], after[0])}; sketches ${formatMergeStats(before[1], after[1])}`,
+  );
 }
 
 /** Runs the benchmark; the last line printed is the headline. */
@@ -134,6 +147,7 @@ export async function main(args: string[]): Promise<void> {
     const o0 = await writeSnapshot(db, OURS_TABLE, 0);
     const s0 = await writeSnapshot(db, SKETCH_TABLE, 0);
     const flushes0 = await flushTotals(counter.url, FLUSH_QUEUE);
+    const merges0 = await mergeSnapshot(counter.url);
     let first = 0;
     let atFirst = 0;
     let last = 0;
@@ -172,7 +186,9 @@ export async function main(args: string[]): Promise<void> {
         `${Math.round((sketchCost.rowVersions * 100_000) / total)} row versions of ${SKETCH_TABLE} per 100k views (${sketchCost.updates > 0 ? ((sketchCost.hotUpdates / sketchCost.updates) * 100).toFixed(0) : '–'} % HOT, counted in "over all tables" above)`,
     );
     const flushes1 = await flushTotals(counter.url, FLUSH_QUEUE);
+    const merges1 = await mergeSnapshot(counter.url);
     console.log(`ours' flushes: ${formatFlushStats(flushStats(flushes0, flushes1))}`);
+    printMerges(merges0, merges1);
     const oursSize = await tableSize(db, OURS_TABLE);
     const sketchSize = await tableSize(db, SKETCH_TABLE);
     const naiveSize = await tableSize(db, NAIVE_PAGE_VIEWS_TABLE);
@@ -190,6 +206,7 @@ export async function main(args: string[]): Promise<void> {
       visitors: VISITORS,
     });
     console.log(`ours' flushes at ${LATENCY_RATE} views/s: ${formatFlushStats(flushStats(flushes1, await flushTotals(counter.url, FLUSH_QUEUE)))}`);
+    printMerges(merges1, await mergeSnapshot(counter.url), ` at ${LATENCY_RATE} views/s`);
     const spot = await fetch(`${counter.url}/v1/page-views/${encodeURIComponent(latency.sampleMarker)}?date=${MARKER_DAY}`);
     const spotBody = (await spot.json()) as { views: number };
     if (spot.status !== 200 || spotBody.views !== 1) throw new Error(`read API spot check of ${latency.sampleMarker}: ${spot.status} ${JSON.stringify(spotBody)}`);

@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { backoffDelay } from '@lib/work-queue';
+import { MERGE_SHARDS } from './merge-shards';
 
 /** Longest wait between attempts while merges fail. */
 const MAX_BACKOFF_MS = 30_000;
@@ -15,18 +16,24 @@ export interface ScheduledMerge {
   readonly what: string;
   /** What waits while merges fail, for the logs: "… wait for the next one". */
   readonly waiting: string;
-  /** The pause between merges while they succeed. */
+  /** How often each page is merged: one shard is merged every intervalMs() / MERGE_SHARDS. */
   intervalMs(): number;
+  /** Merges everything waiting in one shard (see merge-shards). */
+  mergeShard(shard: number): Promise<unknown>;
   /** Merges everything waiting, starting no new transaction after `deadline` (epoch ms). */
   mergeAll(deadline?: number): Promise<unknown>;
 }
 
 /**
- * Runs a merge of rows that flushes left behind every interval, with backoff (doubling from the
- * interval up to 30 s) while it fails, and once more at stop() with a deadline. One instance per
- * merge: pv-counter's view counts (ViewCountMerger) and visitor sketches (VisitorSketchMerger).
+ * Runs a merge of rows that flushes left behind: every interval / MERGE_SHARDS it merges the next
+ * shard in turn, so each page is merged once per interval and the work arrives in even slices
+ * (one burst per interval took a core from the flushes for up to two seconds). While merges fail
+ * it retries the same shard with backoff (doubling from the tick up to 30 s); at stop() it merges
+ * every shard once more, with a deadline. One per merge: pv-counter's view counts
+ * (ViewCountMerger) and visitor sketches (VisitorSketchMerger).
  */
 export class MergeSchedule {
+  private next = 0;
   private stopped = false;
   private failures = 0;
   private wake?: () => void;
@@ -64,14 +71,15 @@ export class MergeSchedule {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      const interval = this.merge.intervalMs();
+      const tick = Math.max(1, Math.floor(this.merge.intervalMs() / MERGE_SHARDS));
       await this.sleep(
-        // Doubling from the interval after each failure: the interval once merges succeed.
-        backoffDelay(this.failures + 1, { initialMs: interval, factor: 2, maxMs: MAX_BACKOFF_MS }),
+        // Doubling from the tick after each failure: the tick once merges succeed.
+        backoffDelay(this.failures + 1, { initialMs: tick, factor: 2, maxMs: MAX_BACKOFF_MS }),
       );
       if (this.stopped) return;
       try {
-        await this.merge.mergeAll();
+        await this.merge.mergeShard(this.next);
+        this.next = (this.next + 1) % MERGE_SHARDS;
         if (this.failures > 0)
           this.logger.log(
             `${this.merge.what} succeeds again after ${this.failures} failed attempts`,

@@ -1,7 +1,7 @@
 /**
  * writeDailyViews against PostgreSQL (the migrated schema): a flush records its views as one row
- * per day for the view merge and its visitors as one row for the sketch merge, writes no row of
- * the count table, and its views are readable at once (page_views_live).
+ * per day and shard for the view merge and its visitors as one row per shard for the sketch
+ * merge, writes no row of the count table, and its views are readable at once (page_views_live).
  */
 import { tmpdir } from 'node:os';
 import { openDatabase, type OpenDatabase } from '@lib/database';
@@ -10,6 +10,7 @@ import { visitorUpdate } from '../hll/hyperloglog';
 import { decodeVisitorUpdates } from '../sketches/visitor-updates.codec';
 import { PAGE_VISITOR_UPDATES } from '../sketches/visitor-updates.store';
 import type { DailyPageViews, VisitorTrail } from './daily-views';
+import { MERGE_SHARDS, shardOf } from '../merge-schedule/merge-shards';
 import { PAGE_VIEW_UPDATES, PAGE_VIEWS_LIVE } from '../view-counts/view-updates.store';
 import { PAGE_VIEWS_DAILY, writeDailyViews } from './daily-views.writer';
 import { tableWritesDuring } from '../../test/support/table-writes';
@@ -61,59 +62,67 @@ describe('writeDailyViews', () => {
 
   async function recordedViews(): Promise<unknown[]> {
     return database.dataSource.query(
-      `SELECT day::text, page_ids, views::int[] FROM ${PAGE_VIEW_UPDATES} ORDER BY id`,
+      `SELECT day::text, shard, page_ids, views::int[] FROM ${PAGE_VIEW_UPDATES} ORDER BY id`,
     );
   }
 
   async function recordedVisitors(): Promise<unknown[]> {
     const rows = (await database.dataSource.query(
-      `SELECT updates FROM ${PAGE_VISITOR_UPDATES} ORDER BY id`,
-    )) as Array<{
-      updates: Buffer;
-    }>;
-    return rows.map((r) => decodeVisitorUpdates(r.updates));
+      `SELECT shard, updates FROM ${PAGE_VISITOR_UPDATES} ORDER BY id`,
+    )) as Array<{ shard: number; updates: Buffer }>;
+    return rows.map((r) => ({ shard: r.shard, entries: decodeVisitorUpdates(r.updates) }));
   }
 
-  it('records each flush views as one row per day, pages in key order, and writes no count row', async () => {
+  it('records each flush views as one row per day and shard, pages in key order, and writes no count row', async () => {
+    const pages = Array.from({ length: 40 }, (_, i) => `/p${String(i).padStart(2, '0')}`);
     const first = await tableWritesDuring(database.dataSource, PAGE_VIEWS_DAILY, (runner) =>
-      writeDailyViews(
-        runner,
-        byKey([row('/c', 5, ['v3']), row('/a', 2, ['v1', 'v2']), row('/b', 1)]),
-      ),
+      writeDailyViews(runner, byKey(pages.map((page, i) => row(page, i + 1)))),
     );
     expect(first.versions).toBe(0);
-    await write([row('/a', 3, ['v2']), row('/b', 4), row('/d', 1)]);
-    const nextDay = { day: '2026-03-02', pageId: '/a', views: 7 };
+    const nextDay = { day: '2026-03-02', pageId: '/p00', views: 7 };
     await database.dataSource.transaction((manager) =>
-      writeDailyViews(manager.queryRunner!, [row('/z', 1), nextDay]),
+      writeDailyViews(manager.queryRunner!, [row('/p01', 1), nextDay]),
     );
-    expect(await recordedViews()).toEqual([
-      { day: DAY, page_ids: ['/a', '/b', '/c'], views: [2, 1, 5] },
-      { day: DAY, page_ids: ['/a', '/b', '/d'], views: [3, 4, 1] },
-      { day: DAY, page_ids: ['/z'], views: [1] },
-      { day: '2026-03-02', page_ids: ['/a'], views: [7] },
-    ]);
-    expect(await views()).toEqual(
-      new Map([
-        ['/a', 5],
-        ['/b', 5],
-        ['/c', 5],
-        ['/d', 1],
-        ['/z', 1],
-      ]),
-    );
+    const expected: Array<{ day: string; shard: number; page_ids: string[]; views: number[] }> = [];
+    for (let shard = 0; shard < MERGE_SHARDS; shard++) {
+      const inShard = pages.filter((page) => shardOf(page) === shard);
+      if (inShard.length > 0)
+        expected.push({
+          day: DAY,
+          shard,
+          page_ids: inShard,
+          views: inShard.map((page) => pages.indexOf(page) + 1),
+        });
+    }
+    expect(expected.length).toBeGreaterThan(5); // 40 pages spread over the shards
+    expected.push({ day: DAY, shard: shardOf('/p01'), page_ids: ['/p01'], views: [1] });
+    expected.push({ day: '2026-03-02', shard: shardOf('/p00'), page_ids: ['/p00'], views: [7] });
+    expect(await recordedViews()).toEqual(expected);
+    const counted = await views();
+    expect(counted.get('/p01')).toBe(3);
+    expect(counted.get('/p39')).toBe(40);
+    expect(counted.size).toBe(40);
   });
 
-  it('records each flush visitors as one row of register updates per page, pages without visitors left out', async () => {
+  it('records each flush visitors as one row of register updates per shard, pages without visitors left out', async () => {
     await write([row('/a', 2, ['v1', 'v2']), row('/b', 1), row('/c', 5, ['v3'])]);
     await write([row('/b', 4)]); // no visitors at all: no row
     await write([row('/a', 3, ['v2'])]);
+    const a = { day: DAY, pageId: '/a', updates: [visitorUpdate('v1'), visitorUpdate('v2')] };
+    const c = { day: DAY, pageId: '/c', updates: [visitorUpdate('v3')] };
+    const firstFlush =
+      shardOf('/a') === shardOf('/c')
+        ? [{ shard: shardOf('/a'), entries: [a, c] }]
+        : [
+            { shard: shardOf('/a'), entries: [a] },
+            { shard: shardOf('/c'), entries: [c] },
+          ].sort((x, y) => x.shard - y.shard);
     expect(await recordedVisitors()).toEqual([
-      [
-        { day: DAY, pageId: '/a', updates: [visitorUpdate('v1'), visitorUpdate('v2')] },
-        { day: DAY, pageId: '/c', updates: [visitorUpdate('v3')] },
-      ],
-      [{ day: DAY, pageId: '/a', updates: [visitorUpdate('v2')] }],
+      ...firstFlush,
+      {
+        shard: shardOf('/a'),
+        entries: [{ day: DAY, pageId: '/a', updates: [visitorUpdate('v2')] }],
+      },
     ]);
   });
 
@@ -152,6 +161,8 @@ describe('writeDailyViews', () => {
     }
     const counted = await views();
     for (const page of pages) expect(counted.get(page)).toBe(3);
-    expect(await recordedVisitors()).toHaveLength(2);
+    const visitorRows = (await recordedVisitors()) as Array<{ shard: number }>;
+    expect(new Set(visitorRows.map((r) => r.shard)).size).toBeGreaterThan(5);
+    expect(visitorRows.length).toBe(2 * new Set(pages.map(shardOf)).size);
   });
 });

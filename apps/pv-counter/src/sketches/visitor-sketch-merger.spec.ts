@@ -11,6 +11,7 @@ import { visitorUpdate } from '../hll/hyperloglog';
 import { sketchOf, storedSketches } from '../../test/support/sketches';
 import { ROWS_PER_MERGE, VisitorSketchMerger } from './visitor-sketch-merger';
 import { PAGE_VISITORS_DAILY } from './visitor-sketches.writer';
+import { encodeVisitorUpdates } from './visitor-updates.codec';
 import { appendVisitorUpdates, PAGE_VISITOR_UPDATES } from './visitor-updates.store';
 
 const DAY = '2026-03-01';
@@ -44,16 +45,23 @@ describe('VisitorSketchMerger', () => {
     );
   }
 
-  /** Records flushes as the flush writer does: flush `i` saw visitor `v<i>` on `/p<i % pages>` and `/all`. */
-  async function recordFlushes(count: number, pages: number): Promise<void> {
-    await database.dataSource.transaction(async (manager) => {
-      for (let i = 0; i < count; i++) {
-        await appendVisitorUpdates(manager.queryRunner!, [
-          { day: DAY, pageId: '/all', updates: [visitorUpdate(`v${i}`)] },
-          { day: DAY, pageId: `/p${i % pages}`, updates: [visitorUpdate(`v${i}`)] },
-        ]);
-      }
-    });
+  /**
+   * Records `count` rows as flushes do, all in `shard`: row `i` saw visitor `v<i>` on
+   * `/p<i % pages>` and `/all` (the flush writer's split into shards is daily-views.writer.spec's).
+   */
+  async function recordFlushes(count: number, pages: number, shard = 0): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      await database.dataSource.query(
+        `INSERT INTO ${PAGE_VISITOR_UPDATES} (shard, updates) VALUES ($1, $2)`,
+        [
+          shard,
+          encodeVisitorUpdates([
+            { day: DAY, pageId: '/all', updates: [visitorUpdate(`v${i}`)] },
+            { day: DAY, pageId: `/p${i % pages}`, updates: [visitorUpdate(`v${i}`)] },
+          ]),
+        ],
+      );
+    }
   }
 
   const stored = () => storedSketches(database.dataSource, DAY);
@@ -83,6 +91,18 @@ describe('VisitorSketchMerger', () => {
       expect(sketches.get(`/p${p}`)).toEqual(sketchOf(visitors.filter((_, i) => i % 3 === p)));
     const text = await registry.getSingleMetricAsString('pv_sketch_merge_update_rows_total');
     expect(text).toContain(`pv_sketch_merge_update_rows_total ${flushes}`);
+  });
+
+  it('merges one shard at a time when asked, and every shard otherwise', async () => {
+    await recordFlushes(3, 1, 4);
+    await recordFlushes(2, 1, 7);
+    const instance = merger();
+    expect(await instance.mergeAll(Infinity, 7)).toBe(2);
+    expect(await waiting()).toBe(3);
+    expect((await stored()).get('/all')).toEqual(sketchOf(['v0', 'v1']));
+    expect(await instance.mergeAll(Infinity, 1)).toBe(0);
+    expect(await instance.mergeAll()).toBe(3);
+    expect(await waiting()).toBe(0);
   });
 
   it('starts no transaction after its deadline (the merge at shutdown leaves a backlog for the next start)', async () => {
@@ -135,9 +155,10 @@ describe('VisitorSketchMerger', () => {
 
   it('leaves a row that does not decode in the table, reports it once and merges the others', async () => {
     await recordFlushes(1, 1);
-    await database.dataSource.query(`INSERT INTO ${PAGE_VISITOR_UPDATES} (updates) VALUES ($1)`, [
-      Buffer.from('2026-03-01'),
-    ]);
+    await database.dataSource.query(
+      `INSERT INTO ${PAGE_VISITOR_UPDATES} (shard, updates) VALUES (0, $1)`,
+      [Buffer.from('2026-03-01')],
+    );
     await database.dataSource.transaction((manager) =>
       appendVisitorUpdates(manager.queryRunner!, [
         { day: DAY, pageId: '/all', updates: [visitorUpdate('v9')] },

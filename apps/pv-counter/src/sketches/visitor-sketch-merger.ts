@@ -11,15 +11,16 @@ import { mergeVisitorSketches } from './visitor-sketches.writer';
 import { PAGE_VISITOR_UPDATES, takeVisitorUpdates } from './visitor-updates.store';
 
 /**
- * Rows of `page_visitor_updates` (one per flush) per merge transaction: enough that a merge after
- * a backlog rewrites each busy page's sketch once for many flushes, few enough that one
- * transaction's memory and locks stay small (a flush's row is about 4 bytes per view).
+ * Rows of `page_visitor_updates` (one per flush and shard) per merge transaction: enough that a
+ * merge after a backlog rewrites each busy page's sketch once for many flushes, few enough that
+ * one transaction's memory and locks stay small (a flush's rows are about 4 bytes per view).
  */
-export const ROWS_PER_MERGE = 64;
+export const ROWS_PER_MERGE = 256;
 
 /**
  * Merges the visitors that flushes recorded in `page_visitor_updates` into the sketches of
- * `page_visitors_daily`, every SKETCH_MERGE_INTERVAL_MS, each batch of rows in one transaction
+ * `page_visitors_daily`: each page once per SKETCH_MERGE_INTERVAL_MS, one shard of the pages per
+ * tenth of it (MergeSchedule), each batch of rows in one transaction
  * that deletes them and raises the sketches (so a crash either merges a row or leaves it, and
  * merging a row twice would change nothing anyway). Every instance runs one: SKIP LOCKED gives
  * each its own rows, and sketches are locked in key order. On shutdown, after the work queue's
@@ -45,6 +46,7 @@ export class VisitorSketchMerger implements OnApplicationBootstrap {
         what: 'sketch merge',
         waiting: 'the visitors',
         intervalMs: () => this.config.SKETCH_MERGE_INTERVAL_MS,
+        mergeShard: (shard) => this.mergeAll(Infinity, shard),
         mergeAll: (deadline) => this.mergeAll(deadline),
       },
       this.logger,
@@ -65,10 +67,10 @@ export class VisitorSketchMerger implements OnApplicationBootstrap {
    * Merges everything waiting, one transaction per {@link ROWS_PER_MERGE} rows, starting no new
    * transaction after `deadline` (epoch ms); returns the rows read.
    */
-  async mergeAll(deadline = Infinity): Promise<number> {
+  async mergeAll(deadline = Infinity, shard?: number): Promise<number> {
     let total = 0;
     for (;;) {
-      const rows = await this.mergeOnce();
+      const rows = await this.mergeOnce(shard);
       total += rows;
       if (rows < ROWS_PER_MERGE || Date.now() >= deadline) return total;
     }
@@ -79,12 +81,12 @@ export class VisitorSketchMerger implements OnApplicationBootstrap {
    * rows it read (merged, or rejected because they do not decode: those are reported once and
    * skipped from then on).
    */
-  async mergeOnce(): Promise<number> {
+  async mergeOnce(shard?: number): Promise<number> {
     const started = performance.now();
     try {
       const taken = await this.dataSource.transaction(async (manager) => {
         const runner = manager.queryRunner!;
-        const batch = await takeVisitorUpdates(runner, ROWS_PER_MERGE, this.rejected);
+        const batch = await takeVisitorUpdates(runner, ROWS_PER_MERGE, this.rejected, shard);
         await mergeVisitorSketches(runner, batch.entries);
         return batch;
       });

@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { QueryRunner } from 'typeorm';
+import { MERGE_SHARDS, shardOf } from '../merge-schedule/merge-shards';
 import {
   decodeVisitorUpdates,
   encodeVisitorUpdates,
@@ -10,15 +11,28 @@ import {
 /** The table of visitor updates waiting for the sketch merge (migration PageVisitorSketches). */
 export const PAGE_VISITOR_UPDATES = 'page_visitor_updates';
 
-/** Records a flush's visitor updates as one row, in the caller's (the flush's) transaction. */
+/**
+ * Records a flush's visitor updates as one row per shard (shardOf the page id), in the caller's
+ * (the flush's) transaction; entries keep their order within a shard.
+ */
 export async function appendVisitorUpdates(
   runner: QueryRunner,
   entries: readonly VisitorUpdates[],
 ): Promise<void> {
   if (entries.length === 0) return;
-  await runner.query(`INSERT INTO ${PAGE_VISITOR_UPDATES} (updates) VALUES ($1)`, [
-    encodeVisitorUpdates(entries),
-  ]);
+  const byShard: VisitorUpdates[][] = Array.from({ length: MERGE_SHARDS }, () => []);
+  for (const entry of entries) byShard[shardOf(entry.pageId)].push(entry);
+  const params: unknown[] = [];
+  const values: string[] = [];
+  byShard.forEach((list, shard) => {
+    if (list.length === 0) return;
+    params.push(shard, encodeVisitorUpdates(list));
+    values.push(`($${params.length - 1}::smallint, $${params.length}::bytea)`);
+  });
+  await runner.query(
+    `INSERT INTO ${PAGE_VISITOR_UPDATES} (shard, updates) VALUES ${values.join(', ')}`,
+    params,
+  );
 }
 
 /** Rows taken by {@link takeVisitorUpdates}. */
@@ -34,7 +48,8 @@ export interface TakenVisitorUpdates {
 }
 
 /**
- * Deletes up to `limit` of the oldest rows (but those in `skip`), in the caller's transaction, and
+ * Deletes up to `limit` of the oldest rows (of `shard`, or of any; but those in `skip`), in the
+ * caller's transaction, and
  * returns their updates grouped by key: the rows are gone only if that transaction commits (with
  * the merged sketches). SKIP LOCKED lets several instances merge at once, each its own rows.
  *
@@ -46,11 +61,13 @@ export async function takeVisitorUpdates(
   runner: QueryRunner,
   limit: number,
   skip: ReadonlySet<string> = new Set(),
+  shard?: number,
 ): Promise<TakenVisitorUpdates> {
   const rows = (await runner.query(
-    `SELECT id::text AS id, updates FROM ${PAGE_VISITOR_UPDATES} WHERE NOT (id = ANY($2::bigint[]))
+    `SELECT id::text AS id, updates FROM ${PAGE_VISITOR_UPDATES}
+      WHERE NOT (id = ANY($2::bigint[])) AND ($3::smallint IS NULL OR shard = $3)
       ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-    [limit, [...skip]],
+    [limit, [...skip], shard ?? null],
   )) as Array<{ id: string; updates: Buffer }>;
   const lists: VisitorUpdates[][] = [];
   const takenIds: string[] = [];

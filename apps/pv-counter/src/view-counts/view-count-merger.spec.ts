@@ -12,12 +12,10 @@ import { createThrowawayDatabase, waitFor } from '../../../../test/support';
 import { tableWritesDuring } from '../../test/support/table-writes';
 import { ViewCountMerger } from './view-count-merger';
 import {
-  appendViewUpdates,
   mergeViewUpdates,
   PAGE_VIEW_UPDATES,
   PAGE_VIEWS_DAILY,
   PAGE_VIEWS_LIVE,
-  type ViewUpdate,
 } from './view-updates.store';
 
 const DAY = '2026-03-01';
@@ -51,13 +49,15 @@ describe('ViewCountMerger', () => {
     );
   }
 
-  /** Records one flush's views as the flush writer does (pages sorted). */
-  async function recordFlush(views: Record<string, number>, day = DAY): Promise<void> {
-    const updates: ViewUpdate[] = Object.keys(views)
-      .sort()
-      .map((pageId) => ({ day, pageId, views: views[pageId] }));
-    await database.dataSource.transaction((manager) =>
-      appendViewUpdates(manager.queryRunner!, updates),
+  /**
+   * Records one row of waiting views as a flush does, in `shard` (the flush writer's split into
+   * shards is daily-views.writer.spec's).
+   */
+  async function recordFlush(views: Record<string, number>, day = DAY, shard = 0): Promise<void> {
+    const pages = Object.keys(views).sort();
+    await database.dataSource.query(
+      `INSERT INTO ${PAGE_VIEW_UPDATES} (day, shard, page_ids, views) VALUES ($1, $2, $3, $4)`,
+      [day, shard, pages, pages.map((page) => views[page])],
     );
   }
 
@@ -124,6 +124,18 @@ describe('ViewCountMerger', () => {
     expect(byRows).toEqual({ rows: 1, keys: 1, left: 0 });
     expect(await merged()).toEqual({ '/a': 2, '/b': 1, '/c': 1, '/d': 1 });
     expect(await waiting()).toBe(0);
+  });
+
+  it('merges one shard when asked, and every shard otherwise', async () => {
+    await recordFlush({ '/a': 1 }, DAY, 3);
+    await recordFlush({ '/a': 2, '/b': 1 }, DAY, 3);
+    await recordFlush({ '/c': 5 }, DAY, 8);
+    const instance = merger();
+    expect(await instance.mergeAll(Infinity, 3)).toBe(2);
+    expect(await merged()).toEqual({ '/a': 3, '/b': 1 });
+    expect(await instance.mergeAll(Infinity, 0)).toBe(0);
+    expect(await instance.mergeAll()).toBe(1);
+    expect(await merged()).toEqual({ '/a': 3, '/b': 1, '/c': 5 });
   });
 
   it('shows readers every view exactly once while merges run', async () => {

@@ -17,8 +17,8 @@ export const VIEW_ROWS_PER_MERGE = 1_000;
 export const VIEW_PAGES_PER_MERGE = 500_000;
 
 /**
- * Adds the views that flushes left in `page_view_updates` to `page_views_daily`, every
- * VIEW_MERGE_INTERVAL_MS: each transaction deletes the rows it takes and adds their views summed
+ * Adds the views that flushes left in `page_view_updates` to `page_views_daily`: each page once
+ * per VIEW_MERGE_INTERVAL_MS, one shard of the pages per tenth of it (MergeSchedule). Each transaction deletes the rows it takes and adds their views summed
  * per page, so a view is either waiting or merged, never both, and a crash loses nothing. Readers
  * add the waiting views (PAGE_VIEWS_LIVE), so the interval delays no count; it sets how often a
  * page's row is rewritten. Every instance runs one: SKIP LOCKED gives each its own rows. On
@@ -47,6 +47,7 @@ export class ViewCountMerger implements OnApplicationBootstrap {
         what: 'view merge',
         waiting: 'the views (readable meanwhile)',
         intervalMs: () => this.config.VIEW_MERGE_INTERVAL_MS,
+        mergeShard: (shard) => this.mergeAll(Infinity, shard),
         mergeAll: (deadline) => this.mergeAll(deadline),
       },
       this.logger,
@@ -63,22 +64,25 @@ export class ViewCountMerger implements OnApplicationBootstrap {
     this.schedule.start();
   }
 
-  /** Merges everything waiting, starting no new transaction after `deadline` (epoch ms); returns the rows merged. */
-  async mergeAll(deadline = Infinity): Promise<number> {
+  /**
+   * Merges everything waiting (in `shard`, or in every shard), starting no new transaction after
+   * `deadline` (epoch ms); returns the rows merged.
+   */
+  async mergeAll(deadline = Infinity, shard?: number): Promise<number> {
     let total = 0;
     for (;;) {
-      const { rows, left } = await this.mergeOnce();
+      const { rows, left } = await this.mergeOnce(shard);
       total += rows;
       if ((rows < VIEW_ROWS_PER_MERGE && left === 0) || Date.now() >= deadline) return total;
     }
   }
 
-  /** One transaction of at most {@link VIEW_ROWS_PER_MERGE} rows and {@link VIEW_PAGES_PER_MERGE} pages. */
-  async mergeOnce(): Promise<{ rows: number; left: number }> {
+  /** One transaction of at most {@link VIEW_ROWS_PER_MERGE} rows and {@link VIEW_PAGES_PER_MERGE} pages (of `shard`, or of any). */
+  async mergeOnce(shard?: number): Promise<{ rows: number; left: number }> {
     const started = performance.now();
     try {
       const result = await this.dataSource.transaction((manager) =>
-        mergeViewUpdates(manager.queryRunner!, VIEW_ROWS_PER_MERGE, VIEW_PAGES_PER_MERGE),
+        mergeViewUpdates(manager.queryRunner!, VIEW_ROWS_PER_MERGE, VIEW_PAGES_PER_MERGE, shard),
       );
       this.metrics.merged((performance.now() - started) / 1000, 'ok', result.rows, result.keys);
       return result;

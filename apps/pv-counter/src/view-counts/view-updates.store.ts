@@ -1,4 +1,5 @@
 import type { QueryRunner } from 'typeorm';
+import { MERGE_SHARDS, shardOf } from '../merge-schedule/merge-shards';
 
 /** The merged counts (migrations PageViewsDaily, PageVisitorSketches). */
 export const PAGE_VIEWS_DAILY = 'page_views_daily';
@@ -14,36 +15,40 @@ export interface ViewUpdate {
   readonly views: number;
 }
 
-/** Days per INSERT statement (three parameters each, far below PostgreSQL's 65 535). */
-const DAYS_PER_STATEMENT = 1_000;
+/** Rows per INSERT statement (four parameters each, far below PostgreSQL's 65 535). */
+const ROWS_PER_STATEMENT = 1_000;
 
 /**
  * Records a flush's views in `page_view_updates`, in the flush's transaction: one row per UTC day
- * with the page ids and counts as arrays, in the order given (the work queue's key order, which
- * the merge's upsert keeps). One row version per day instead of one per page.
+ * and shard (shardOf the page id) with the page ids and counts as arrays, in the order given
+ * (the work queue's key order, which the merge's upsert keeps). One row version per day and
+ * shard instead of one per page.
  */
 export async function appendViewUpdates(
   runner: QueryRunner,
   updates: readonly ViewUpdate[],
 ): Promise<void> {
   const rows: unknown[][] = [];
-  for (let i = 0; i < updates.length;) {
+  for (let i = 0; i < updates.length; ) {
     const day = updates[i].day;
-    const pageIds: string[] = [];
-    const views: string[] = [];
+    const pageIds: string[][] = Array.from({ length: MERGE_SHARDS }, () => []);
+    const views: string[][] = Array.from({ length: MERGE_SHARDS }, () => []);
     for (; i < updates.length && updates[i].day === day; i++) {
-      pageIds.push(updates[i].pageId);
-      views.push(String(updates[i].views));
+      const shard = shardOf(updates[i].pageId);
+      pageIds[shard].push(updates[i].pageId);
+      views[shard].push(String(updates[i].views));
     }
-    rows.push([day, pageIds, views]);
+    for (let shard = 0; shard < MERGE_SHARDS; shard++)
+      if (pageIds[shard].length > 0) rows.push([day, shard, pageIds[shard], views[shard]]);
   }
-  for (let start = 0; start < rows.length; start += DAYS_PER_STATEMENT) {
-    const chunk = rows.slice(start, start + DAYS_PER_STATEMENT);
+  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
     const values = chunk.map(
-      (_, j) => `($${3 * j + 1}::date, $${3 * j + 2}::text[], $${3 * j + 3}::bigint[])`,
+      (_, j) =>
+        `($${4 * j + 1}::date, $${4 * j + 2}::smallint, $${4 * j + 3}::text[], $${4 * j + 4}::bigint[])`,
     );
     await runner.query(
-      `INSERT INTO ${PAGE_VIEW_UPDATES} (day, page_ids, views) VALUES ${values.join(', ')}`,
+      `INSERT INTO ${PAGE_VIEW_UPDATES} (day, shard, page_ids, views) VALUES ${values.join(', ')}`,
       chunk.flat(),
     );
   }
@@ -74,20 +79,21 @@ const MERGE_ROWS =
   'SELECT count(*)::int AS keys FROM added';
 
 /**
- * One merge, in the caller's transaction: takes the oldest waiting rows not locked by another
- * instance's merge (SKIP LOCKED), at most `maxRows` and, past the first, at most `maxPages` page
- * entries in all, and merges them. The rows over `maxPages` stay locked until the transaction
- * ends, untouched.
+ * One merge, in the caller's transaction: takes the oldest waiting rows (of `shard`, or of every
+ * shard) not locked by another instance's merge (SKIP LOCKED), at most `maxRows` and, past the
+ * first, at most `maxPages` page entries in all, and merges them. The rows over `maxPages` stay
+ * locked until the transaction ends, untouched.
  */
 export async function mergeViewUpdates(
   runner: QueryRunner,
   maxRows: number,
   maxPages: number,
+  shard?: number,
 ): Promise<ViewMergeResult> {
   const waiting = (await runner.query(
     `SELECT id::text AS id, cardinality(page_ids) AS pages FROM ${PAGE_VIEW_UPDATES}
-      ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-    [maxRows],
+      WHERE $2::smallint IS NULL OR shard = $2 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    [maxRows, shard ?? null],
   )) as Array<{ id: string; pages: number }>;
   const ids: string[] = [];
   let pages = 0;

@@ -15,6 +15,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * The arrays are stored uncompressed (EXTERNAL): rows live for one merge interval and are read by
  * every count query of their day, which would otherwise decompress them each time.
+ *
+ * Both update tables get a `shard` (pv-counter's shardOf(page id)): a flush writes one row per
+ * shard, the merges take one shard per tick, and a read of one page reads only its shard's rows.
+ * Visitor rows written before this migration hold every shard; they are marked shard 0, merged
+ * with it (a sketch merge does not care which rows a page's visitors come in).
  */
 export class PageViewUpdates1795750000000 implements MigrationInterface {
   name = 'PageViewUpdates1795750000000';
@@ -24,6 +29,7 @@ export class PageViewUpdates1795750000000 implements MigrationInterface {
       CREATE TABLE page_view_updates (
         id       bigint   GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         day      date     NOT NULL,
+        shard    smallint NOT NULL,
         page_ids text[]   NOT NULL,
         views    bigint[] NOT NULL,
         CHECK (cardinality(page_ids) = cardinality(views))
@@ -34,6 +40,10 @@ export class PageViewUpdates1795750000000 implements MigrationInterface {
       "COMMENT ON TABLE page_view_updates IS 'pv-counter: views of one flush and UTC day (page ids in key order, " +
         "their counts), waiting to be added to page_views_daily; page_views_live adds them for readers.'",
     );
+    await runner.query(
+      'ALTER TABLE page_visitor_updates ADD COLUMN shard smallint NOT NULL DEFAULT 0',
+    );
+    await runner.query('ALTER TABLE page_visitor_updates ALTER COLUMN shard DROP DEFAULT');
     await runner.query(`
       CREATE VIEW page_views_live AS
       SELECT day, page_id, sum(views)::bigint AS views FROM (
@@ -59,5 +69,6 @@ export class PageViewUpdates1795750000000 implements MigrationInterface {
       ON CONFLICT (day, page_id) DO UPDATE SET views = t.views + excluded.views`);
     await runner.query('DROP VIEW page_views_live');
     await runner.query('DROP TABLE page_view_updates');
+    await runner.query('ALTER TABLE page_visitor_updates DROP COLUMN shard');
   }
 }

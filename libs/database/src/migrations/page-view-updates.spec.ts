@@ -19,15 +19,25 @@ describe('migration PageViewUpdates', () => {
 
   it('reads merged and waiting views together, and merges the waiting ones when reverted', async () => {
     const url = await createThrowawayDatabase('page-view-updates');
+    const older = new DataSource({
+      ...createDataSourceOptions(url, 2),
+      migrations: upToIt.slice(0, -1),
+    } as never);
+    await older.initialize();
+    await older.runMigrations({ transaction: 'each' });
+    await older.query("INSERT INTO page_visitor_updates (updates) VALUES ('\\x01'::bytea)");
+    await older.destroy();
     source = new DataSource({ ...createDataSourceOptions(url, 2), migrations: upToIt } as never);
     await source.initialize();
     await source.runMigrations({ transaction: 'each' });
+    // Visitor rows from before hold every shard: they are merged with shard 0.
+    expect(await source.query('SELECT shard FROM page_visitor_updates')).toEqual([{ shard: 0 }]);
     await source.query(
       `INSERT INTO page_views_daily (day, page_id, views) VALUES ('2026-03-01', '/a', 5), ('2026-03-01', '/b', 2)`,
     );
     await source.query(
-      `INSERT INTO page_view_updates (day, page_ids, views) VALUES
-         ('2026-03-01', '{/a,/c}', '{1,4}'), ('2026-03-01', '{/a}', '{2}'), ('2026-03-02', '{/a}', '{7}')`,
+      `INSERT INTO page_view_updates (day, shard, page_ids, views) VALUES
+         ('2026-03-01', 1, '{/a,/c}', '{1,4}'), ('2026-03-01', 1, '{/a}', '{2}'), ('2026-03-02', 2, '{/a}', '{7}')`,
     );
     const expected = [
       { day: '2026-03-01', page_id: '/a', views: 8 },
@@ -42,7 +52,7 @@ describe('migration PageViewUpdates', () => {
     ).toEqual(expected);
     await expect(
       source.query(
-        `INSERT INTO page_view_updates (day, page_ids, views) VALUES ('2026-03-01', '{/a,/b}', '{1}')`,
+        `INSERT INTO page_view_updates (day, shard, page_ids, views) VALUES ('2026-03-01', 0, '{/a,/b}', '{1}')`,
       ),
     ).rejects.toThrow(/check constraint/);
 
