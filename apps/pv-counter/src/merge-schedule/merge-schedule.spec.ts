@@ -1,9 +1,10 @@
 /**
  * MergeSchedule with a recording merge: it merges the shards in turn, one per tenth of the
  * interval, retries a failing shard with backoff before moving on, and merges everything once
- * more when stopped.
+ * more when the shutdown stops it.
  */
 import { Logger } from '@nestjs/common';
+import { ShutdownPhase, type ShutdownCoordinator, type ShutdownParticipant } from '@lib/lifecycle';
 import { waitFor } from '../../../../test/support';
 import { MergeSchedule, type ScheduledMerge } from './merge-schedule';
 import { MERGE_SHARDS } from './merge-shards';
@@ -11,7 +12,14 @@ import { MERGE_SHARDS } from './merge-shards';
 describe('MergeSchedule', () => {
   const logger = new Logger('merge-schedule.spec');
 
+  let participants: ShutdownParticipant[];
+  let shutdown: ShutdownCoordinator;
+
   beforeEach(() => {
+    participants = [];
+    shutdown = {
+      register: (p: ShutdownParticipant) => participants.push(p),
+    } as unknown as ShutdownCoordinator;
     jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
     jest.spyOn(logger, 'log').mockImplementation(() => undefined);
   });
@@ -28,7 +36,12 @@ describe('MergeSchedule', () => {
       what: 'test merge',
       waiting: 'the rows',
       intervalMs: () => 200,
-      mergeShard(shard) {
+      mergeAll(deadline, shard) {
+        if (shard === undefined) {
+          calls.push(['all', deadline]);
+          return Promise.resolve(0);
+        }
+        expect(deadline).toBe(Infinity);
         calls.push(['shard', shard]);
         at.push(Date.now());
         if (failures > 0) {
@@ -37,10 +50,6 @@ describe('MergeSchedule', () => {
         }
         return Promise.resolve(1);
       },
-      mergeAll(deadline) {
-        calls.push(['all', deadline ?? Infinity]);
-        return Promise.resolve(0);
-      },
     };
   }
 
@@ -48,13 +57,16 @@ describe('MergeSchedule', () => {
     const merge = recording();
     const schedule = new MergeSchedule(merge, logger);
     const started = Date.now();
-    schedule.start();
-    schedule.start(); // idempotent: one loop
+    schedule.start(shutdown);
+    schedule.start(shutdown); // idempotent: one loop, one participant
+    expect(participants.map((p) => [p.name, p.phase])).toEqual([
+      ['test merge', ShutdownPhase.CloseBrokers],
+    ]);
     await waitFor(() => (merge.calls.length >= MERGE_SHARDS + 2 ? true : undefined), {
       timeoutMs: 5_000,
       intervalMs: 5,
     });
-    await schedule.stop();
+    await participants[0].run(); // the shutdown stops it
     const shards = merge.calls.filter(([kind]) => kind === 'shard').map(([, shard]) => shard);
     expect(shards.slice(0, MERGE_SHARDS + 2)).toEqual([
       ...Array.from({ length: MERGE_SHARDS }, (_, i) => i),
@@ -73,7 +85,7 @@ describe('MergeSchedule', () => {
   it('retries a failing shard with growing waits before going on to the next', async () => {
     const merge = recording(2);
     const schedule = new MergeSchedule(merge, logger);
-    schedule.start();
+    schedule.start(shutdown);
     await waitFor(() => (merge.calls.length >= 4 ? true : undefined), {
       timeoutMs: 5_000,
       intervalMs: 5,

@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import { ShutdownPhase, type ShutdownCoordinator } from '@lib/lifecycle';
 import { backoffDelay } from '@lib/work-queue';
 import { MERGE_SHARDS } from './merge-shards';
 
@@ -18,10 +19,11 @@ export interface ScheduledMerge {
   readonly waiting: string;
   /** How often each page is merged: one shard is merged every intervalMs() / MERGE_SHARDS. */
   intervalMs(): number;
-  /** Merges everything waiting in one shard (see merge-shards). */
-  mergeShard(shard: number): Promise<unknown>;
-  /** Merges everything waiting, starting no new transaction after `deadline` (epoch ms). */
-  mergeAll(deadline?: number): Promise<unknown>;
+  /**
+   * Merges everything waiting in `shard` (see merge-shards), or in every shard when it is
+   * undefined, starting no new transaction after `deadline` (epoch ms).
+   */
+  mergeAll(deadline: number, shard?: number): Promise<unknown>;
 }
 
 /**
@@ -45,9 +47,18 @@ export class MergeSchedule {
     private readonly logger: Logger,
   ) {}
 
-  /** Starts the schedule (idempotent). */
-  start(): void {
-    this.loop ??= this.run();
+  /**
+   * Starts the schedule (idempotent) and has `shutdown` stop it after the work queues' final
+   * flush (phase Flush) and before the database closes (CloseDatabase).
+   */
+  start(shutdown: ShutdownCoordinator): void {
+    if (this.loop !== undefined) return;
+    shutdown.register({
+      name: this.merge.what,
+      phase: ShutdownPhase.CloseBrokers,
+      run: () => this.stop(),
+    });
+    this.loop = this.run();
   }
 
   /** Stops the schedule, lets a merge in progress finish, then merges what is left. Idempotent. */
@@ -78,7 +89,7 @@ export class MergeSchedule {
       );
       if (this.stopped) return;
       try {
-        await this.merge.mergeShard(this.next);
+        await this.merge.mergeAll(Infinity, this.next);
         this.next = (this.next + 1) % MERGE_SHARDS;
         if (this.failures > 0)
           this.logger.log(

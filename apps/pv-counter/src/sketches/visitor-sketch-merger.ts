@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { ConfigOf } from '@lib/config';
-import { ShutdownCoordinator, ShutdownPhase } from '@lib/lifecycle';
+import { ShutdownCoordinator } from '@lib/lifecycle';
 import { METRICS_REGISTRY } from '@lib/observability';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -46,21 +46,14 @@ export class VisitorSketchMerger implements OnApplicationBootstrap {
         what: 'sketch merge',
         waiting: 'the visitors',
         intervalMs: () => this.config.SKETCH_MERGE_INTERVAL_MS,
-        mergeShard: (shard) => this.mergeAll(Infinity, shard),
-        mergeAll: (deadline) => this.mergeAll(deadline),
+        mergeAll: (deadline, shard) => this.mergeAll(deadline, shard),
       },
       this.logger,
     );
   }
 
   onApplicationBootstrap(): void {
-    // After the work queues' final flush (Flush), before the database closes (CloseDatabase).
-    this.shutdown.register({
-      name: 'sketch merge',
-      phase: ShutdownPhase.CloseBrokers,
-      run: () => this.stop(),
-    });
-    this.schedule.start();
+    this.schedule.start(this.shutdown);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { ConfigOf } from '@lib/config';
-import { ShutdownCoordinator, ShutdownPhase } from '@lib/lifecycle';
+import { ShutdownCoordinator } from '@lib/lifecycle';
 import { METRICS_REGISTRY } from '@lib/observability';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -47,21 +47,14 @@ export class ViewCountMerger implements OnApplicationBootstrap {
         what: 'view merge',
         waiting: 'the views (readable meanwhile)',
         intervalMs: () => this.config.VIEW_MERGE_INTERVAL_MS,
-        mergeShard: (shard) => this.mergeAll(Infinity, shard),
-        mergeAll: (deadline) => this.mergeAll(deadline),
+        mergeAll: (deadline, shard) => this.mergeAll(deadline, shard),
       },
       this.logger,
     );
   }
 
   onApplicationBootstrap(): void {
-    // After the work queues' final flush (Flush), before the database closes (CloseDatabase).
-    this.shutdown.register({
-      name: 'view merge',
-      phase: ShutdownPhase.CloseBrokers,
-      run: () => this.stop(),
-    });
-    this.schedule.start();
+    this.schedule.start(this.shutdown);
   }
 
   /**
