@@ -212,7 +212,8 @@ export async function main(args: string[]): Promise<void> {
     if (spot.status !== 200 || spotBody.views !== 1) throw new Error(`read API spot check of ${latency.sampleMarker}: ${spot.status} ${JSON.stringify(spotBody)}`);
     console.log(
       `publish → visible at ${LATENCY_RATE} views/s (achieved ${Math.round(latency.achievedRate)}/s, ${latency.sent} views, ${latency.markers} markers): ` +
-        `p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms, max ${latency.max.toFixed(0)} ms`,
+        `p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms, max ${latency.max.toFixed(0)} ms; ` +
+        `slowest per second: ${latency.maxPerSecond.map((ms) => ms.toFixed(0)).join(' ')} ms`,
     );
 
     const per = (cost: WriteCost, events: number) => (cost.rowVersions * 100_000) / events;

@@ -25,6 +25,8 @@ export interface VisibilityLatency {
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
+  /** The slowest marker's latency per second of publishing (index 0: the first second). */
+  readonly maxPerSecond: number[];
   /** One marker's page id, for a read-API spot check. */
   readonly sampleMarker: string;
 }
@@ -90,7 +92,15 @@ export async function measureVisibility(
   await db.end();
   if (seenAt.size < publishedAt.size) throw new Error(`only ${seenAt.size} of ${publishedAt.size} markers visible after 2 min`);
   const latencies = [...publishedAt].map(([page, at]) => seenAt.get(page)! - at).sort((a, b) => a - b);
+  // The slowest marker of each second of publishing: shows whether the tail is spread or a stall.
+  const firstAt = Math.min(...publishedAt.values());
+  const maxPerSecond: number[] = [];
+  for (const [page, at] of publishedAt) {
+    const second = Math.floor((at - firstAt) / 1000);
+    maxPerSecond[second] = Math.max(maxPerSecond[second] ?? 0, seenAt.get(page)! - at);
+  }
   return {
+    maxPerSecond: Array.from(maxPerSecond, (ms) => ms ?? 0),
     sent,
     achievedRate: (sent / sendMs) * 1000,
     markers: latencies.length,
