@@ -30,6 +30,14 @@ describe('migration PageViewUpdates', () => {
     source = new DataSource({ ...createDataSourceOptions(url, 2), migrations: upToIt } as never);
     await source.initialize();
     await source.runMigrations({ transaction: 'each' });
+    const fillfactors = () =>
+      source!.query(
+        "SELECT relname, reloptions FROM pg_class WHERE relname IN ('page_views_daily', 'page_visitors_daily') ORDER BY relname",
+      );
+    expect(await fillfactors()).toEqual([
+      { relname: 'page_views_daily', reloptions: ['fillfactor=40'] },
+      { relname: 'page_visitors_daily', reloptions: ['fillfactor=40'] },
+    ]);
     // Visitor rows from before hold every shard: they are merged with shard 0.
     expect(await source.query('SELECT shard FROM page_visitor_updates')).toEqual([{ shard: 0 }]);
     await source.query(
@@ -67,5 +75,12 @@ describe('migration PageViewUpdates', () => {
         "SELECT to_regclass('page_view_updates') AS t, to_regclass('page_views_live') AS v",
       ),
     ).toEqual([{ t: null, v: null }]);
+    expect(await source.query('SELECT * FROM page_visitor_updates')).toEqual([
+      { id: expect.any(String), updates: Buffer.from([1]) },
+    ]);
+    expect(await fillfactors()).toEqual([
+      { relname: 'page_views_daily', reloptions: ['fillfactor=70'] },
+      { relname: 'page_visitors_daily', reloptions: ['fillfactor=70'] },
+    ]);
   });
 });
