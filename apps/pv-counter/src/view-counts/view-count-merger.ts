@@ -8,7 +8,7 @@ import { createMergeMetrics, MergeSchedule, type MergeMetrics } from '../merge-s
 import { viewMergeConfig } from './view-merge.config';
 import { mergeViewUpdates } from './view-updates.store';
 
-/** Rows of `page_view_updates` (one per flush and day) one merge transaction takes at most. */
+/** Rows of `page_view_updates` (one per flush, day and shard) one merge transaction takes at most. */
 export const VIEW_ROWS_PER_MERGE = 1_000;
 /**
  * Page entries one merge transaction takes at most (past its first row): bounds the statement's
@@ -39,7 +39,7 @@ export class ViewCountMerger implements OnApplicationBootstrap {
     this.metrics = createMergeMetrics(registry, {
       prefix: 'pv_view_merge',
       durationHelp: 'Time of one merge transaction of flushed views into page_views_daily',
-      rowsHelp: 'Rows of page_view_updates (one per flush and day) merged',
+      rowsHelp: 'Rows of page_view_updates (one per flush, day and shard) merged',
       keysHelp: 'Rows of page_views_daily (day and page) inserted or updated by the view merge',
     });
     this.schedule = new MergeSchedule(

@@ -3,7 +3,7 @@ import { MERGE_SHARDS, shardOf } from '../merge-schedule/merge-shards';
 
 /** The merged counts (migrations PageViewsDaily, PageVisitorSketches). */
 export const PAGE_VIEWS_DAILY = 'page_views_daily';
-/** Views flushed and not merged yet: one row per flush and UTC day (migration PageViewUpdates). */
+/** Views flushed and not merged yet: one row per flush, UTC day and shard (migration PageViewUpdates). */
 export const PAGE_VIEW_UPDATES = 'page_view_updates';
 /** Merged plus waiting views per day and page, as readers should see them (migration PageViewUpdates). */
 export const PAGE_VIEWS_LIVE = 'page_views_live';
