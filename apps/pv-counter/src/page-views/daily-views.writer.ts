@@ -1,4 +1,5 @@
 import type { QueryRunner } from 'typeorm';
+import { shardOf } from '../merge-schedule/merge-shards';
 import { appendVisitorUpdates } from '../sketches/visitor-updates.store';
 import { appendViewUpdates } from '../view-counts/view-updates.store';
 import type { VisitorUpdates } from '../sketches/visitor-updates.codec';
@@ -8,9 +9,9 @@ export { PAGE_VIEWS_DAILY } from '../view-counts/view-updates.store';
 
 /**
  * Writes one flush inside its transaction (the work queue's BatchWriter, with the offsets and the
- * claimed event ids): the views are recorded as one row of `page_view_updates` per day for the
- * view merge (ViewCountMerger), and the visitors as one row of `page_visitor_updates` for the
- * sketch merge (VisitorSketchMerger). The flush touches no row of the count or sketch tables.
+ * claimed event ids): the views are recorded as one row of `page_view_updates` per day and shard
+ * for the view merge (ViewCountMerger), and the visitors as one row of `page_visitor_updates` per
+ * shard for the sketch merge (VisitorSketchMerger). The flush touches no row of the count or sketch tables.
  *
  * Why the views wait: upserting every page of every flush wrote one row version per page ten
  * times a second; the merge writes one per page per VIEW_MERGE_INTERVAL_MS, however many views
@@ -28,11 +29,16 @@ export async function writeDailyViews(
   batch: readonly DailyPageViews[],
 ): Promise<void> {
   if (batch.length === 0) return;
+  // Each key's shard once: both rows are split by it (a native hash call per key and flush).
+  const shards = batch.map((row) => shardOf(row.pageId));
   const visitors: VisitorUpdates[] = [];
-  for (const row of batch) {
-    if (row.visitors !== undefined)
-      visitors.push({ day: row.day, pageId: row.pageId, updates: trailUpdates(row.visitors) });
+  const visitorShards: number[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    const row = batch[i];
+    if (row.visitors === undefined) continue;
+    visitors.push({ day: row.day, pageId: row.pageId, updates: trailUpdates(row.visitors) });
+    visitorShards.push(shards[i]);
   }
-  await appendViewUpdates(runner, batch);
-  await appendVisitorUpdates(runner, visitors);
+  await appendViewUpdates(runner, batch, shards);
+  await appendVisitorUpdates(runner, visitors, visitorShards);
 }

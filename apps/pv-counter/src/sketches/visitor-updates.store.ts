@@ -13,15 +13,17 @@ export const PAGE_VISITOR_UPDATES = 'page_visitor_updates';
 
 /**
  * Records a flush's visitor updates as one row per shard (shardOf the page id), in the caller's
- * (the flush's) transaction; entries keep their order within a shard.
+ * (the flush's) transaction; entries keep their order within a shard. `shards[i]` is entry i's
+ * shard, when the caller has it already.
  */
 export async function appendVisitorUpdates(
   runner: QueryRunner,
   entries: readonly VisitorUpdates[],
+  shards: readonly number[] = entries.map((entry) => shardOf(entry.pageId)),
 ): Promise<void> {
   if (entries.length === 0) return;
   const byShard: VisitorUpdates[][] = Array.from({ length: MERGE_SHARDS }, () => []);
-  for (const entry of entries) byShard[shardOf(entry.pageId)].push(entry);
+  for (let i = 0; i < entries.length; i++) byShard[shards[i]].push(entries[i]);
   const params: unknown[] = [];
   const values: string[] = [];
   byShard.forEach((list, shard) => {

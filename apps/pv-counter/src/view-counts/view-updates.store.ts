@@ -22,11 +22,12 @@ const ROWS_PER_STATEMENT = 1_000;
  * Records a flush's views in `page_view_updates`, in the flush's transaction: one row per UTC day
  * and shard (shardOf the page id) with the page ids and counts as arrays, in the order given
  * (the work queue's key order, which the merge's upsert keeps). One row version per day and
- * shard instead of one per page.
+ * shard instead of one per page. `shards[i]` is update i's shard, when the caller has it already.
  */
 export async function appendViewUpdates(
   runner: QueryRunner,
   updates: readonly ViewUpdate[],
+  shards: readonly number[] = updates.map((update) => shardOf(update.pageId)),
 ): Promise<void> {
   const rows: unknown[][] = [];
   for (let i = 0; i < updates.length; ) {
@@ -34,7 +35,7 @@ export async function appendViewUpdates(
     const pageIds: string[][] = Array.from({ length: MERGE_SHARDS }, () => []);
     const views: string[][] = Array.from({ length: MERGE_SHARDS }, () => []);
     for (; i < updates.length && updates[i].day === day; i++) {
-      const shard = shardOf(updates[i].pageId);
+      const shard = shards[i];
       pageIds[shard].push(updates[i].pageId);
       views[shard].push(String(updates[i].views));
     }
