@@ -1,3 +1,5 @@
+import { metricSample } from './metrics-text';
+
 /** What a work queue's flushes did between two readings of an app's `/metrics`. */
 export interface FlushStats {
   readonly flushes: number;
@@ -14,22 +16,16 @@ export interface FlushTotals {
   readonly rows: number;
 }
 
-function sample(text: string, name: string, queue: string, extra = ''): number {
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith(`${name}{`) && l.includes(`queue="${queue}"`) && l.includes(extra));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-}
-
 /** Reads the flush totals of `queue` (committed flushes) from the app at `url`. */
 export async function flushTotals(url: string, queue: string): Promise<FlushTotals> {
   const text = await (await fetch(`${url}/metrics`)).text();
+  const ofQueue = `queue="${queue}"`;
   const committed = 'outcome="ok"';
   return {
-    count: sample(text, 'work_queue_flush_duration_seconds_count', queue, committed),
-    seconds: sample(text, 'work_queue_flush_duration_seconds_sum', queue, committed),
-    events: sample(text, 'work_queue_flush_events_sum', queue),
-    rows: sample(text, 'work_queue_flush_rows_sum', queue),
+    count: metricSample(text, 'work_queue_flush_duration_seconds_count', ofQueue, committed),
+    seconds: metricSample(text, 'work_queue_flush_duration_seconds_sum', ofQueue, committed),
+    events: metricSample(text, 'work_queue_flush_events_sum', ofQueue),
+    rows: metricSample(text, 'work_queue_flush_rows_sum', ofQueue),
   };
 }
 

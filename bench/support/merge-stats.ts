@@ -1,3 +1,5 @@
+import { metricSample } from './metrics-text';
+
 /** The running totals of one of pv-counter's merges (`<prefix>_*` metrics), as read from `/metrics`. */
 export interface MergeTotals {
   readonly transactions: number;
@@ -6,21 +8,14 @@ export interface MergeTotals {
   readonly keys: number;
 }
 
-function value(text: string, name: string, extra = ''): number {
-  const line = text
-    .split('\n')
-    .find((l) => (l.startsWith(`${name} `) || l.startsWith(`${name}{`)) && l.includes(extra));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-}
-
 /** Reads the totals of the merge whose metrics start with `prefix` (e.g. `pv_view_merge`) from the app at `url`. */
 export async function mergeTotals(url: string, prefix: string): Promise<MergeTotals> {
   const text = await (await fetch(`${url}/metrics`)).text();
   return {
-    transactions: value(text, `${prefix}_duration_seconds_count`, 'outcome="ok"'),
-    seconds: value(text, `${prefix}_duration_seconds_sum`, 'outcome="ok"'),
-    rows: value(text, `${prefix}_update_rows_total`),
-    keys: value(text, `${prefix}_keys_total`),
+    transactions: metricSample(text, `${prefix}_duration_seconds_count`, 'outcome="ok"'),
+    seconds: metricSample(text, `${prefix}_duration_seconds_sum`, 'outcome="ok"'),
+    rows: metricSample(text, `${prefix}_update_rows_total`),
+    keys: metricSample(text, `${prefix}_keys_total`),
   };
 }
 

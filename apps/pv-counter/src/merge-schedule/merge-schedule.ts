@@ -11,6 +11,22 @@ const MAX_BACKOFF_MS = 30_000;
  */
 export const FINAL_MERGE_MS = 5_000;
 
+/**
+ * Runs `once` (one merge transaction) until it reports nothing more waiting or `deadline` (epoch
+ * ms) has passed, whichever comes first; returns the rows it read in all.
+ */
+export async function mergeInBatches(
+  deadline: number,
+  once: () => Promise<{ readonly read: number; readonly more: boolean }>,
+): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const { read, more } = await once();
+    total += read;
+    if (!more || Date.now() >= deadline) return total;
+  }
+}
+
 /** What a {@link MergeSchedule} runs. */
 export interface ScheduledMerge {
   /** Shown in the logs: "merge of …". */

@@ -3,9 +3,6 @@
  * per day and shard for the view merge and its visitors as one row per shard for the sketch
  * merge, writes no row of the count table, and its views are readable at once (page_views_live).
  */
-import { tmpdir } from 'node:os';
-import { openDatabase, type OpenDatabase } from '@lib/database';
-import { createThrowawayDatabase } from '../../../../test/support';
 import { visitorUpdate } from '../hll/hyperloglog';
 import { decodeVisitorUpdates } from '../sketches/visitor-updates.codec';
 import { PAGE_VISITOR_UPDATES } from '../sketches/visitor-updates.store';
@@ -14,6 +11,7 @@ import { MERGE_SHARDS, shardOf } from '../merge-schedule/merge-shards';
 import { PAGE_VIEW_UPDATES, PAGE_VIEWS_LIVE } from '../view-counts/view-updates.store';
 import { PAGE_VIEWS_DAILY, writeDailyViews } from './daily-views.writer';
 import { tableWritesDuring } from '../../test/support/table-writes';
+import { migratedDatabasePerTest } from '../../test/support/database-per-test';
 
 const DAY = '2026-03-01';
 
@@ -33,16 +31,7 @@ const byKey = (rows: readonly DailyPageViews[]) =>
   [...rows].sort((a, b) => (a.pageId < b.pageId ? -1 : a.pageId > b.pageId ? 1 : 0));
 
 describe('writeDailyViews', () => {
-  let database: OpenDatabase;
-
-  beforeEach(async () => {
-    const url = await createThrowawayDatabase('daily-views-writer');
-    database = await openDatabase({ DATABASE_URL: url, DATA_DIR: tmpdir(), DATABASE_POOL_SIZE: 4 });
-  });
-
-  afterEach(async () => {
-    await database.close();
-  });
+  const database = migratedDatabasePerTest('daily-views-writer');
 
   /** Writes one flush (in key order, as the work queue does). */
   async function write(rows: readonly DailyPageViews[]): Promise<void> {

@@ -3,26 +3,18 @@
  * page_view_updates, for one page and for the top pages, where waiting views can lift a page
  * that is not among the merged top.
  */
-import { tmpdir } from 'node:os';
-import { openDatabase, type OpenDatabase } from '@lib/database';
-import { createThrowawayDatabase } from '../../../../test/support';
 import { appendViewUpdates, PAGE_VIEWS_DAILY } from '../view-counts/view-updates.store';
 import { PageViewsQuery } from './page-views.query';
+import { migratedDatabasePerTest } from '../../test/support/database-per-test';
 
 const DAY = '2026-03-01';
 
 describe('PageViewsQuery', () => {
-  let database: OpenDatabase;
+  const database = migratedDatabasePerTest('page-views-query', { poolSize: 2 });
   let query: PageViewsQuery;
 
-  beforeEach(async () => {
-    const url = await createThrowawayDatabase('page-views-query');
-    database = await openDatabase({ DATABASE_URL: url, DATA_DIR: tmpdir(), DATABASE_POOL_SIZE: 2 });
+  beforeEach(() => {
     query = new PageViewsQuery(database.dataSource);
-  });
-
-  afterEach(async () => {
-    await database.close();
   });
 
   async function mergedCounts(day: string, views: Record<string, number>): Promise<void> {

@@ -27,7 +27,7 @@ export function createSketchMergeMetrics(registry: Registry): SketchMergeMetrics
       }),
   );
   return {
-    merged: (seconds, outcome, rows, keys) => merge.merged(seconds, outcome, rows, keys),
+    merged: merge.merged,
     rejected(rowCount) {
       if (rowCount > 0) rejected.inc(rowCount);
     },

@@ -2,35 +2,33 @@
  * VisitorSketchMerger against PostgreSQL: it merges what flushes recorded and deletes it, in
  * batches, on its schedule and at shutdown, and keeps the rows when a merge fails.
  */
-import { tmpdir } from 'node:os';
-import { openDatabase, type OpenDatabase } from '@lib/database';
 import type { ShutdownCoordinator, ShutdownParticipant } from '@lib/lifecycle';
 import { Registry } from 'prom-client';
-import { createThrowawayDatabase, waitFor } from '../../../../test/support';
+import { waitFor } from '../../../../test/support';
 import { visitorUpdate } from '../hll/hyperloglog';
 import { sketchOf, storedSketches } from '../../test/support/sketches';
 import { ROWS_PER_MERGE, VisitorSketchMerger } from './visitor-sketch-merger';
 import { PAGE_VISITORS_DAILY } from './visitor-sketches.writer';
 import { encodeVisitorUpdates } from './visitor-updates.codec';
 import { appendVisitorUpdates, PAGE_VISITOR_UPDATES } from './visitor-updates.store';
+import { migratedDatabasePerTest } from '../../test/support/database-per-test';
 
 const DAY = '2026-03-01';
 
 describe('VisitorSketchMerger', () => {
-  let database: OpenDatabase;
-  let participants: ShutdownParticipant[];
+  let participants: ShutdownParticipant[] = [];
   let registry: Registry;
-
-  beforeEach(async () => {
-    const url = await createThrowawayDatabase('visitor-sketch-merger');
-    database = await openDatabase({ DATABASE_URL: url, DATA_DIR: tmpdir(), DATABASE_POOL_SIZE: 4 });
-    participants = [];
-    registry = new Registry();
+  // The mergers' shutdown (their final merge) runs before the database closes.
+  const database = migratedDatabasePerTest('visitor-sketch-merger', {
+    poolSize: 4,
+    beforeClose: async () => {
+      for (const participant of participants) await participant.run();
+    },
   });
 
-  afterEach(async () => {
-    for (const participant of participants) await participant.run();
-    await database.close();
+  beforeEach(() => {
+    participants = [];
+    registry = new Registry();
   });
 
   function merger(intervalMs = 60_000): VisitorSketchMerger {

@@ -4,7 +4,7 @@ import { ShutdownCoordinator } from '@lib/lifecycle';
 import { METRICS_REGISTRY } from '@lib/observability';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { MergeSchedule } from '../merge-schedule';
+import { mergeInBatches, MergeSchedule } from '../merge-schedule';
 import { sketchMergeConfig } from './sketch-merge.config';
 import { createSketchMergeMetrics, type SketchMergeMetrics } from './sketch-merge.metrics';
 import { mergeVisitorSketches } from './visitor-sketches.writer';
@@ -60,13 +60,11 @@ export class VisitorSketchMerger implements OnApplicationBootstrap {
    * Merges everything waiting, one transaction per {@link ROWS_PER_MERGE} rows, starting no new
    * transaction after `deadline` (epoch ms); returns the rows read.
    */
-  async mergeAll(deadline = Infinity, shard?: number): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const rows = await this.mergeOnce(shard);
-      total += rows;
-      if (rows < ROWS_PER_MERGE || Date.now() >= deadline) return total;
-    }
+  mergeAll(deadline = Infinity, shard?: number): Promise<number> {
+    return mergeInBatches(deadline, async () => {
+      const read = await this.mergeOnce(shard);
+      return { read, more: read >= ROWS_PER_MERGE };
+    });
   }
 
   /**

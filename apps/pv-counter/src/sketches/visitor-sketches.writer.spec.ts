@@ -3,15 +3,13 @@
  * HyperLogLog of all the visitors holds, a sketch no visitor raised is not rewritten, a merge
  * does not scan the table, and two merges racing on the same new keys both land.
  */
-import { tmpdir } from 'node:os';
-import { openDatabase, type OpenDatabase } from '@lib/database';
 import { tableWritesDuring } from '../../test/support/table-writes';
-import { createThrowawayDatabase } from '../../../../test/support';
 import { visitorUpdate } from '../hll/hyperloglog';
 import { sketchOf, storedSketches } from '../../test/support/sketches';
 import type { VisitorUpdates } from './visitor-updates.codec';
 import { groupByKey } from './visitor-updates.store';
 import { mergeVisitorSketches, PAGE_VISITORS_DAILY } from './visitor-sketches.writer';
+import { migratedDatabasePerTest } from '../../test/support/database-per-test';
 
 const DAY = '2026-03-01';
 
@@ -20,16 +18,7 @@ function entry(pageId: string, visitors: readonly string[]): VisitorUpdates {
 }
 
 describe('mergeVisitorSketches', () => {
-  let database: OpenDatabase;
-
-  beforeEach(async () => {
-    const url = await createThrowawayDatabase('visitor-sketches-writer');
-    database = await openDatabase({ DATABASE_URL: url, DATA_DIR: tmpdir(), DATABASE_POOL_SIZE: 4 });
-  });
-
-  afterEach(async () => {
-    await database.close();
-  });
+  const database = migratedDatabasePerTest('visitor-sketches-writer');
 
   async function merge(entries: readonly VisitorUpdates[]): Promise<void> {
     await database.dataSource.transaction((manager) =>

@@ -4,11 +4,9 @@
  * shares the rows between instances, runs on its schedule and at shutdown, and keeps the rows of
  * a merge that fails.
  */
-import { tmpdir } from 'node:os';
-import { openDatabase, type OpenDatabase } from '@lib/database';
 import type { ShutdownCoordinator, ShutdownParticipant } from '@lib/lifecycle';
 import { Registry } from 'prom-client';
-import { createThrowawayDatabase, waitFor } from '../../../../test/support';
+import { waitFor } from '../../../../test/support';
 import { tableWritesDuring } from '../../test/support/table-writes';
 import { ViewCountMerger } from './view-count-merger';
 import {
@@ -17,24 +15,24 @@ import {
   PAGE_VIEWS_DAILY,
   PAGE_VIEWS_LIVE,
 } from './view-updates.store';
+import { migratedDatabasePerTest } from '../../test/support/database-per-test';
 
 const DAY = '2026-03-01';
 
 describe('ViewCountMerger', () => {
-  let database: OpenDatabase;
-  let participants: ShutdownParticipant[];
+  let participants: ShutdownParticipant[] = [];
   let registry: Registry;
-
-  beforeEach(async () => {
-    const url = await createThrowawayDatabase('view-count-merger');
-    database = await openDatabase({ DATABASE_URL: url, DATA_DIR: tmpdir(), DATABASE_POOL_SIZE: 6 });
-    participants = [];
-    registry = new Registry();
+  // The mergers' shutdown (their final merge) runs before the database closes.
+  const database = migratedDatabasePerTest('view-count-merger', {
+    poolSize: 6,
+    beforeClose: async () => {
+      for (const participant of participants) await participant.run();
+    },
   });
 
-  afterEach(async () => {
-    for (const participant of participants) await participant.run();
-    await database.close();
+  beforeEach(() => {
+    participants = [];
+    registry = new Registry();
   });
 
   function merger(intervalMs = 60_000): ViewCountMerger {

@@ -4,7 +4,7 @@ import { ShutdownCoordinator } from '@lib/lifecycle';
 import { METRICS_REGISTRY } from '@lib/observability';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { createMergeMetrics, MergeSchedule, type MergeMetrics } from '../merge-schedule';
+import { createMergeMetrics, mergeInBatches, MergeSchedule, type MergeMetrics } from '../merge-schedule';
 import { viewMergeConfig } from './view-merge.config';
 import { mergeViewUpdates } from './view-updates.store';
 
@@ -61,13 +61,11 @@ export class ViewCountMerger implements OnApplicationBootstrap {
    * Merges everything waiting (in `shard`, or in every shard), starting no new transaction after
    * `deadline` (epoch ms); returns the rows merged.
    */
-  async mergeAll(deadline = Infinity, shard?: number): Promise<number> {
-    let total = 0;
-    for (;;) {
+  mergeAll(deadline = Infinity, shard?: number): Promise<number> {
+    return mergeInBatches(deadline, async () => {
       const { rows, left } = await this.mergeOnce(shard);
-      total += rows;
-      if ((rows < VIEW_ROWS_PER_MERGE && left === 0) || Date.now() >= deadline) return total;
-    }
+      return { read: rows, more: rows >= VIEW_ROWS_PER_MERGE || left > 0 };
+    });
   }
 
   /** One transaction of at most {@link VIEW_ROWS_PER_MERGE} rows and {@link VIEW_PAGES_PER_MERGE} pages (of `shard`, or of any). */
