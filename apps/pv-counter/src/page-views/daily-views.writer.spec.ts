@@ -12,6 +12,7 @@ import { PAGE_VIEW_UPDATES, PAGE_VIEWS_LIVE } from '../view-counts/view-updates.
 import { PAGE_VIEWS_DAILY, writeDailyViews } from './daily-views.writer';
 import { tableWritesDuring } from '../../test/support/table-writes';
 import { migratedDatabasePerTest } from '../../test/support/database-per-test';
+import { withTwoTransactions } from '../../test/support/two-transactions';
 
 const DAY = '2026-03-01';
 
@@ -128,11 +129,7 @@ describe('writeDailyViews', () => {
 
   it('counts both of two flushes of the same new pages committing at once', async () => {
     const pages = Array.from({ length: 200 }, (_, i) => `/race${String(i).padStart(3, '0')}`);
-    const first = database.dataSource.createQueryRunner();
-    const second = database.dataSource.createQueryRunner();
-    try {
-      await first.startTransaction();
-      await second.startTransaction();
+    await withTwoTransactions(database.dataSource, async (first, second) => {
       await writeDailyViews(
         first,
         pages.map((page) => row(page, 1, ['first'])),
@@ -144,10 +141,7 @@ describe('writeDailyViews', () => {
       );
       await second.commitTransaction();
       await first.commitTransaction();
-    } finally {
-      await first.release();
-      await second.release();
-    }
+    });
     const counted = await views();
     for (const page of pages) expect(counted.get(page)).toBe(3);
     const visitorRows = (await recordedVisitors()) as Array<{ shard: number }>;

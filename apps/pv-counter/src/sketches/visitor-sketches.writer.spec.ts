@@ -10,6 +10,7 @@ import type { VisitorUpdates } from './visitor-updates.codec';
 import { groupByKey } from './visitor-updates.store';
 import { mergeVisitorSketches, PAGE_VISITORS_DAILY } from './visitor-sketches.writer';
 import { migratedDatabasePerTest } from '../../test/support/database-per-test';
+import { withTwoTransactions } from '../../test/support/two-transactions';
 
 const DAY = '2026-03-01';
 
@@ -95,11 +96,7 @@ describe('mergeVisitorSketches', () => {
 
   it('keeps the visitors of both of two merges that insert the same new pages at once', async () => {
     const pages = Array.from({ length: 200 }, (_, i) => `/race${String(i).padStart(3, '0')}`);
-    const first = database.dataSource.createQueryRunner();
-    const second = database.dataSource.createQueryRunner();
-    try {
-      await first.startTransaction();
-      await second.startTransaction();
+    await withTwoTransactions(database.dataSource, async (first, second) => {
       await mergeVisitorSketches(first, groupByKey([pages.map((page) => entry(page, ['first']))]));
       // The second merge's insert waits for the first's uncommitted rows, finds them committed,
       // and goes round again to lock and update them.
@@ -111,10 +108,7 @@ describe('mergeVisitorSketches', () => {
       await first.commitTransaction();
       await racing;
       await second.commitTransaction();
-    } finally {
-      await first.release();
-      await second.release();
-    }
+    });
     const sketches = await stored();
     for (const page of pages) expect(sketches.get(page)).toEqual(sketchOf(['first', 'second']));
   });

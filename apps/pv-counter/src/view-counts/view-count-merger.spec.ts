@@ -16,6 +16,7 @@ import {
   PAGE_VIEWS_LIVE,
 } from './view-updates.store';
 import { migratedDatabasePerTest } from '../../test/support/database-per-test';
+import { withTwoTransactions } from '../../test/support/two-transactions';
 
 const DAY = '2026-03-01';
 
@@ -176,11 +177,7 @@ describe('ViewCountMerger', () => {
     const pages = Array.from({ length: 200 }, (_, i) => `/race${String(i).padStart(3, '0')}`);
     await recordFlush(Object.fromEntries(pages.map((p) => [p, 1])));
     await recordFlush(Object.fromEntries(pages.map((p) => [p, 2])));
-    const first = database.dataSource.createQueryRunner();
-    const second = database.dataSource.createQueryRunner();
-    try {
-      await first.startTransaction();
-      await second.startTransaction();
+    await withTwoTransactions(database.dataSource, async (first, second) => {
       expect((await mergeViewUpdates(first, 1, 1_000)).rows).toBe(1);
       // SKIP LOCKED: the second takes the other row; its upsert waits for the first's new rows.
       const racing = mergeViewUpdates(second, 1, 1_000);
@@ -188,10 +185,7 @@ describe('ViewCountMerger', () => {
       await first.commitTransaction();
       expect((await racing).rows).toBe(1);
       await second.commitTransaction();
-    } finally {
-      await first.release();
-      await second.release();
-    }
+    });
     const counts = await merged();
     for (const page of pages) expect(counts[page]).toBe(3);
   });
