@@ -22,7 +22,7 @@ import { createDatabase, dropDatabaseAt } from '../test/support/databases';
 // The work-queue tests' counter harness, which no library exports: the benchmark measures exactly what those tests check.
 // eslint-disable-next-line no-restricted-imports
 import { CounterProcess, type CounterEvent } from '../libs/work-queue/test/support/counter-harness';
-import { formatRate, printHeadline, produceToNewTopic, startBenchKafka } from './support';
+import { costFactor, formatRate, printHeadline, produceToNewTopic, startBenchKafka } from './support';
 import { runNaiveCounter } from './support/naive-counter';
 
 const NAME = 'naive-vs-workqueue';
@@ -198,7 +198,7 @@ export async function main(args: string[]): Promise<void> {
         `  per 100k events: commits ${perK(naive, naive.commits).toFixed(0)} vs ${perK(oursWhole, ours.commits).toFixed(0)} ` +
           `(${(perK(naive, naive.commits) / Math.max(1, perK(oursWhole, ours.commits))).toFixed(0)}× fewer), ` +
           `row versions ${(perK(naive, naive.rowVersions) / Math.max(1, perK(oursWhole, ours.rowVersions))).toFixed(1)}× fewer, ` +
-          `WAL ${(perK(naive, naive.wal) / Math.max(1, perK(oursWhole, ours.wal))).toFixed(1)}× less; ` +
+          `WAL ${costFactor(perK(naive, naive.wal), perK(oursWhole, ours.wal))}; ` +
           `throughput ${((ours.events / ours.ms) / (naive.events / naive.ms)).toFixed(1)}×`,
       );
     }

@@ -32,7 +32,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { createDatabase, dropDatabaseAt } from '../test/support/databases';
 import { startAppProcess } from '../test/support/app-process';
-import { formatRate, printHeadline, produceToNewTopic, startBenchKafka } from './support';
+import { costFactor, formatRate, printHeadline, produceToNewTopic, startBenchKafka } from './support';
 import { NAIVE_PAGE_VIEWS_TABLE, runNaivePageViews } from './support/naive-page-views';
 import { pageViewMessage, zipfPageViews } from './support/page-view-data';
 import { flushStats, flushTotals, formatFlushStats } from './support/flush-stats';
@@ -219,7 +219,7 @@ export async function main(args: string[]): Promise<void> {
     const per = (cost: WriteCost, events: number) => (cost.rowVersions * 100_000) / events;
     console.log(
       `ratios: throughput ${(oursRate / naiveRate).toFixed(1)}× (aim ≥ 30×), row versions ${(per(naiveCost, naiveCount) / Math.max(1, per(oursCost, total))).toFixed(1)}× fewer (aim ≥ 5×), ` +
-        `WAL ${((naiveCost.walBytes / naiveCount) / (oursCost.walBytes / total)).toFixed(1)}× less, p99 ${latency.p99.toFixed(0)} ms (aim ≤ 250 ms)`,
+        `WAL ${costFactor(naiveCost.walBytes / naiveCount, oursCost.walBytes / total)}, p99 ${latency.p99.toFixed(0)} ms (aim ≤ 250 ms)`,
     );
     await counter.stop(60_000);
     counter = undefined;

@@ -18,3 +18,12 @@ export async function timed<T>(run: () => Promise<T>): Promise<{ result: T; ms: 
   const result = await run();
   return { result, ms: Number(process.hrtime.bigint() - started) / 1e6 };
 }
+
+/**
+ * How ours compares with the baseline on a cost (lower is better), as `2.0× less` or, when ours
+ * costs more, `1.9× more`: a ratio printed as `0.5× less` reads as a saving.
+ */
+export function costFactor(baseline: number, ours: number): string {
+  if (ours <= 0 || baseline <= 0) return '– (nothing to compare)';
+  return ours <= baseline ? `${(baseline / ours).toFixed(1)}× less` : `${(ours / baseline).toFixed(1)}× more`;
+}
