@@ -1,9 +1,21 @@
 import { registeredMetric } from '@lib/observability';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
+/** What one merge transaction wrote, for its metrics. */
+export interface MergeCounts {
+  /** Rows of the update table merged. */
+  readonly rows: number;
+  /** Rows of the target table written. */
+  readonly keys: number;
+}
+
 /** The metrics every scheduled merge has. */
 export interface MergeMetrics {
-  merged(seconds: number, outcome: 'ok' | 'failed', rows: number, keys: number): void;
+  /**
+   * Runs one merge transaction and records it: its duration with its outcome, and when it
+   * succeeded the rows and keys `counts` reads off its result. Rethrows a failure.
+   */
+  timed<T>(merge: () => Promise<T>, counts: (result: T) => MergeCounts): Promise<T>;
 }
 
 /** Names and help texts of one merge's metrics (`<prefix>_duration_seconds`, …). */
@@ -46,11 +58,21 @@ export function createMergeMetrics(registry: Registry, names: MergeMetricNames):
     () => new Counter({ name: keysName, help: names.keysHelp, registers }),
   );
   return {
-    merged(seconds, outcome, rowCount, keyCount) {
-      duration.observe({ outcome }, seconds);
-      if (outcome !== 'ok') return;
-      rows.inc(rowCount);
-      keys.inc(keyCount);
+    async timed(merge, counts) {
+      const started = performance.now();
+      const seconds = () => (performance.now() - started) / 1000;
+      let result;
+      try {
+        result = await merge();
+      } catch (error) {
+        duration.observe({ outcome: 'failed' }, seconds());
+        throw error;
+      }
+      duration.observe({ outcome: 'ok' }, seconds());
+      const written = counts(result);
+      rows.inc(written.rows);
+      keys.inc(written.keys);
+      return result;
     },
   };
 }

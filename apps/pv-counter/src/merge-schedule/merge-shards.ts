@@ -15,3 +15,18 @@ export const MERGE_SHARDS = 10;
 export function shardOf(pageId: string): number {
   return xxh32(pageId) % MERGE_SHARDS;
 }
+
+/**
+ * Items `from`…`to` (exclusive) of `items` split by shard: list s holds, in their order, those
+ * whose `shards[i]` is s (shardOf computed once per item by the caller).
+ */
+export function groupByShard<T>(
+  items: readonly T[],
+  shards: readonly number[],
+  from = 0,
+  to = items.length,
+): T[][] {
+  const lists: T[][] = Array.from({ length: MERGE_SHARDS }, () => []);
+  for (let i = from; i < to; i++) lists[shards[i]].push(items[i]);
+  return lists;
+}

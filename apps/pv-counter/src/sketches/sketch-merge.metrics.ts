@@ -27,7 +27,7 @@ export function createSketchMergeMetrics(registry: Registry): SketchMergeMetrics
       }),
   );
   return {
-    merged: merge.merged,
+    ...merge,
     rejected(rowCount) {
       if (rowCount > 0) rejected.inc(rowCount);
     },

@@ -73,33 +73,25 @@ export class VisitorSketchMerger implements OnApplicationBootstrap {
    * skipped from then on).
    */
   async mergeOnce(shard?: number): Promise<number> {
-    const started = performance.now();
-    try {
-      const taken = await this.dataSource.transaction(async (manager) => {
-        const runner = manager.queryRunner!;
-        const batch = await takeVisitorUpdates(runner, ROWS_PER_MERGE, this.rejected, shard);
-        await mergeVisitorSketches(runner, batch.entries);
-        return batch;
-      });
-      for (const { id, reason } of taken.rejected) {
-        this.rejected.add(id);
-        this.logger.error(
-          `${PAGE_VISITOR_UPDATES} row ${id} does not decode (${reason}): left in the table and skipped, ` +
-            'its visitors are not merged; delete it once it has been looked at',
-        );
-      }
-      this.metrics.merged(
-        (performance.now() - started) / 1000,
-        'ok',
-        taken.taken,
-        taken.entries.length,
+    const taken = await this.metrics.timed(
+      () =>
+        this.dataSource.transaction(async (manager) => {
+          const runner = manager.queryRunner!;
+          const batch = await takeVisitorUpdates(runner, ROWS_PER_MERGE, this.rejected, shard);
+          await mergeVisitorSketches(runner, batch.entries);
+          return batch;
+        }),
+      (batch) => ({ rows: batch.taken, keys: batch.entries.length }),
+    );
+    for (const { id, reason } of taken.rejected) {
+      this.rejected.add(id);
+      this.logger.error(
+        `${PAGE_VISITOR_UPDATES} row ${id} does not decode (${reason}): left in the table and skipped, ` +
+          'its visitors are not merged; delete it once it has been looked at',
       );
-      this.metrics.rejected(taken.rejected.length);
-      return taken.read;
-    } catch (error) {
-      this.metrics.merged((performance.now() - started) / 1000, 'failed', 0, 0);
-      throw error;
     }
+    this.metrics.rejected(taken.rejected.length);
+    return taken.read;
   }
 
   /** Stops the schedule, lets a merge in progress finish, then merges what is left. Idempotent. */

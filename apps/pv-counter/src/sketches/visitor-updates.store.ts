@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { QueryRunner } from 'typeorm';
-import { MERGE_SHARDS, shardOf } from '../merge-schedule/merge-shards';
+import { groupByShard, shardOf } from '../merge-schedule/merge-shards';
 import {
   decodeVisitorUpdates,
   encodeVisitorUpdates,
@@ -22,11 +22,9 @@ export async function appendVisitorUpdates(
   shards: readonly number[] = entries.map((entry) => shardOf(entry.pageId)),
 ): Promise<void> {
   if (entries.length === 0) return;
-  const byShard: VisitorUpdates[][] = Array.from({ length: MERGE_SHARDS }, () => []);
-  for (let i = 0; i < entries.length; i++) byShard[shards[i]].push(entries[i]);
   const params: unknown[] = [];
   const values: string[] = [];
-  byShard.forEach((list, shard) => {
+  groupByShard(entries, shards).forEach((list, shard) => {
     if (list.length === 0) return;
     params.push(shard, encodeVisitorUpdates(list));
     values.push(`($${params.length - 1}::smallint, $${params.length}::bytea)`);

@@ -69,18 +69,14 @@ export class ViewCountMerger implements OnApplicationBootstrap {
   }
 
   /** One transaction of at most {@link VIEW_ROWS_PER_MERGE} rows and {@link VIEW_PAGES_PER_MERGE} pages (of `shard`, or of any). */
-  async mergeOnce(shard?: number): Promise<{ rows: number; left: number }> {
-    const started = performance.now();
-    try {
-      const result = await this.dataSource.transaction((manager) =>
-        mergeViewUpdates(manager.queryRunner!, VIEW_ROWS_PER_MERGE, VIEW_PAGES_PER_MERGE, shard),
-      );
-      this.metrics.merged((performance.now() - started) / 1000, 'ok', result.rows, result.keys);
-      return result;
-    } catch (error) {
-      this.metrics.merged((performance.now() - started) / 1000, 'failed', 0, 0);
-      throw error;
-    }
+  mergeOnce(shard?: number): Promise<{ rows: number; left: number }> {
+    return this.metrics.timed(
+      () =>
+        this.dataSource.transaction((manager) =>
+          mergeViewUpdates(manager.queryRunner!, VIEW_ROWS_PER_MERGE, VIEW_PAGES_PER_MERGE, shard),
+        ),
+      (result) => result,
+    );
   }
 
   /** Stops the schedule, lets a merge in progress finish, then merges what is left. Idempotent. */

@@ -1,5 +1,5 @@
 import type { QueryRunner } from 'typeorm';
-import { MERGE_SHARDS, shardOf } from '../merge-schedule/merge-shards';
+import { groupByShard, shardOf } from '../merge-schedule/merge-shards';
 
 /** The merged counts (migrations PageViewsDaily, PageVisitorSketches). */
 export const PAGE_VIEWS_DAILY = 'page_views_daily';
@@ -32,15 +32,13 @@ export async function appendViewUpdates(
   const rows: unknown[][] = [];
   for (let i = 0; i < updates.length; ) {
     const day = updates[i].day;
-    const pageIds: string[][] = Array.from({ length: MERGE_SHARDS }, () => []);
-    const views: string[][] = Array.from({ length: MERGE_SHARDS }, () => []);
-    for (; i < updates.length && updates[i].day === day; i++) {
-      const shard = shards[i];
-      pageIds[shard].push(updates[i].pageId);
-      views[shard].push(String(updates[i].views));
-    }
-    for (let shard = 0; shard < MERGE_SHARDS; shard++)
-      if (pageIds[shard].length > 0) rows.push([day, shard, pageIds[shard], views[shard]]);
+    let end = i;
+    while (end < updates.length && updates[end].day === day) end++;
+    groupByShard(updates, shards, i, end).forEach((list, shard) => {
+      if (list.length > 0)
+        rows.push([day, shard, list.map((u) => u.pageId), list.map((u) => String(u.views))]);
+    });
+    i = end;
   }
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);

@@ -85,7 +85,7 @@ export function planViews(
  * hundred ids a sketch of 16 384 registers is off only by register collisions, about n²/32 768 of
  * them: up to 4 at n = 150 happens in ~0.5 % of sets).
  */
-export function uniquesWithinTolerance(estimate: number, actual: number): boolean {
+function uniquesWithinTolerance(estimate: number, actual: number): boolean {
   return Math.abs(estimate - actual) <= Math.max(6, actual * 0.02);
 }
 
