@@ -1,15 +1,20 @@
+import { displayValue } from './secret-values';
+
 /** A missing or malformed environment variable; its message is the one line printed at start-up. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 
+  /**
+   * `value` is only used for the message, where secrets are hidden and URL passwords masked;
+   * `shown` replaces it when the value is described some other way (e.g. read from a file).
+   */
   constructor(
     readonly variable: string,
-    readonly value: string | undefined,
+    value: string | undefined,
     readonly expected: string,
+    shown: string = displayValue(variable, value),
   ) {
-    super(
-      `Invalid configuration: ${variable}=${value === undefined ? '(unset)' : JSON.stringify(value)}: ${expected}`,
-    );
+    super(`Invalid configuration: ${variable}=${shown}: ${expected}`);
   }
 }
 

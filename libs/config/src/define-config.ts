@@ -30,6 +30,9 @@ export function defineConfig<S extends z.ZodType>(name: string, schema: S): Conf
 export type ConfigOf<D> = D extends ConfigDefinition<infer S> ? z.infer<S> : never;
 
 /** Validates several definitions up front, so a bad variable stops start-up before anything opens. */
-export function validateConfigs(env: Env, definitions: ReadonlyArray<ConfigDefinition<z.ZodType>>): void {
+export function validateConfigs(
+  env: Env,
+  definitions: ReadonlyArray<ConfigDefinition<z.ZodType>>,
+): void {
   for (const definition of definitions) definition.load(env);
 }

@@ -1,6 +1,12 @@
 export { ConfigError, isConfigError } from './config.errors';
 export { APP_NAME, ENV } from './config.constants';
 export { ConfigModule } from './config.module';
-export { parseConfig, type Env } from './parse-config';
-export { defineConfig, validateConfigs, type ConfigDefinition, type ConfigOf } from './define-config';
+export { FILE_SUFFIX, parseConfig, type Env } from './parse-config';
+export { displayValue, isSecretVariable, maskUrlPassword } from './secret-values';
+export {
+  defineConfig,
+  validateConfigs,
+  type ConfigDefinition,
+  type ConfigOf,
+} from './define-config';
 export { enumVar, intVar, listVar, portVar, urlVar } from './env-types';
