@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { ConfigOf } from '@lib/config';
+import type { BrokerAccess } from './broker-access';
 import type { DeadLetterAdmin } from './dead-letters';
 import type { EventPublisher } from './event-publisher';
 import type { MemoryBroker } from './memory/memory-broker';
@@ -17,6 +18,8 @@ export interface QueueDriverContext {
   readonly maxInFlight: number;
   readonly metrics: ConsumerMetrics;
   readonly logger: LoggerService;
+  /** Where clients report a rejected credential or certificate (and its end), for readiness. */
+  readonly access: BrokerAccess;
   /** The app's OffsetStore, if one is bound; resolved when consumers start. */
   readonly offsetStore: () => OffsetStore | undefined;
   /** The in-process broker shared by the apps of one process (BROKER=memory), if given. */

@@ -1,6 +1,7 @@
 import { Logger, Module } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { APP_NAME, type ConfigOf } from '@lib/config';
+import { BrokerAccess } from './broker-access';
 import { BrokerHealthIndicator } from './broker.health';
 import { CoalescingPublisher } from './coalescing-publisher';
 import { ConsumerControl } from './consumer-control';
@@ -24,6 +25,7 @@ function createDriver(
   options: QueueModuleOptions,
   metrics: QueueMetrics,
   moduleRef: ModuleRef,
+  access: BrokerAccess,
 ): QueueDriver {
   const group = consumerGroup(config, appName, options);
   return QUEUE_DRIVERS[config.BROKER]({
@@ -32,6 +34,7 @@ function createDriver(
     maxInFlight: consumerMaxInFlight(config, options),
     metrics,
     logger: new Logger(`${appName} queue`),
+    access,
     memoryBroker: options.memoryBroker,
     offsetStore: () => {
       try {
@@ -54,10 +57,11 @@ function createDriver(
   providers: [
     queueConfig.provider,
     QueueMetrics,
+    BrokerAccess,
     {
       provide: QUEUE_DRIVER,
       useFactory: createDriver,
-      inject: [queueConfig.token, APP_NAME, QUEUE_MODULE_OPTIONS, QueueMetrics, ModuleRef],
+      inject: [queueConfig.token, APP_NAME, QUEUE_MODULE_OPTIONS, QueueMetrics, ModuleRef, BrokerAccess],
     },
     { provide: QUEUE_TRANSPORT, useFactory: (driver: QueueDriver) => driver.transport, inject: [QUEUE_DRIVER] },
     {
