@@ -1,11 +1,17 @@
 #!/usr/bin/env node
 /**
- * A real single-node Apache Kafka 3.9 broker (KRaft) for tests and benchmarks on machines without
- * Docker: the jars come from Maven Central through docker/kafka/pom.xml and are cached under
+ * A real single-node Apache Kafka broker (KRaft) for tests and benchmarks on machines without
+ * Docker: Kafka 4.4 by default, another version with TEST_KAFKA_VERSION (e.g. 3.9.1). The jars
+ * come from Maven Central through docker/kafka/pom.xml and are cached under
  * .cache/kafka-jars/<version>; each broker gets fresh ports and a fresh temp dir.
  *
- *   node docker/kafka/kafka-broker.js start [--port 9092]   prints the bootstrap address, runs until Ctrl-C
- *   node docker/kafka/kafka-broker.js fetch                 only fetches the jars
+ * With `saslSsl` it also generates, in its temp dir, a CA and a broker certificate and opens a
+ * SASL_SSL listener (SCRAM-SHA-512 and SCRAM-SHA-256, credentials created at format time) and an
+ * SSL listener that requires a client certificate (mutual TLS); PLAINTEXT stays for the ready
+ * check and inter-broker traffic.
+ *
+ *   node docker/kafka/kafka-broker.js start [--port 9092] [--sasl-ssl]   prints the addresses, runs until Ctrl-C
+ *   node docker/kafka/kafka-broker.js fetch                             only fetches the jars
  *
  * Plain CommonJS so it runs without a build, from jest's globalSetup and from the benchmarks.
  */
@@ -18,7 +24,14 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
-const KAFKA_VERSION = '3.9.1';
+const KAFKA_VERSION = process.env.TEST_KAFKA_VERSION?.trim() || '4.4.0';
+if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(KAFKA_VERSION)) {
+  throw new Error(
+    `TEST_KAFKA_VERSION=${JSON.stringify(KAFKA_VERSION)}: expected a version like 4.4.0 or 3.9.1`,
+  );
+}
+/** Kafka 3 logs through log4j 1 (reload4j), Kafka 4 through log4j2: different jars and config. */
+const LOG4J2 = Number(KAFKA_VERSION.split('.')[0]) >= 4;
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const POM = path.join(__dirname, 'pom.xml');
 const JARS_DIR = path.join(REPO_ROOT, '.cache', 'kafka-jars', KAFKA_VERSION);
@@ -47,7 +60,16 @@ async function ensureJars() {
   // Fetch into a private folder and rename, so two runs fetching at once never see half a cache.
   const staging = `${JARS_DIR}.tmp-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
-  const args = ['-B', '-q', '-f', POM, 'dependency:copy-dependencies', `-Djars.dir=${staging}`];
+  const args = [
+    '-B',
+    '-q',
+    '-f',
+    POM,
+    'dependency:copy-dependencies',
+    `-Djars.dir=${staging}`,
+    `-Dkafka.version=${KAFKA_VERSION}`,
+    ...(LOG4J2 ? [] : ['-Dkafka3']),
+  ];
   const { code, output } = await run('mvn', args);
   if (code !== 0) {
     fs.rmSync(staging, { recursive: true, force: true });
@@ -153,16 +175,154 @@ function loggedFatal(file, from) {
   }
 }
 
-function writeConfig(dir, logDir, port, controllerPort) {
+/** Runs openssl, throwing with its output when it fails. */
+function openssl(args, cwd) {
+  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8', timeout: 30_000 });
+  if (r.error || r.status !== 0) {
+    throw new Error(`openssl ${args.join(' ')} failed: ${r.error ? r.error.message : r.stderr}`);
+  }
+}
+
+/**
+ * Generates a self-signed CA in `dir` (`<name>.pem` and `<name>.key`), valid for two days.
+ * Tests make a second one to present a certificate that the client does not trust.
+ */
+function createCertificateAuthority(dir, name = 'ca') {
+  requireTool('openssl', ['version'], 'openssl');
+  fs.mkdirSync(dir, { recursive: true });
+  const certFile = path.join(dir, `${name}.pem`);
+  const keyFile = path.join(dir, `${name}.key`);
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=event-pipeline test ${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    dir,
+  );
+  return { certFile, keyFile };
+}
+
+/**
+ * Issues a certificate signed by `ca` for 127.0.0.1 and localhost (server and client use), as
+ * `<name>.pem` and an unencrypted PKCS#8 `<name>.key`.
+ */
+function issueCertificate(ca, dir, name) {
+  const certFile = path.join(dir, `${name}.pem`);
+  const keyFile = path.join(dir, `${name}.key`);
+  const csr = path.join(dir, `${name}.csr`);
+  const ext = path.join(dir, `${name}.ext`);
+  fs.writeFileSync(
+    ext,
+    'basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n' +
+      'keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n',
+  );
+  openssl(
+    [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      csr,
+      '-subj',
+      `/CN=${name}`,
+    ],
+    dir,
+  );
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      ca.certFile,
+      '-CAkey',
+      ca.keyFile,
+      '-CAcreateserial',
+      '-out',
+      certFile,
+      '-days',
+      '2',
+      '-extfile',
+      ext,
+    ],
+    dir,
+  );
+  return { certFile, keyFile };
+}
+
+/**
+ * The CA, the broker's PEM keystore (key and certificate in one file, which Kafka reads with
+ * ssl.keystore.type=PEM, no JKS needed), a client certificate for mutual TLS and the SCRAM user.
+ */
+function createSecurityMaterial(dir) {
+  const tlsDir = path.join(dir, 'tls');
+  const ca = createCertificateAuthority(tlsDir, 'ca');
+  const broker = issueCertificate(ca, tlsDir, 'broker');
+  const client = issueCertificate(ca, tlsDir, 'client');
+  const keystore = path.join(tlsDir, 'broker-keystore.pem');
+  fs.writeFileSync(
+    keystore,
+    fs.readFileSync(broker.keyFile, 'utf8') + fs.readFileSync(broker.certFile, 'utf8'),
+  );
+  return {
+    caFile: ca.certFile,
+    keystore,
+    client,
+    username: 'app',
+    password: crypto.randomBytes(12).toString('base64url'),
+  };
+}
+
+function writeConfig(dir, logDir, ports, security) {
+  const { port, controllerPort, saslSslPort, mtlsPort } = ports;
+  const listeners = [`PLAINTEXT://${HOST}:${port}`];
+  const protocols = ['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT'];
+  const tls = {};
+  if (security) {
+    listeners.push(`SASL_SSL://${HOST}:${saslSslPort}`, `MTLS://${HOST}:${mtlsPort}`);
+    protocols.push('SASL_SSL:SASL_SSL', 'MTLS:SSL');
+    for (const listener of ['sasl_ssl', 'mtls']) {
+      tls[`listener.name.${listener}.ssl.keystore.type`] = 'PEM';
+      tls[`listener.name.${listener}.ssl.keystore.location`] = security.keystore;
+      tls[`listener.name.${listener}.ssl.truststore.type`] = 'PEM';
+      tls[`listener.name.${listener}.ssl.truststore.location`] = security.caFile;
+    }
+    tls['listener.name.mtls.ssl.client.auth'] = 'required';
+    tls['sasl.enabled.mechanisms'] = 'SCRAM-SHA-512,SCRAM-SHA-256';
+    for (const mechanism of ['scram-sha-512', 'scram-sha-256']) {
+      tls[`listener.name.sasl_ssl.${mechanism}.sasl.jaas.config`] =
+        'org.apache.kafka.common.security.scram.ScramLoginModule required;';
+    }
+  }
   const props = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@${HOST}:${controllerPort}`,
-    listeners: `PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://${HOST}:${port}`,
+    listeners: `${listeners.join(',')},CONTROLLER://${HOST}:${controllerPort}`,
+    'advertised.listeners': listeners.join(','),
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': protocols.join(','),
+    ...tls,
     'log.dirs': path.join(dir, 'data'),
     'offsets.topic.replication.factor': 1,
     // 50 partitions (the default) make the first consumer group wait for all of them to load.
@@ -192,24 +352,51 @@ function writeConfig(dir, logDir, port, controllerPort) {
       .map(([k, v]) => `${k}=${v}`)
       .join('\n') + '\n',
   );
-  const log4j = path.join(dir, 'log4j.properties');
-  fs.writeFileSync(
-    log4j,
-    [
-      'log4j.rootLogger=INFO, file',
-      'log4j.appender.file=org.apache.log4j.FileAppender',
-      `log4j.appender.file.File=${path.join(logDir, 'server.log')}`,
-      'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
-      'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
-      'log4j.logger.kafka=INFO',
-      'log4j.logger.org.apache.kafka=INFO',
-      // The request logger and state-change logger are chatty at INFO and say nothing useful here.
-      'log4j.logger.kafka.request.logger=WARN',
-      'log4j.logger.state.change.logger=WARN',
-      '',
-    ].join('\n'),
-  );
+  const log4j = path.join(dir, LOG4J2 ? 'log4j2.properties' : 'log4j.properties');
+  fs.writeFileSync(log4j, LOG4J2 ? log4j2Config(logDir) : log4jConfig(logDir));
   return { serverProps, log4j };
+}
+
+/** Kafka 4's log4j2 configuration: the same file, pattern and levels as log4jConfig. */
+function log4j2Config(logDir) {
+  return [
+    'status = warn',
+    'appender.file.type = File',
+    'appender.file.name = file',
+    `appender.file.fileName = ${path.join(logDir, 'server.log')}`,
+    'appender.file.layout.type = PatternLayout',
+    'appender.file.layout.pattern = [%d] %p %m (%c)%n',
+    'rootLogger.level = INFO',
+    'rootLogger.appenderRef.file.ref = file',
+    // The request logger and state-change logger are chatty at INFO and say nothing useful here.
+    'logger.request.name = kafka.request.logger',
+    'logger.request.level = WARN',
+    'logger.state.name = state.change.logger',
+    'logger.state.level = WARN',
+    '',
+  ].join('\n');
+}
+
+/** Kafka 3's log4j 1 configuration. */
+function log4jConfig(logDir) {
+  return [
+    'log4j.rootLogger=INFO, file',
+    'log4j.appender.file=org.apache.log4j.FileAppender',
+    `log4j.appender.file.File=${path.join(logDir, 'server.log')}`,
+    'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
+    'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
+    'log4j.logger.kafka=INFO',
+    'log4j.logger.org.apache.kafka=INFO',
+    // The request logger and state-change logger are chatty at INFO and say nothing useful here.
+    'log4j.logger.kafka.request.logger=WARN',
+    'log4j.logger.state.change.logger=WARN',
+    '',
+  ].join('\n');
+}
+
+/** The JVM flag that points the broker's logging at `file`. */
+function logConfigFlag(file) {
+  return LOG4J2 ? `-Dlog4j2.configurationFile=file:${file}` : `-Dlog4j.configuration=file:${file}`;
 }
 
 /**
@@ -307,6 +494,8 @@ function terminate(child, signal, timeoutMs) {
  *   stop() (default: inside the temp dir, which stop() deletes)
  * @param {number} [options.port] PLAINTEXT port (default: a free one)
  * @param {number} [options.heapMb] JVM max heap (default 512)
+ * @param {boolean} [options.saslSsl] also open a SASL_SSL (SCRAM) and a mutual-TLS listener with
+ *   generated certificates; the handle's `saslSsl` and `mtls` tell how to connect
  * @returns {Promise<KafkaHandle>}
  */
 async function startKafka(options = {}) {
@@ -333,10 +522,18 @@ async function startKafka(options = {}) {
 
   const logDir = options.logDir ? path.resolve(options.logDir) : dir;
   fs.mkdirSync(logDir, { recursive: true });
-  const [freePort, controllerPort] = await freePorts(2);
+  const [freePort, controllerPort, saslSslPort, mtlsPort] = await freePorts(4);
   const port = options.port || freePort;
   const brokers = `${HOST}:${port}`;
-  const { serverProps, log4j } = writeConfig(dir, logDir, port, controllerPort);
+  let security;
+  try {
+    security = options.saslSsl ? createSecurityMaterial(dir) : undefined;
+  } catch (e) {
+    discard();
+    throw e;
+  }
+  const ports = { port, controllerPort, saslSslPort, mtlsPort };
+  const { serverProps, log4j } = writeConfig(dir, logDir, ports, security);
   const serverLog = path.join(logDir, 'server.log');
   const outLog = path.join(logDir, 'kafka.out');
   const classpath = `${jars}${path.sep}*`;
@@ -348,16 +545,23 @@ async function startKafka(options = {}) {
     `--- end of server.log ---\n${readTail(serverLog, 15)}\n` +
     `--- kafka.out (JVM output) ---\n${readTail(outLog, 15) || '(empty)'}`;
 
+  const scram = security
+    ? ['SCRAM-SHA-512', 'SCRAM-SHA-256'].flatMap((m) => [
+        '--add-scram',
+        `${m}=[name=${security.username},password=${security.password}]`,
+      ])
+    : [];
   const format = await run('java', [
     '-cp',
     classpath,
-    `-Dlog4j.configuration=file:${log4j}`,
+    logConfigFlag(log4j),
     'kafka.tools.StorageTool',
     'format',
     '-t',
     clusterId(),
     '-c',
     serverProps,
+    ...scram,
   ]);
   if (format.code !== 0) {
     discard();
@@ -378,7 +582,7 @@ async function startKafka(options = {}) {
         '-Djava.awt.headless=true',
         '-cp',
         classpath,
-        `-Dlog4j.configuration=file:${log4j}`,
+        logConfigFlag(log4j),
         'kafka.Kafka',
         serverProps,
       ],
@@ -414,9 +618,25 @@ async function startKafka(options = {}) {
 
   /** @typedef {object} KafkaHandle */
   const handle = {
-    /** Bootstrap address, `127.0.0.1:<port>`. */
+    /** Bootstrap address, `127.0.0.1:<port>` (PLAINTEXT). */
     brokers,
     port,
+    /** The broker's Kafka version. */
+    version: KAFKA_VERSION,
+    /** With `saslSsl`: the SASL_SSL listener, its CA and a SCRAM user (SHA-512 and SHA-256). */
+    saslSsl: security && {
+      brokers: `${HOST}:${saslSslPort}`,
+      caFile: security.caFile,
+      username: security.username,
+      password: security.password,
+    },
+    /** With `saslSsl`: the SSL listener that requires a client certificate signed by the CA. */
+    mtls: security && {
+      brokers: `${HOST}:${mtlsPort}`,
+      caFile: security.caFile,
+      certFile: security.client.certFile,
+      keyFile: security.client.keyFile,
+    },
     /** The temp dir holding config and data (and logs unless `logDir` was given). */
     dir,
     logDir,
@@ -456,7 +676,7 @@ async function main(argv) {
   }
   if (command !== 'start') {
     console.error(
-      'usage: node docker/kafka/kafka-broker.js [start [--port N] [--log-dir DIR] | fetch]',
+      'usage: node docker/kafka/kafka-broker.js [start [--port N] [--log-dir DIR] [--sasl-ssl] | fetch]',
     );
     process.exitCode = 2;
     return;
@@ -468,9 +688,21 @@ async function main(argv) {
   const kafka = await startKafka({
     port: Number(opt('--port')) || undefined,
     logDir: opt('--log-dir'),
+    saslSsl: rest.includes('--sasl-ssl'),
   });
   console.log(`Kafka ${KAFKA_VERSION} ready in ${(kafka.startupMs / 1000).toFixed(1)} s`);
   console.log(`KAFKA_BROKERS=${kafka.brokers}`);
+  if (kafka.saslSsl) {
+    const { saslSsl, mtls } = kafka;
+    console.log(
+      `SASL_SSL: KAFKA_BROKERS=${saslSsl.brokers} KAFKA_SSL=true KAFKA_SSL_CA_FILE=${saslSsl.caFile} ` +
+        `KAFKA_SASL_MECHANISM=scram-sha-512 KAFKA_SASL_USERNAME=${saslSsl.username} KAFKA_SASL_PASSWORD=${saslSsl.password}`,
+    );
+    console.log(
+      `mutual TLS: KAFKA_BROKERS=${mtls.brokers} KAFKA_SSL=true KAFKA_SSL_CA_FILE=${mtls.caFile} ` +
+        `KAFKA_SSL_CERT_FILE=${mtls.certFile} KAFKA_SSL_KEY_FILE=${mtls.keyFile}`,
+    );
+  }
   console.log(`logs: ${path.join(kafka.logDir, 'server.log')}   (Ctrl-C stops and deletes it)`);
   let stopping = false;
   const shutdown = () => {
@@ -482,7 +714,14 @@ async function main(argv) {
   process.on('SIGTERM', shutdown);
 }
 
-module.exports = { startKafka, ensureJars, KAFKA_VERSION, JARS_DIR };
+module.exports = {
+  startKafka,
+  ensureJars,
+  createCertificateAuthority,
+  issueCertificate,
+  KAFKA_VERSION,
+  JARS_DIR,
+};
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((e) => {
