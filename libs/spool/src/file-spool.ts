@@ -86,6 +86,8 @@ export class FileSpool<T = unknown> {
         );
       },
     );
+    // An earlier run may have stopped with everything replayed: delete that segment now.
+    if (this.activeDrained()) this.kickWriter();
   }
 
   /** Opens (creating or recovering) the spool in `options.directory`. */
@@ -161,6 +163,7 @@ export class FileSpool<T = unknown> {
         throw new RangeError(`cursor ${JSON.stringify(cursor)} does not belong to this spool`);
       }
       await this.advanceHead({ segment: cursor.segment, offset: cursor.offset, seq: cursor.seq });
+      if (this.activeDrained()) this.kickWriter();
     });
   }
 
@@ -258,12 +261,50 @@ export class FileSpool<T = unknown> {
     this.writerIdle = this.writeLoop();
   }
 
-  /** Writes pending appends group by group: whatever queued up during one fsync shares the next. */
+  /**
+   * Writes pending appends group by group: whatever queued up during one fsync shares the next.
+   * Retires the segment being written once everything in it is acknowledged, here because only
+   * the writer may switch segments.
+   */
   private async writeLoop(): Promise<void> {
     try {
-      while (this.pending.length > 0) await this.writeGroup(this.takeGroup());
+      for (;;) {
+        if (this.activeDrained()) await this.retireActive();
+        if (this.pending.length === 0) break;
+        await this.writeGroup(this.takeGroup());
+      }
     } finally {
       this.writerActive = false;
+    }
+  }
+
+  /** True when the segment being written holds records and every one of them is acknowledged. */
+  private activeDrained(): boolean {
+    const active = this.active;
+    return (
+      !this.broken &&
+      active.size > 0 &&
+      this.head.segment === active.id &&
+      this.head.offset === active.size
+    );
+  }
+
+  /**
+   * Starts a new segment and moves the acknowledged position to its start, which deletes the old
+   * one: a replayed segment must not stay on disk until the next append happens to fill it. The
+   * checkpoint is written before the delete, so a crash in between leaves a file that reopening
+   * removes. A failure leaves the file for the next acknowledgement to retry.
+   */
+  private async retireActive(): Promise<void> {
+    try {
+      const drained = this.active;
+      await this.roll();
+      await this.meta.run(async () => {
+        if (this.head.segment !== drained.id || this.head.offset !== drained.size) return;
+        await this.advanceHead({ segment: this.active.id, offset: 0, seq: this.head.seq });
+      });
+    } catch {
+      // Nothing is lost: the old segment stays acknowledged on disk until a later ack deletes it.
     }
   }
 

@@ -7,6 +7,7 @@ export {
   type SpoolCursor,
   type SpoolFullPolicy,
 } from './file-spool.options';
+export { PUBLISH_ACK_TIMEOUT_DEFAULT_MS } from './ack-bound';
 export {
   SpoolingPublisher,
   type SpoolingPublisherOptions,

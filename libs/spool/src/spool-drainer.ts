@@ -29,6 +29,16 @@ export interface DrainerEvents {
   failed(error: unknown, consecutiveFailures: number): void;
 }
 
+/** What the drainer asks before a replay: direct publishes whose outcome is still open, and their acks. */
+export interface DrainerGuard {
+  /** Resolves once every direct publish that outlived its ack bound has settled. */
+  settled(): Promise<void>;
+  /** True when the broker already acknowledged this record's event (a late ack): skip it. */
+  delivered(record: OutgoingMessage): boolean;
+  /** The skipped records are acknowledged in the spool: forget their late acks. */
+  forget(records: readonly OutgoingMessage[]): void;
+}
+
 /**
  * Replays the spool to the broker in order, one batch at a time: read the oldest records,
  * publish them through the breaker, and acknowledge them in the spool only after the broker
@@ -38,6 +48,9 @@ export interface DrainerEvents {
 export class SpoolDrainer {
   private readonly wakeup = new Wakeup();
   private readonly stopping = new AbortController();
+  private readonly stopped = new Promise<void>((resolve) =>
+    this.stopping.signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
   private loop?: Promise<void>;
 
   constructor(
@@ -45,6 +58,7 @@ export class SpoolDrainer {
     private readonly breaker: PublishBreaker,
     private readonly settings: DrainSettings,
     private readonly events: DrainerEvents,
+    private readonly guard?: DrainerGuard,
   ) {}
 
   /** Starts the replay loop (once). */
@@ -72,15 +86,19 @@ export class SpoolDrainer {
         continue;
       }
       try {
+        // A late ack must be known before its events' spooled copies are read, or they go twice.
+        if (this.guard && !(await this.guardSettled(this.guard))) continue;
         const batch = await this.spool.readBatch(this.settings.batchSize, this.settings.batchBytes);
         if (batch.records.length === 0) {
           await this.wakeup.wait();
           continue;
         }
-        await this.breaker.fire(batch.records);
+        const { send, skip } = this.split(batch.records);
+        if (send.length > 0) await this.breaker.fire(send);
         await this.spool.ack(batch.cursor);
+        this.guard?.forget(skip);
         failures = 0;
-        this.events.replayed(batch.records.length);
+        this.events.replayed(send.length);
       } catch (error) {
         // Refused by an open breaker (or a probe already taken): wait for its next state change.
         if (this.breaker.isRefusal(error)) continue;
@@ -89,6 +107,22 @@ export class SpoolDrainer {
         await this.backOff(failures);
       }
     }
+  }
+
+  /** Waits for the guard's open publishes; false when stop() came first. */
+  private async guardSettled(guard: DrainerGuard): Promise<boolean> {
+    await Promise.race([guard.settled(), this.stopped]);
+    return !this.stopping.signal.aborted;
+  }
+
+  /** The records to replay, and those the broker acknowledged already (late) to skip. */
+  private split(records: OutgoingMessage[]): { send: OutgoingMessage[]; skip: OutgoingMessage[] } {
+    const guard = this.guard;
+    if (!guard) return { send: records, skip: [] };
+    const send: OutgoingMessage[] = [];
+    const skip: OutgoingMessage[] = [];
+    for (const record of records) (guard.delivered(record) ? skip : send).push(record);
+    return { send, skip };
   }
 
   private async backOff(failures: number): Promise<void> {

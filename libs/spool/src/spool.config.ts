@@ -1,5 +1,6 @@
 import { defineConfig, enumVar, intVar } from '@lib/config';
 import { z } from 'zod';
+import { PUBLISH_ACK_TIMEOUT_DEFAULT_MS } from './ack-bound';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -25,7 +26,12 @@ export const spoolConfig = defineConfig(
        * SPOOL_MAX_BYTES when that is smaller (so a small cap alone is a valid configuration).
        */
       SPOOL_SEGMENT_BYTES: intVar(64 * KiB, GiB, ' bytes').optional(),
-      /** A publish slower than this counts as failed (its events are spooled). */
+      /**
+       * How long a request waits for the broker's ack before its events are spooled instead (the
+       * publish goes on; a late ack keeps the spooled copies from being replayed).
+       */
+      PUBLISH_ACK_TIMEOUT_MS: intVar(1, 600_000, ' ms').default(PUBLISH_ACK_TIMEOUT_DEFAULT_MS),
+      /** A publish slower than this counts as failed for the breaker; also bounds each replay. */
       BREAKER_TIMEOUT_MS: intVar(1, 600_000, ' ms').default(5_000),
       /** How long the breaker stays open before one probe publish. */
       BREAKER_RESET_MS: intVar(1, 3_600_000, ' ms').default(5_000),

@@ -38,6 +38,7 @@ export function spoolSettings(
         errorPercent: config.BREAKER_ERROR_PERCENT,
         volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
       },
+      ackTimeoutMs: config.PUBLISH_ACK_TIMEOUT_MS,
       drain: options.drain,
       closeInner: options.closeInner,
       // Apps may share a process (npm start): the app's name goes into the context.

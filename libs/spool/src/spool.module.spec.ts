@@ -121,12 +121,17 @@ describe('SpoolModule', () => {
       breaker: 'closed',
       depth: 0,
       bytes: 0,
+      maxBytes: 64 * 1024,
+      room: 64 * 1024,
+      fullPolicy: 'reject',
     });
 
     broker.failing = true;
     await publisher().publish([message(1)]);
     const spooling = (await readiness())['spool:ingest'];
-    expect(spooling).toEqual(expect.objectContaining({ status: 'up', breaker: 'open', depth: 1 }));
+    expect(spooling).toEqual(expect.objectContaining({ status: 'up', depth: 1 }));
+    expect(spooling.room).toBe(64 * 1024 - (spooling.bytes as number));
+    expect(spooling.bytes).toBeGreaterThan(400);
 
     let full = false;
     for (let n = 2; n < 1000 && !full; n++) {
@@ -135,9 +140,11 @@ describe('SpoolModule', () => {
         .catch(() => (full = true));
     }
     expect(full).toBe(true);
-    expect((await readiness())['spool:ingest']).toEqual(
+    const atCap = (await readiness())['spool:ingest'];
+    expect(atCap).toEqual(
       expect.objectContaining({ status: 'down', message: expect.stringContaining('full') }),
     );
+    expect(atCap.room).toBeLessThan(1024);
   });
 
   it('exposes counters, depth, size and the breaker state on the app’s metrics registry', async () => {
@@ -181,6 +188,7 @@ describe('spoolConfig', () => {
       DATA_DIR: './data',
       SPOOL_MAX_BYTES: 1024 ** 3,
       SPOOL_FULL_POLICY: 'reject',
+      PUBLISH_ACK_TIMEOUT_MS: 150,
       SPOOL_BLOCK_TIMEOUT_MS: 5000,
       SPOOL_SEGMENT_BYTES: 8 * 1024 ** 2,
       BREAKER_TIMEOUT_MS: 5000,

@@ -13,6 +13,8 @@ import { SpoolingPublisher, type SpoolingPublisherOptions } from './spooling-pub
 class FakeBroker extends EventPublisher {
   readonly received: OutgoingMessage[] = [];
   failing = false;
+  /** Fails only after `delayMs`, like a broker that went away while the request was under way. */
+  failLate = false;
   delayMs = 0;
   calls = 0;
   closed = false;
@@ -21,12 +23,17 @@ class FakeBroker extends EventPublisher {
   async publish(messages: readonly OutgoingMessage[]): Promise<void> {
     this.calls++;
     if (this.failing) throw this.failWith();
+    const failLate = this.failLate;
     if (this.delayMs > 0) await sleep(this.delayMs);
+    if (failLate) throw this.failWith();
     this.received.push(...messages);
   }
 
+  /** What the connection reports; a broker can fail publishes while it still looks connected. */
+  connected = true;
+
   isConnected(): boolean {
-    return !this.failing;
+    return this.connected;
   }
 
   async close(): Promise<void> {
@@ -178,6 +185,62 @@ describe('SpoolingPublisher', () => {
     expect(Date.now() - started).toBeLessThan(350);
     expect(publisher.stats()).toEqual(
       expect.objectContaining({ breaker: 'open', spooled: 3, published: 0, depth: 3 }),
+    );
+  });
+
+  it('spools at once, without trying the broker, while the connection is known down', async () => {
+    const broker = new FakeBroker();
+    broker.connected = false;
+    const publisher = await openPublisher(broker, { drain: { minBackoffMs: 10_000 } });
+    const started = Date.now();
+    await publisher.publish(range(0, 5).map(message));
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(publisher.stats()).toEqual(
+      expect.objectContaining({ published: 0, spooled: 5, timedOut: 0 }),
+    );
+
+    broker.connected = true;
+    await waitFor(() => publisher.stats().depth === 0, 'the replay');
+    expect(broker.ids()).toEqual(range(0, 5));
+  });
+
+  it('answers within the ack bound when the broker is slow, and a late ack keeps the spooled copies from being replayed', async () => {
+    const broker = new FakeBroker();
+    broker.delayMs = 300;
+    const publisher = await openPublisher(broker, { ackTimeoutMs: 40 });
+    const latencies: number[] = [];
+    for (let batch = 0; batch < 6; batch++) {
+      const started = Date.now();
+      await publisher.publish(range(batch * 3, batch * 3 + 3).map(message));
+      latencies.push(Date.now() - started);
+    }
+    // The first waits out the bound; the rest queue behind it in the spool.
+    expect(Math.max(...latencies)).toBeLessThan(250);
+    expect(publisher.stats()).toEqual(
+      expect.objectContaining({ published: 0, timedOut: 3, spooled: 18 }),
+    );
+
+    broker.delayMs = 0;
+    await waitFor(() => publisher.stats().depth === 0, 'the spool to drain');
+    // Each event once, in order: the late-acked batch first, then the replay without it.
+    expect(broker.ids()).toEqual(range(0, 18));
+    expect(publisher.stats()).toEqual(
+      expect.objectContaining({ acknowledgedLate: 3, replayed: 15 }),
+    );
+  });
+
+  it('replays the spooled copies of a publish that outlived the bound and then failed', async () => {
+    const broker = new FakeBroker();
+    broker.delayMs = 200;
+    broker.failLate = true;
+    const publisher = await openPublisher(broker, { ackTimeoutMs: 30 });
+    await publisher.publish(range(0, 4).map(message));
+    broker.failLate = false;
+    broker.delayMs = 0;
+    await waitFor(() => publisher.stats().depth === 0, 'the spool to drain');
+    expect(broker.ids()).toEqual(range(0, 4));
+    expect(publisher.stats()).toEqual(
+      expect.objectContaining({ timedOut: 4, acknowledgedLate: 0, replayed: 4 }),
     );
   });
 

@@ -1,8 +1,10 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { EventPublisher, QueueError, type OutgoingMessage } from '@lib/queue';
+import { PUBLISH_ACK_TIMEOUT_DEFAULT_MS, withinAckBound } from './ack-bound';
 import { FileSpool } from './file-spool';
 import type { FileSpoolOptions, SpoolFullPolicy } from './file-spool.options';
 import { PublishBreaker, type BreakerSettings, type BreakerState } from './publish-breaker';
+import { LateAcks } from './late-acks';
 import { DRAIN_DEFAULTS, SpoolDrainer, type DrainSettings } from './spool-drainer';
 import { SpoolClosedError } from './spool.errors';
 
@@ -12,6 +14,12 @@ export interface SpoolingPublisherOptions {
   readonly name: string;
   readonly breaker?: Partial<BreakerSettings>;
   readonly drain?: Partial<DrainSettings>;
+  /**
+   * How long a caller waits for the broker's ack before its events are spooled instead (default
+   * {@link PUBLISH_ACK_TIMEOUT_DEFAULT_MS}). The publish goes on; should the broker still ack
+   * it, the spooled copies are skipped on replay.
+   */
+  readonly ackTimeoutMs?: number;
   /**
    * Whether `close()` also closes the inner publisher. Default false: the module that made the
    * inner publisher closes it, in the same shutdown phase.
@@ -28,6 +36,8 @@ export interface SpoolingPublisherStats {
   readonly depth: number;
   /** Bytes waiting in the spool. */
   readonly bytes: number;
+  /** The spool's cap in bytes. */
+  readonly maxBytes: number;
   /** The spool refuses appends for lack of room. */
   readonly full: boolean;
   readonly fullPolicy: SpoolFullPolicy;
@@ -43,20 +53,27 @@ export interface SpoolingPublisherStats {
   readonly rejected: number;
   /** Spooled events lost to the `drop-oldest` policy. */
   readonly dropped: number;
+  /** Events whose direct publish outlived the ack bound (and were spooled). */
+  readonly timedOut: number;
+  /** Of those, events the broker acknowledged later: their spooled copies are not replayed. */
+  readonly acknowledgedLate: number;
 }
 
-type Counter = 'accepted' | 'published' | 'spooled' | 'replayed' | 'rejected';
+type Counter = 'accepted' | 'published' | 'spooled' | 'replayed' | 'rejected' | 'timedOut';
 
 /**
  * An EventPublisher that keeps accepting events while the broker is down. While the breaker is
- * closed and nothing is spooled, events go straight to the broker (resolving on its ack). When
- * the breaker is open, a publish fails or times out, or the spool already holds events, they are
- * appended to the local spool instead (resolving after the fsync), so order is kept: once
- * something is spooled, later events queue behind it until the drainer has replayed it.
+ * closed, the connection is up and nothing is spooled, events go straight to the broker
+ * (resolving on its ack). When the breaker is open, the connection is known down, a publish
+ * fails, or it is not acknowledged within `ackTimeoutMs`, or the spool already holds events,
+ * they are appended to the local spool instead (resolving after the fsync), so order is kept:
+ * once something is spooled, later events queue behind it until the drainer has replayed it.
  * `publish` rejects only when the spool cannot take the events (SpoolFullError under `reject`).
  *
- * Delivery is at least once: a publish that timed out may still reach the broker, and a crash
- * between a replay and its spool ack replays it again; consumers remove duplicates by eventId.
+ * A publish past the ack bound goes on; the drainer waits for its outcome before replaying and
+ * skips the spooled copies of events the broker acknowledged late, so they reach the topic once.
+ * Delivery is still at least once: a crash between a replay and its spool ack, or an ack later
+ * than the breaker's timeout, replays events again; consumers remove duplicates by eventId.
  */
 export class SpoolingPublisher extends EventPublisher {
   private readonly logger: LoggerService;
@@ -68,7 +85,10 @@ export class SpoolingPublisher extends EventPublisher {
     spooled: 0,
     replayed: 0,
     rejected: 0,
+    timedOut: 0,
   };
+  private readonly lateAcks = new LateAcks();
+  private readonly ackTimeoutMs: number;
   /** Appends not yet resolved: they count as "something is spooled" for the order rule. */
   private appending = 0;
   private readonly inFlight = new Set<Promise<void>>();
@@ -82,6 +102,7 @@ export class SpoolingPublisher extends EventPublisher {
   ) {
     super();
     this.logger = options.logger ?? new Logger(`spool ${options.name}`);
+    this.ackTimeoutMs = options.ackTimeoutMs ?? PUBLISH_ACK_TIMEOUT_DEFAULT_MS;
     this.breaker = new PublishBreaker(
       (messages) => inner.publish(messages),
       options.breaker ?? {},
@@ -98,6 +119,7 @@ export class SpoolingPublisher extends EventPublisher {
             this.logger.warn(`replaying the spool failed, backing off: ${describe(error)}`);
         },
       },
+      this.lateAcks,
     );
     this.breaker.onChange((state) => {
       if (state === 'open') {
@@ -168,27 +190,40 @@ export class SpoolingPublisher extends EventPublisher {
       breaker: this.breaker.state,
       depth: spool.depth,
       bytes: spool.bytes,
+      maxBytes: spool.maxBytes,
       full: spool.full,
       fullPolicy: spool.fullPolicy,
       ...this.counts,
       dropped: spool.dropped,
+      acknowledgedLate: this.lateAcks.acknowledgedLate,
     };
   }
 
   private async deliver(messages: readonly OutgoingMessage[]): Promise<void> {
     const count = messages.length;
     this.counts.accepted += count;
+    let spooled = true;
     if (this.mayPublishDirectly()) {
+      const attempt = this.breaker.fire(messages);
       try {
-        await this.breaker.fire(messages);
-        this.counts.published += count;
-        return;
+        if ((await withinAckBound(attempt, this.ackTimeoutMs)) === 'acked') {
+          this.counts.published += count;
+          return;
+        }
+        // Not acknowledged within the bound: spool now, and learn the attempt's outcome later.
+        this.counts.timedOut += count;
+        this.lateAcks.follow(
+          attempt,
+          messages,
+          () => spooled,
+          () => this.drainer.wake(),
+        );
       } catch (error) {
         if (!isSpoolable(error)) {
           this.counts.rejected += count;
           throw error;
         }
-        // Broker down, slow or breaker open: keep the events locally instead.
+        // Broker down or breaker open: keep the events locally instead.
       }
     }
     this.appending++;
@@ -196,6 +231,7 @@ export class SpoolingPublisher extends EventPublisher {
       await this.spool.append(messages.map(toRecord));
       this.counts.spooled += count;
     } catch (error) {
+      spooled = false;
       this.counts.rejected += count;
       throw error;
     } finally {
@@ -204,9 +240,18 @@ export class SpoolingPublisher extends EventPublisher {
     this.drainer.wake();
   }
 
-  /** Direct only while nothing is (being) spooled, so spooled events are never overtaken. */
+  /**
+   * Direct only while nothing is (being) spooled, so spooled events are never overtaken, and
+   * while the connection is up: a publish known to fail would only delay the caller.
+   */
   private mayPublishDirectly(): boolean {
-    return this.appending === 0 && this.spool.depth() === 0 && this.breaker.allowsCall;
+    return (
+      this.appending === 0 &&
+      this.spool.depth() === 0 &&
+      this.lateAcks.unsettled === 0 &&
+      this.breaker.allowsCall &&
+      this.inner.isConnected()
+    );
   }
 
   private replayed(count: number): void {

@@ -1,0 +1,23 @@
+/**
+ * Default bound on the wait for a direct publish's ack (PUBLISH_ACK_TIMEOUT_MS). A healthy
+ * single-node Kafka or RabbitMQ acknowledges a request's batch in a few ms, tens of ms at the
+ * busiest on the test machine; 150 ms is well above that and keeps an outage's first requests
+ * under the 200 ms aim.
+ */
+export const PUBLISH_ACK_TIMEOUT_DEFAULT_MS = 150;
+
+/** What {@link withinAckBound} saw: the publish settled (resolved) in time, or it is still pending. */
+export type BoundOutcome = 'acked' | 'late';
+
+/**
+ * Waits at most `boundMs` for `publish`: resolves 'acked' when it resolved in time, 'late' when it
+ * had not settled by then (it keeps running), and rejects with its error when it failed in time.
+ */
+export function withinAckBound(publish: Promise<void>, boundMs: number): Promise<BoundOutcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<BoundOutcome>((resolve) => {
+    timer = setTimeout(() => resolve('late'), boundMs);
+  });
+  const acked = publish.then((): BoundOutcome => 'acked');
+  return Promise.race([acked, late]).finally(() => clearTimeout(timer));
+}
