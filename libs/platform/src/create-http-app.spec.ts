@@ -116,7 +116,7 @@ describe('createHttpApp', () => {
   });
 
   describe('API keys', () => {
-    beforeEach(() => start({ API_KEYS: 'k1,k2' }));
+    beforeEach(() => start({ API_KEYS: 'k1,k2', ADMIN_API_KEYS: 'a1' }));
 
     it('answers 401 in the contract shape without a key', async () => {
       const response = await inject({ method: 'GET', url: '/v1/ping' });
@@ -169,10 +169,26 @@ describe('createHttpApp', () => {
       const ok = await inject({
         method: 'GET',
         url: '/admin/ping',
-        headers: { 'x-api-key': 'k1' },
+        headers: { 'x-api-key': 'a1' },
       });
       expect(ok.statusCode).toBe(200);
       expect(ok.json()).toEqual({ admin: true });
+    });
+
+    it('answers 403 to a client key on /admin, and lets the admin key read /v1', async () => {
+      const forbidden = await inject({
+        method: 'GET',
+        url: '/admin/ping',
+        headers: { 'x-api-key': 'k1' },
+      });
+      expect(forbidden.statusCode).toBe(403);
+      expect(forbidden.json()).toEqual({
+        statusCode: 403,
+        error: 'Forbidden',
+        message: expect.stringContaining('ADMIN_API_KEYS'),
+      });
+      const read = await inject({ method: 'GET', url: '/v1/ping', headers: { 'x-api-key': 'a1' } });
+      expect(read.statusCode).toBe(200);
     });
 
     it('rejects an unauthenticated POST before its body is parsed', async () => {

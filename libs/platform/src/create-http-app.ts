@@ -79,7 +79,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   // Fastify parses text/plain by default; any body that is not JSON is answered 415.
   fastify.removeContentTypeParser('text/plain');
   installRequestIdHook(fastify);
-  installApiKeyHook(fastify, http.API_KEYS);
+  installApiKeyHook(fastify, { client: http.API_KEYS, admin: http.ADMIN_API_KEYS });
   installIntakeGate(fastify, app.get(ShutdownCoordinator));
   const recorder = app.get(LogRecorder);
   installRequestLogHook(fastify, recorder, {

@@ -1,4 +1,7 @@
 import { ConfigError, type Env } from '@lib/config';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { httpConfig, isLoopbackHost } from './http.config';
 
 function loadError(env: Env): ConfigError {
@@ -58,6 +61,37 @@ describe('httpConfig', () => {
       PORT: 3000,
       API_KEYS: ['k1', 'k2'],
     });
+  });
+
+  it('reads ADMIN_API_KEYS as a list and does not require it on a non-loopback HOST', () => {
+    expect(
+      httpConfig.load({ PORT: '3000', HOST: '0.0.0.0', API_KEYS: 'k1', ADMIN_API_KEYS: 'a1, a2' }),
+    ).toEqual({ HOST: '0.0.0.0', PORT: 3000, API_KEYS: ['k1'], ADMIN_API_KEYS: ['a1', 'a2'] });
+    expect(httpConfig.load({ PORT: '3000', HOST: '0.0.0.0', API_KEYS: 'k1' })).not.toHaveProperty(
+      'ADMIN_API_KEYS',
+    );
+  });
+
+  it('still requires API_KEYS on a non-loopback HOST when only ADMIN_API_KEYS is set', () => {
+    expect(loadError({ PORT: '3000', HOST: '0.0.0.0', ADMIN_API_KEYS: 'a1' }).variable).toBe('API_KEYS');
+  });
+
+  it('hides ADMIN_API_KEYS in its error and reads it from ADMIN_API_KEYS_FILE', () => {
+    const error = loadError({ PORT: '3000', ADMIN_API_KEYS: 'secret-admin,,x' });
+    expect(error.variable).toBe('ADMIN_API_KEYS');
+    expect(error.message).toContain('ADMIN_API_KEYS=(hidden)');
+    expect(error.message).not.toContain('secret-admin');
+    const dir = mkdtempSync(join(tmpdir(), 'ep-admin-keys-'));
+    try {
+      const file = join(dir, 'admin-api-keys');
+      writeFileSync(file, 'a1,a2\n');
+      expect(httpConfig.load({ PORT: '3000', ADMIN_API_KEYS_FILE: file }).ADMIN_API_KEYS).toEqual([
+        'a1',
+        'a2',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects API_KEYS with an empty item', () => {
