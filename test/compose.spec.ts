@@ -31,9 +31,21 @@ interface Compose {
   volumes?: Record<string, unknown>;
 }
 
-/** What compose makes of `${VAR:-default}` / `${VAR-default}` when VAR is unset. */
-function interpolate(value: string): string {
-  return value.replace(/\$\{[A-Z0-9_]+:?-([^}]*)\}/g, '$1').replace(/\$\{[A-Z0-9_]+\}/g, '');
+/** What compose makes of `${VAR}`, `${VAR:-default}` and `${VAR-default}` given the variables set. */
+function interpolate(value: string, vars: Env = {}): string {
+  return value.replace(
+    /\$\{([A-Z0-9_]+)(?:(:?)-([^}]*))?\}/g,
+    (_, name: string, colon: string, fallback = '') =>
+      vars[name] === undefined || (colon && vars[name] === '') ? fallback : vars[name],
+  );
+}
+
+/** The Kafka version the tests' broker runs by default (docker/kafka/kafka-broker.js fetches it). */
+function testBrokerKafkaVersion(): string {
+  const pom = readFileSync(join(ROOT, 'docker', 'kafka', 'pom.xml'), 'utf8');
+  const version = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1];
+  if (!version) throw new Error('docker/kafka/pom.xml names no <kafka.version>');
+  return version;
 }
 
 function environment(service: Service): Env {
@@ -75,9 +87,59 @@ describe('docker-compose.yml', () => {
     expect(healthcheckCommand(service)).not.toBe('');
   });
 
-  it('runs the Kafka version the tests use (3.9, KRaft)', () => {
-    expect(compose.services.kafka.image).toBe('apache/kafka:3.9.1');
-    expect(environment(compose.services.kafka).KAFKA_PROCESS_ROLES).toBe('broker,controller');
+  describe('kafka', () => {
+    const kafka = compose.services.kafka;
+    const env = () => environment(kafka);
+
+    it('runs Kafka 4 by default, the version the test broker runs', () => {
+      const version = testBrokerKafkaVersion();
+      expect(version).toMatch(/^4\.\d+\.\d+$/);
+      expect(interpolate(kafka.image ?? '')).toBe(`apache/kafka:${version}`);
+    });
+
+    it('runs another image (e.g. Kafka 3.9) when KAFKA_IMAGE names one', () => {
+      expect(interpolate(kafka.image ?? '', { KAFKA_IMAGE: 'apache/kafka:3.9.1' })).toBe(
+        'apache/kafka:3.9.1',
+      );
+    });
+
+    it('is a single KRaft node: broker and controller, its own voter, a fixed cluster id', () => {
+      expect(env().KAFKA_PROCESS_ROLES).toBe('broker,controller');
+      expect(env().CLUSTER_ID).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      const controller = env().KAFKA_CONTROLLER_LISTENER_NAMES;
+      const controllerPort = new RegExp(`(?:^|,)${controller}://[^,]*:(\\d+)`).exec(
+        env().KAFKA_LISTENERS,
+      )?.[1];
+      expect(controllerPort).toBeDefined();
+      expect(env().KAFKA_CONTROLLER_QUORUM_VOTERS).toBe(
+        `${env().KAFKA_NODE_ID}@kafka:${controllerPort}`,
+      );
+    });
+
+    it('sets no ZooKeeper or other broker setting that Kafka 4 removed', () => {
+      const removed = [
+        /^KAFKA_ZOOKEEPER_/,
+        /^KAFKA_(LOG_)?MESSAGE_FORMAT_VERSION$/,
+        /^KAFKA_LOG_MESSAGE_TIMESTAMP_DIFFERENCE_MAX_MS$/,
+      ];
+      for (const name of Object.keys(env())) {
+        expect(removed.filter((pattern) => pattern.test(name))).toEqual([]);
+      }
+    });
+
+    it('replicates every internal topic once, as one broker can', () => {
+      for (const topic of [
+        'OFFSETS_TOPIC',
+        'TRANSACTION_STATE_LOG',
+        'SHARE_COORDINATOR_STATE_TOPIC',
+      ]) {
+        expect(env()[`KAFKA_${topic}_REPLICATION_FACTOR`]).toBe('1');
+      }
+      for (const [name, value] of Object.entries(env())) {
+        if (/_(REPLICATION_FACTOR|MIN_ISR)$/.test(name))
+          expect(`${name}=${value}`).toBe(`${name}=1`);
+      }
+    });
   });
 
   describe.each(Object.entries(APP_PORTS))('%s', (app, port) => {
@@ -153,9 +215,10 @@ describe('docker/Dockerfile', () => {
     DEFAULT_PORTS: Record<string, number>;
   };
 
-  it('builds on Node 20, runs as the node user and has a healthcheck', () => {
+  it('builds and runs on Node 24 LTS, as the node user, with a healthcheck', () => {
     expect(dockerfile).toMatch(/^FROM \$\{NODE_IMAGE\} AS build$/m);
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+    expect(dockerfile).toMatch(/^FROM \$\{NODE_IMAGE\} AS runtime$/m);
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*healthcheck\.js/m);
     expect(dockerfile).toMatch(/^ARG APP=ingest$/m);
