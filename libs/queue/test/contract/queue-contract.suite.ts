@@ -227,7 +227,12 @@ export function describeQueueContract(name: string, factory: () => Promise<Contr
     it('reports the broker in readiness and counts events in /metrics', async () => {
       const ready = await app.request('GET', '/health/ready');
       expect(ready.status).toBe(200);
-      expect(ready.body.info[broker.env().BROKER as string]).toEqual({ status: 'up' });
+      expect(ready.body.info[broker.env().BROKER as string]).toEqual({
+        status: 'up',
+        state: 'connected',
+        publisher: 'connected',
+        consumers: 'consuming',
+      });
       const metrics = await app.request('GET', '/metrics');
       expect(metrics.status).toBe(200);
       expect(metrics.body).toMatch(new RegExp(`queue_events_consumed_total\\{stream="${streams.ordered}"\\} 3\\d\\d`));
