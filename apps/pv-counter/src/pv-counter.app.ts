@@ -4,8 +4,7 @@ import { createHttpApp, type HttpApp } from '@lib/platform';
 import { connectQueueConsumers, queueConfig, type QueueModuleOptions } from '@lib/queue';
 import { workQueueConfig } from '@lib/work-queue';
 import { PvCounterModule } from './pv-counter.module';
-import { sketchMergeConfig } from './sketches';
-import { viewMergeConfig } from './view-counts';
+import { sketchMergeConfig, viewMergeConfig } from './storage';
 
 /** Default HTTP port (CONTRACT.md). */
 export const PV_COUNTER_DEFAULT_PORT = 3003;

@@ -6,8 +6,7 @@ import { LogShippingModule } from '@lib/log-shipping';
 import { QueueModule, type QueueModuleOptions } from '@lib/queue';
 import { PageViewsModule } from './page-views';
 import { RebuildModule } from './rebuild';
-import { SketchesModule } from './sketches';
-import { ViewCountsModule } from './view-counts';
+import { SketchesModule, ViewCountsModule } from './storage';
 
 /**
  * pv-counter's in-flight window per partition when CONSUMER_MAX_IN_FLIGHT is unset. A flush costs

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createIngestApp } from '../../ingest/src/ingest.app';
-import { HyperLogLog } from '../src/hll/hyperloglog';
+import { HyperLogLog } from '../src/storage';
 import { sketchesMerged, viewsMerged } from './support/page-view-stream';
 import { createPvCounterApp } from '../src/pv-counter.app';
 

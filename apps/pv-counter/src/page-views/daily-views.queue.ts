@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { WorkQueueRegistry, type BatchingWorkQueue } from '@lib/work-queue';
-import { dailyKeyOf, dailyValueOf, mergeDaily, type DailyPageViews } from './daily-views';
-import { writeDailyViews } from './daily-views.writer';
+import { mergeDaily, writeDailyViews, type DailyPageViews } from '../storage';
+import { dailyKeyOf, dailyValueOf } from './daily-views';
 import type { PageViewPayload } from './page-view-payload';
 
 /** Name of the work queue (metrics label, readiness key `work-queue:page-views-daily`, dedupe scope). */

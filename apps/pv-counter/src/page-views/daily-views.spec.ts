@@ -1,8 +1,7 @@
 import type { IncomingEvent } from '@lib/queue';
-import { HyperLogLog } from '../hll/hyperloglog';
 import { utcDay } from '@lib/contracts';
-import { raiseSketchBytes } from '../hll/raise-sketch-bytes';
-import { dailyKeyOf, dailyValueOf, mergeDaily, trailUpdates, type DailyPageViews } from './daily-views';
+import { HyperLogLog, mergeDaily, raiseSketchBytes, trailUpdates, type DailyPageViews } from '../storage';
+import { dailyKeyOf, dailyValueOf } from './daily-views';
 import type { PageViewPayload } from './page-view-payload';
 
 function event(payload: Partial<PageViewPayload>): IncomingEvent<PageViewPayload> {

@@ -1,25 +1,7 @@
 import { utcDay } from '@lib/contracts';
 import type { IncomingEvent } from '@lib/queue';
-import { visitorUpdate } from '../hll/hyperloglog';
+import { visitorUpdate, type DailyPageViews } from '../storage';
 import type { PageViewPayload } from './page-view-payload';
-
-/**
- * The register updates of the visitors seen in one flush for one key, as a persistent tree: the
- * work queue's merge must not mutate its inputs (a failed batch is retried from them), and
- * concatenating arrays on every event would be quadratic for a busy page; joining two trails in a
- * node is O(1). Leaves are packed updates from {@link visitorUpdate}.
- */
-export type VisitorTrail = number | { readonly older: VisitorTrail; readonly newer: VisitorTrail };
-
-/** The aggregate of one (UTC day, page) in a flush: views to add and the visitors seen. */
-export interface DailyPageViews {
-  /** `YYYY-MM-DD`, the UTC day of `occurredAt`. */
-  readonly day: string;
-  readonly pageId: string;
-  readonly views: number;
-  /** Absent when no event of this key had a `visitorId`. */
-  readonly visitors?: VisitorTrail;
-}
 
 /**
  * The work-queue key: day and page (a page id may contain `|`, the day never does), from the
@@ -39,30 +21,4 @@ export function dailyValueOf(event: IncomingEvent<PageViewPayload>): DailyPageVi
   return visitorId === undefined
     ? { day, pageId, views: 1 }
     : { day, pageId, views: 1, visitors: visitorUpdate(visitorId) };
-}
-
-/** Combines two aggregates of one key without mutating either. */
-export function mergeDaily(older: DailyPageViews, newer: DailyPageViews): DailyPageViews {
-  const visitors =
-    older.visitors === undefined
-      ? newer.visitors
-      : newer.visitors === undefined
-        ? older.visitors
-        : { older: older.visitors, newer: newer.visitors };
-  return { day: older.day, pageId: older.pageId, views: older.views + newer.views, visitors };
-}
-
-/**
- * The packed register updates of a trail, oldest first (iteratively: a trail of a busy page is a
- * deep left-leaning tree).
- */
-export function trailUpdates(trail: VisitorTrail): number[] {
-  const updates: number[] = [];
-  const stack: VisitorTrail[] = [trail];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (typeof node === 'number') updates.push(node);
-    else stack.push(node.newer, node.older);
-  }
-  return updates;
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { parsePageViewsParams, parseTopPagesParams } from './page-views.params';
-import { PageViewsQuery, type PageViewsOfDay, type TopPages } from './page-views.query';
+import { PageViewsQuery, type PageViewsOfDay, type TopPages } from '../storage';
 
 /** `GET /v1/page-views/:pageId` and `GET /v1/page-views` (CONTRACT.md). */
 @Controller('v1/page-views')

@@ -4,7 +4,7 @@ import { WorkQueueModule } from '@lib/work-queue';
 import { DailyViewsQueue } from './daily-views.queue';
 import { PageViewsConsumer } from './page-views.consumer';
 import { PageViewsController } from './page-views.controller';
-import { PageViewsQuery } from './page-views.query';
+import { PageViewsQuery } from '../storage';
 
 /** Flush interval of pv-counter's work queue when FLUSH_INTERVAL_MS is unset (CONTRACT.md). */
 export const PV_COUNTER_FLUSH_INTERVAL_MS = 100;

@@ -1,5 +1,5 @@
 import type { IncomingEvent, StreamLogBatch } from '@lib/queue';
-import { HyperLogLog } from '../hll/hyperloglog';
+import { HyperLogLog } from '../storage';
 import { DayRecount } from './day-recount';
 
 function batch(partition: number, first: number, payloads: object[]): StreamLogBatch {

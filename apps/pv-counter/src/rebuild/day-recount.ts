@@ -1,5 +1,5 @@
 import { checkPayload, type PartitionOffset, type StreamLogBatch } from '@lib/queue';
-import { HyperLogLog, visitorUpdate } from '../hll/hyperloglog';
+import { HyperLogLog, visitorUpdate } from '../storage';
 import { utcDay } from '@lib/contracts';
 import { pageViewPayload } from '../page-views/page-view-payload';
 

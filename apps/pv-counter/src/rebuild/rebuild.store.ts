@@ -1,7 +1,11 @@
 import type { QueryRunner } from 'typeorm';
-import { PAGE_VIEW_UPDATES, PAGE_VIEWS_DAILY } from '../view-counts/view-updates.store';
-import { PAGE_VISITORS_DAILY } from '../sketches/visitor-sketches.writer';
-import { packSketches, unpackedSketch } from '../page-views/packed-sketches';
+import {
+  packSketches,
+  PAGE_VIEW_UPDATES,
+  PAGE_VIEWS_DAILY,
+  PAGE_VISITORS_DAILY,
+  unpackedSketch,
+} from '../storage';
 import type { RecountedPage } from './day-recount';
 
 /** A session-level advisory lock key: one rebuild at a time across every pv-counter instance. */

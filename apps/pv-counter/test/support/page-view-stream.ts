@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createIngestApp } from '../../../ingest/src/ingest.app';
-import { HyperLogLog } from '../../src/hll/hyperloglog';
+import { HyperLogLog } from '../../src/storage';
 import { seededRandom } from './seeded-random';
 
 /** One page view as posted to ingest. */

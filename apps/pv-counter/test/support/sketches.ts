@@ -1,6 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { HyperLogLog } from '../../src/hll/hyperloglog';
-import { PAGE_VISITORS_DAILY } from '../../src/sketches/visitor-sketches.writer';
+import { HyperLogLog, PAGE_VISITORS_DAILY } from '../../src/storage';
 
 /** The stored bytes of one HyperLogLog holding `visitors`: what merged sketches must equal. */
 export function sketchOf(visitors: readonly string[]): Buffer {

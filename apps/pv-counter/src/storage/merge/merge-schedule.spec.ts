@@ -5,7 +5,7 @@
  */
 import { Logger } from '@nestjs/common';
 import { ShutdownPhase, type ShutdownCoordinator, type ShutdownParticipant } from '@lib/lifecycle';
-import { waitFor } from '../../../../test/support';
+import { waitFor } from '@test/support';
 import { MergeSchedule, type ScheduledMerge } from './merge-schedule';
 import { MERGE_SHARDS } from './merge-shards';
 

@@ -1,6 +1,6 @@
 import { registeredMetric } from '@lib/observability';
 import { Counter, type Registry } from 'prom-client';
-import { createMergeMetrics, type MergeMetrics } from '../merge-schedule';
+import { createMergeMetrics, type MergeMetrics } from './merge-metrics';
 
 /** The sketch merge's metrics. */
 export interface SketchMergeMetrics extends MergeMetrics {

@@ -6,8 +6,8 @@
  */
 import type { ShutdownCoordinator, ShutdownParticipant } from '@lib/lifecycle';
 import { Registry } from 'prom-client';
-import { waitFor } from '../../../../test/support';
-import { tableWritesDuring } from '../../test/support/table-writes';
+import { waitFor } from '@test/support';
+import { tableWritesDuring } from '../../../test/support/table-writes';
 import { ViewCountMerger } from './view-count-merger';
 import {
   mergeViewUpdates,
@@ -15,8 +15,8 @@ import {
   PAGE_VIEWS_DAILY,
   PAGE_VIEWS_LIVE,
 } from './view-updates.store';
-import { migratedDatabasePerTest } from '../../test/support/database-per-test';
-import { withTwoTransactions } from '../../test/support/two-transactions';
+import { migratedDatabasePerTest } from '../../../test/support/database-per-test';
+import { withTwoTransactions } from '../../../test/support/two-transactions';
 
 const DAY = '2026-03-01';
 

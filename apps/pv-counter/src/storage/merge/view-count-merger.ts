@@ -4,7 +4,8 @@ import { ShutdownCoordinator } from '@lib/lifecycle';
 import { METRICS_REGISTRY } from '@lib/observability';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { createMergeMetrics, mergeInBatches, MergeSchedule, type MergeMetrics } from '../merge-schedule';
+import { createMergeMetrics, type MergeMetrics } from './merge-metrics';
+import { mergeInBatches, MergeSchedule } from './merge-schedule';
 import { viewMergeConfig } from './view-merge.config';
 import { mergeViewUpdates } from './view-updates.store';
 

@@ -1,5 +1,5 @@
 import type { QueryRunner } from 'typeorm';
-import { groupByShard, shardOf } from '../merge-schedule/merge-shards';
+import { groupByShard, shardOf } from './merge-shards';
 
 /** The merged counts (migrations PageViewsDaily, PageVisitorSketches). */
 export const PAGE_VIEWS_DAILY = 'page_views_daily';

@@ -4,14 +4,14 @@
  */
 import type { ShutdownCoordinator, ShutdownParticipant } from '@lib/lifecycle';
 import { Registry } from 'prom-client';
-import { waitFor } from '../../../../test/support';
+import { waitFor } from '@test/support';
 import { visitorUpdate } from '../hll/hyperloglog';
-import { sketchOf, storedSketches } from '../../test/support/sketches';
+import { sketchOf, storedSketches } from '../../../test/support/sketches';
 import { ROWS_PER_MERGE, VisitorSketchMerger } from './visitor-sketch-merger';
 import { PAGE_VISITORS_DAILY } from './visitor-sketches.writer';
 import { encodeVisitorUpdates } from './visitor-updates.codec';
 import { appendVisitorUpdates, PAGE_VISITOR_UPDATES } from './visitor-updates.store';
-import { migratedDatabasePerTest } from '../../test/support/database-per-test';
+import { migratedDatabasePerTest } from '../../../test/support/database-per-test';
 
 const DAY = '2026-03-01';
 

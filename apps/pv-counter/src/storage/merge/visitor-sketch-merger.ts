@@ -4,7 +4,7 @@ import { ShutdownCoordinator } from '@lib/lifecycle';
 import { METRICS_REGISTRY } from '@lib/observability';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { mergeInBatches, MergeSchedule } from '../merge-schedule';
+import { mergeInBatches, MergeSchedule } from './merge-schedule';
 import { sketchMergeConfig } from './sketch-merge.config';
 import { createSketchMergeMetrics, type SketchMergeMetrics } from './sketch-merge.metrics';
 import { mergeVisitorSketches } from './visitor-sketches.writer';

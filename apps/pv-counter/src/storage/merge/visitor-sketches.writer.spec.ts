@@ -3,14 +3,14 @@
  * HyperLogLog of all the visitors holds, a sketch no visitor raised is not rewritten, a merge
  * does not scan the table, and two merges racing on the same new keys both land.
  */
-import { tableWritesDuring } from '../../test/support/table-writes';
+import { tableWritesDuring } from '../../../test/support/table-writes';
 import { visitorUpdate } from '../hll/hyperloglog';
-import { sketchOf, storedSketches } from '../../test/support/sketches';
+import { sketchOf, storedSketches } from '../../../test/support/sketches';
 import type { VisitorUpdates } from './visitor-updates.codec';
 import { groupByKey } from './visitor-updates.store';
 import { mergeVisitorSketches, PAGE_VISITORS_DAILY } from './visitor-sketches.writer';
-import { migratedDatabasePerTest } from '../../test/support/database-per-test';
-import { withTwoTransactions } from '../../test/support/two-transactions';
+import { migratedDatabasePerTest } from '../../../test/support/database-per-test';
+import { withTwoTransactions } from '../../../test/support/two-transactions';
 
 const DAY = '2026-03-01';
 

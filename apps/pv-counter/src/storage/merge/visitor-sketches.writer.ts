@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { QueryRunner } from 'typeorm';
 import { raiseSketchBytes } from '../hll/raise-sketch-bytes';
-import { packSketches, unpackedSketch } from '../page-views/packed-sketches';
+import { packSketches, unpackedSketch } from '../hll/packed-sketches';
 import type { OwnedVisitorUpdates } from './visitor-updates.codec';
 
 /** The sketch table (migration PageVisitorSketches). */

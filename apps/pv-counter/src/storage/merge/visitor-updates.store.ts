@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { QueryRunner } from 'typeorm';
-import { groupByShard, shardOf } from '../merge-schedule/merge-shards';
+import { groupByShard, shardOf } from './merge-shards';
 import {
   decodeVisitorUpdates,
   encodeVisitorUpdates,

@@ -3,9 +3,9 @@
  * page_view_updates, for one page and for the top pages, where waiting views can lift a page
  * that is not among the merged top.
  */
-import { appendViewUpdates, PAGE_VIEWS_DAILY } from '../view-counts/view-updates.store';
+import { appendViewUpdates, PAGE_VIEWS_DAILY } from '../merge/view-updates.store';
 import { PageViewsQuery } from './page-views.query';
-import { migratedDatabasePerTest } from '../../test/support/database-per-test';
+import { migratedDatabasePerTest } from '../../../test/support/database-per-test';
 
 const DAY = '2026-03-01';
 

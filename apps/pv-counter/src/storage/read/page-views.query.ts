@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { HyperLogLog } from '../hll/hyperloglog';
-import { shardOf } from '../merge-schedule/merge-shards';
-import { PAGE_VISITORS_DAILY } from '../sketches/visitor-sketches.writer';
-import { PAGE_VIEW_UPDATES, PAGE_VIEWS_DAILY } from '../view-counts/view-updates.store';
+import { shardOf } from '../merge/merge-shards';
+import { PAGE_VISITORS_DAILY } from '../merge/visitor-sketches.writer';
+import { PAGE_VIEW_UPDATES, PAGE_VIEWS_DAILY } from '../merge/view-updates.store';
 
 export interface PageViewsOfDay {
   readonly pageId: string;

@@ -4,15 +4,15 @@
  * merge, writes no row of the count table, and its views are readable at once (page_views_live).
  */
 import { visitorUpdate } from '../hll/hyperloglog';
-import { decodeVisitorUpdates } from '../sketches/visitor-updates.codec';
-import { PAGE_VISITOR_UPDATES } from '../sketches/visitor-updates.store';
-import type { DailyPageViews, VisitorTrail } from './daily-views';
-import { MERGE_SHARDS, shardOf } from '../merge-schedule/merge-shards';
-import { PAGE_VIEW_UPDATES, PAGE_VIEWS_LIVE } from '../view-counts/view-updates.store';
+import { decodeVisitorUpdates } from '../merge/visitor-updates.codec';
+import { PAGE_VISITOR_UPDATES } from '../merge/visitor-updates.store';
+import type { DailyPageViews, VisitorTrail } from './daily-page-views';
+import { MERGE_SHARDS, shardOf } from '../merge/merge-shards';
+import { PAGE_VIEW_UPDATES, PAGE_VIEWS_LIVE } from '../merge/view-updates.store';
 import { PAGE_VIEWS_DAILY, writeDailyViews } from './daily-views.writer';
-import { tableWritesDuring } from '../../test/support/table-writes';
-import { migratedDatabasePerTest } from '../../test/support/database-per-test';
-import { withTwoTransactions } from '../../test/support/two-transactions';
+import { tableWritesDuring } from '../../../test/support/table-writes';
+import { migratedDatabasePerTest } from '../../../test/support/database-per-test';
+import { withTwoTransactions } from '../../../test/support/two-transactions';
 
 const DAY = '2026-03-01';
 

@@ -1,11 +1,11 @@
 import type { QueryRunner } from 'typeorm';
-import { shardOf } from '../merge-schedule/merge-shards';
-import { appendVisitorUpdates } from '../sketches/visitor-updates.store';
-import { appendViewUpdates } from '../view-counts/view-updates.store';
-import type { VisitorUpdates } from '../sketches/visitor-updates.codec';
-import { trailUpdates, type DailyPageViews } from './daily-views';
+import { shardOf } from '../merge/merge-shards';
+import { appendVisitorUpdates } from '../merge/visitor-updates.store';
+import { appendViewUpdates } from '../merge/view-updates.store';
+import type { VisitorUpdates } from '../merge/visitor-updates.codec';
+import { trailUpdates, type DailyPageViews } from './daily-page-views';
 
-export { PAGE_VIEWS_DAILY } from '../view-counts/view-updates.store';
+export { PAGE_VIEWS_DAILY } from '../merge/view-updates.store';
 
 /**
  * Writes one flush inside its transaction (the work queue's BatchWriter, with the offsets and the
