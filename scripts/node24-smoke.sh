@@ -113,7 +113,18 @@ const grouped = group({
   partitioner: ({ message }) => Number(message.key) % 2,
 });
 assert.deepEqual(grouped, { 0: [messages[1], messages[3]], 1: [messages[0], messages[2], messages[4]] });
-console.log('[node24-smoke] @node-rs/xxhash and the patched kafkajs load and compute correctly');
+// An idle request queue schedules its next check at least 1 ms ahead: Node 23+ warns about the
+// negative delay (-Date.now()) the unpatched code passes to setTimeout.
+const RequestQueue = require('kafkajs/src/network/requestQueue');
+const warnings = [];
+process.on('warning', (warning) => warnings.push(warning.name));
+const queue = new RequestQueue({ maxInFlightRequests: 1, requestTimeout: 1000, clientId: 'smoke', broker: 'none' });
+queue.scheduleCheckPendingRequests();
+clearTimeout(queue.throttleCheckTimeoutId);
+setImmediate(() => {
+  assert.deepEqual(warnings, [], 'kafkajs request queue: no process warning');
+  console.log('[node24-smoke] @node-rs/xxhash and the patched kafkajs load and compute correctly');
+});
 JS
 
 # --- 3. Build ---------------------------------------------------------------------------------
