@@ -6,3 +6,4 @@ export * from './kafka';
 export * from './reachability';
 export * from './services';
 export * from './tcp-proxy';
+export * from './tls-certificates';

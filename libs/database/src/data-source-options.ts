@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import type { DataSourceOptions, Logger } from 'typeorm';
 import { ALL_MIGRATIONS } from './migrations';
 
@@ -10,12 +11,14 @@ export interface QueryLoggingSettings {
 /**
  * The one DataSource options object, shared by the apps and the migration CLI. Schema changes go
  * through migrations only; `synchronize` is never on. `queryLogging` (the app's slow-query
- * logger, from @lib/observability) is optional so the migration CLI needs no app around it.
+ * logger, from @lib/observability) is optional so the migration CLI needs no app around it;
+ * `ssl` comes from resolveDatabaseTls, with `url` stripped of its TLS parameters.
  */
 export function createDataSourceOptions(
   url: string,
   poolSize = 10,
   queryLogging?: QueryLoggingSettings,
+  ssl: false | ConnectionOptions = false,
 ): DataSourceOptions {
   return {
     type: 'postgres',
@@ -32,6 +35,9 @@ export function createDataSourceOptions(
       // Fail a connection attempt quickly so readiness and flush retries notice an outage.
       connectionTimeoutMillis: 5_000,
       application_name: 'event-pipeline',
+      // Here rather than in TypeORM's `ssl` (typed as server options); always explicit, so pg
+      // never falls back to PGSSLMODE from the environment.
+      ssl,
     },
   };
 }

@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
+import { describeDatabaseError } from './database-rejection';
 
 const PROBE_TIMEOUT_MS = 1_000;
 
-/** Readiness of the database: a `SELECT 1` through the pool, bounded by a short timeout. */
+/**
+ * Readiness of the database: a `SELECT 1` through the pool, bounded by a short timeout; a TLS
+ * rejection is reported as such (`TLS: certificate verify failed (…)`).
+ */
 @Injectable()
 export class DatabaseHealthIndicator {
   constructor(
@@ -24,7 +28,7 @@ export class DatabaseHealthIndicator {
       ]);
       return indicator.up();
     } catch (error) {
-      return indicator.down({ message: error instanceof Error ? error.message : String(error) });
+      return indicator.down({ message: describeDatabaseError(error) });
     } finally {
       clearTimeout(timer);
     }

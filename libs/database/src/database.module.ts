@@ -1,4 +1,4 @@
-import { Inject, Module, type OnModuleInit } from '@nestjs/common';
+import { Inject, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import type { ConfigOf } from '@lib/config';
 import { ReadinessRegistry, ShutdownCoordinator, ShutdownPhase } from '@lib/lifecycle';
 import { QUERY_LOGGING } from '@lib/observability';
@@ -7,7 +7,8 @@ import { databaseConfig } from './database.config';
 import type { QueryLoggingSettings } from './data-source-options';
 import { OPEN_DATABASE } from './database.constants';
 import { DatabaseHealthIndicator } from './database.health';
-import { openDatabase, type OpenDatabase } from './open-database';
+import type { OpenDatabase } from './open-database';
+import { openDatabaseRetrying } from './open-database-retrying';
 
 /**
  * The app's DataSource (migrated at start-up) and its readiness check. The database is closed by
@@ -20,7 +21,7 @@ import { openDatabase, type OpenDatabase } from './open-database';
       provide: OPEN_DATABASE,
       // Slow queries are recorded when the app has the logging module (PlatformModule brings it).
       useFactory: (config: ConfigOf<typeof databaseConfig>, queryLogging?: QueryLoggingSettings) =>
-        openDatabase(config, queryLogging),
+        openDatabaseRetrying(config, queryLogging, { logger: new Logger('database') }),
       inject: [databaseConfig.token, { token: QUERY_LOGGING, optional: true }],
     },
     { provide: DataSource, useFactory: (db: OpenDatabase) => db.dataSource, inject: [OPEN_DATABASE] },

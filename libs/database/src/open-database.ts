@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { createDataSourceOptions, type QueryLoggingSettings } from './data-source-options';
+import { resolveDatabaseTls, type DatabaseTlsSettings } from './database-tls';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import { runMigrations } from './run-migrations';
 
 /** What an app needs to reach its database. */
-export interface DatabaseSettings {
-  DATABASE_URL?: string;
+export interface DatabaseSettings extends DatabaseTlsSettings {
   DATA_DIR: string;
   DATABASE_POOL_SIZE: number;
 }
@@ -20,18 +20,21 @@ export interface OpenDatabase {
 }
 
 /**
- * Connects to `DATABASE_URL`, or starts the embedded database under `DATA_DIR`, and migrates it;
- * `queryLogging` records slow queries.
+ * Connects to `DATABASE_URL` (over TLS as the DATABASE_SSL_* settings say), or starts the
+ * embedded database under `DATA_DIR`, and migrates it; `queryLogging` records slow queries.
  */
 export async function openDatabase(
   settings: DatabaseSettings,
   queryLogging?: QueryLoggingSettings,
 ): Promise<OpenDatabase> {
-  const embedded = settings.DATABASE_URL
+  const target = resolveDatabaseTls(settings);
+  const embedded = target.url
     ? undefined
     : await startEmbeddedPostgres(join(settings.DATA_DIR, 'pglite'), settings.DATABASE_POOL_SIZE + 2);
-  const url = settings.DATABASE_URL ?? embedded!.url;
-  const dataSource = new DataSource(createDataSourceOptions(url, settings.DATABASE_POOL_SIZE, queryLogging));
+  const url = target.url ?? embedded!.url;
+  const dataSource = new DataSource(
+    createDataSourceOptions(url, settings.DATABASE_POOL_SIZE, queryLogging, target.ssl),
+  );
   try {
     await dataSource.initialize();
     await runMigrations(dataSource);

@@ -1,0 +1,47 @@
+/** OpenSSL's verification results as Node reports them in `error.code`. */
+const CERTIFICATE_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * Why PostgreSQL and this app cannot agree on TLS, or undefined for any other error: a server
+ * certificate the CA does not vouch for, a failed handshake, a server without TLS, or a server
+ * that accepts only encrypted connections. None of these heals without an operator, yet the
+ * app keeps trying rather than exiting. The text quotes no secret (drivers' messages name host,
+ * user and database only).
+ */
+export function databaseRejection(error: unknown): string | undefined {
+  // Duck-typed: errors made by Node's TLS layer may come from another realm (jest's VM, workers).
+  if (typeof error !== 'object' || error === null || typeof (error as Error).message !== 'string')
+    return undefined;
+  const { code = '', message } = error as { code?: string; message: string };
+  if (CERTIFICATE_CODES.has(code)) return `TLS: certificate verify failed (${message})`;
+  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))
+    return `TLS: handshake failed (${message})`;
+  if (message === 'The server does not support SSL connections') {
+    return 'TLS: the server does not support SSL connections (DATABASE_SSL_MODE asks for TLS)';
+  }
+  // 28000 invalid_authorization_specification; pg_hba.conf names the missing encryption.
+  if (code === '28000' && /no encryption/.test(message))
+    return `TLS: required by the server (${message})`;
+  return undefined;
+}
+
+/** The readiness text of a database error: its rejection reason, else the driver's message. */
+export function describeDatabaseError(error: unknown): string {
+  return databaseRejection(error) ?? ((error as Error | undefined)?.message || String(error));
+}
