@@ -15,6 +15,7 @@ export {
   type Stamped,
   type TickEvent,
 } from './events';
+export { stampedPayload, withReceivedAt, type StampedOutput } from './stamped-payload';
 export { fieldIssues, type FieldIssue } from './event-validation';
 export { PipelineError } from './pipeline-error';
 export { calendarDay, isCalendarDay, todayUtc, utcDay } from './calendar-day';

@@ -30,4 +30,10 @@ export interface IncomingEvent<T = unknown> {
   readonly source: EventPosition;
   /** Where this delivery was read from (a retry topic for a retried event). */
   readonly position: EventPosition;
+  /**
+   * When the broker took the record, epoch ms: Kafka's record timestamp, RabbitMQ's `timestamp`
+   * property (else the time of receipt), the memory broker's time of append. Absent on events
+   * made by hand.
+   */
+  readonly timestamp?: number;
 }

@@ -25,3 +25,4 @@ export { MemoryBroker, type MemoryBrokerOptions } from './memory/memory-broker';
 export { PassThroughRpcFilter, QueueContext } from './runtime/handler-invoker';
 export { eventFields, withPayload } from './runtime/envelope';
 export { checkPayload, validateBatch, type PayloadCheck, type ValidatedBatch } from './validate-batch';
+export { withRecordTimes } from './stamped-events';

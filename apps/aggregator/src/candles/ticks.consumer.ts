@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { validateBatch, type BatchResult, type IncomingEvent } from '@lib/queue';
+import { validateBatch, withRecordTimes, type BatchResult, type IncomingEvent } from '@lib/queue';
 import { WorkQueueBatch } from '@lib/work-queue';
 import { CandlesQueue } from './candles.queue';
 import { QuoteBook } from './quote-book';
@@ -22,7 +22,7 @@ export class TicksConsumer {
   @EventPattern('ticks')
   @WorkQueueBatch()
   async handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
-    const { valid, result } = validateBatch(events, tickPayload);
+    const { valid, result } = validateBatch(withRecordTimes(events), tickPayload);
     if (valid.length > 0) {
       await this.candles.queue.add(valid);
       this.quotes.offer(valid.map((event) => event.payload));

@@ -1,13 +1,13 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import type { BatchResult, IncomingEvent } from '@lib/queue';
+import { withRecordTimes, type BatchResult, type IncomingEvent } from '@lib/queue';
 import { addValidEvents, WorkQueueBatch } from '@lib/work-queue';
 import { deliveryResultPayload } from './delivery-result-payload';
 import { DeliveryResultsQueue } from './delivery-results.queue';
 
 /**
- * Consumes `delivery-results`: each record is validated (deliveryResultInput plus `eventId`,
- * `occurredAt`, `receivedAt`); an invalid one fails alone with a non-retryable
+ * Consumes `delivery-results`: each record is validated (deliveryResultInput plus `eventId` and
+ * `receivedAt`, which defaults to the record's time, as `occurredAt` does to `receivedAt`); an invalid one fails alone with a non-retryable
  * {@link EventValidationError} (dead-lettered), the valid ones go to the append queue and the
  * batch settles once their flush has committed. Batches, as offset-tracked queues require.
  */
@@ -18,6 +18,6 @@ export class DeliveryResultsConsumer {
   @EventPattern('delivery-results')
   @WorkQueueBatch()
   handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
-    return addValidEvents(this.results.queue, events, deliveryResultPayload);
+    return addValidEvents(this.results.queue, withRecordTimes(events), deliveryResultPayload);
   }
 }

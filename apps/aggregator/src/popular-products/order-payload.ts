@@ -1,14 +1,10 @@
-import { orderInput } from '@lib/contracts';
+import { orderInput, stampedPayload } from '@lib/contracts';
 import type { z } from 'zod';
 
 /**
- * An `orders` payload (CONTRACT.md: the `POST /v1/orders` body plus `eventId` and `receivedAt`).
- * `eventId` and `occurredAt` are required here: ingest always sets both.
+ * An `orders` payload: the `POST /v1/orders` body plus `eventId` and `receivedAt`, `occurredAt`
+ * defaulting to `receivedAt` (stampedPayload).
  */
-export const orderPayload = orderInput.extend({
-  eventId: orderInput.shape.eventId.unwrap(),
-  occurredAt: orderInput.shape.occurredAt.unwrap(),
-  receivedAt: orderInput.shape.occurredAt,
-});
+export const orderPayload = stampedPayload(orderInput);
 
 export type OrderPayload = z.infer<typeof orderPayload>;

@@ -1,13 +1,13 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import type { BatchResult, IncomingEvent } from '@lib/queue';
+import { withRecordTimes, type BatchResult, type IncomingEvent } from '@lib/queue';
 import { addValidEvents, WorkQueueBatch } from '@lib/work-queue';
 import { DailySalesQueue } from './daily-sales.queue';
 import { orderPayload } from './order-payload';
 
 /**
- * Consumes `orders`: each record is validated (orderInput plus `eventId`, `occurredAt`,
- * `receivedAt`); an invalid one fails alone with a non-retryable {@link EventValidationError}
+ * Consumes `orders`: each record is validated (orderInput plus `eventId` and `receivedAt`, which
+ * defaults to the record's time, as `occurredAt` does to `receivedAt`); an invalid one fails alone with a non-retryable {@link EventValidationError}
  * (dead-lettered), the valid ones go to the daily sales queue and the batch settles once their
  * flush has committed. Batches, as offset-tracked queues require.
  */
@@ -18,6 +18,6 @@ export class OrdersConsumer {
   @EventPattern('orders')
   @WorkQueueBatch()
   handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
-    return addValidEvents(this.sales.queue, events, orderPayload);
+    return addValidEvents(this.sales.queue, withRecordTimes(events), orderPayload);
   }
 }

@@ -1,12 +1,8 @@
-import { logInput } from '@lib/contracts';
+import { logInput, stampedPayload } from '@lib/contracts';
 
 /**
- * An `app-logs` payload (CONTRACT.md: the `POST /v1/logs` body plus `eventId` and `receivedAt`):
- * `eventId` and `occurredAt` are required here (ingest and the log shippers always set them),
- * `receivedAt` may be absent (records shipped by an app; the insert then uses the time of the insert).
+ * An `app-logs` payload: the `POST /v1/logs` body plus `eventId` and `receivedAt`, `occurredAt`
+ * defaulting to `receivedAt` (stampedPayload). The log shippers of the apps send no
+ * `receivedAt`: the consumer reads it as the broker's record time.
  */
-export const appLogPayload = logInput.extend({
-  eventId: logInput.shape.eventId.unwrap(),
-  occurredAt: logInput.shape.occurredAt.unwrap(),
-  receivedAt: logInput.shape.occurredAt,
-});
+export const appLogPayload = stampedPayload(logInput);

@@ -1,12 +1,13 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import type { BatchResult, IncomingEvent } from '@lib/queue';
+import { withRecordTimes, type BatchResult, type IncomingEvent } from '@lib/queue';
 import { addValidEvents, WorkQueueBatch } from '@lib/work-queue';
 import { appLogPayload } from './app-log-payload';
 import { AppLogsQueue } from './app-logs.queue';
 
 /**
- * Consumes `app-logs`: each record is validated (logInput plus `eventId`, `receivedAt`); an
+ * Consumes `app-logs`: each record is validated (logInput plus `eventId` and `receivedAt`, which
+ * defaults to the record's time, as `occurredAt` does to `receivedAt`); an
  * invalid one fails alone with a non-retryable {@link EventValidationError} (dead-lettered), the
  * valid ones go to the work queue and the batch settles once their flush has committed.
  */
@@ -17,6 +18,6 @@ export class AppLogsConsumer {
   @EventPattern('app-logs')
   @WorkQueueBatch()
   handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
-    return addValidEvents(this.logs.queue, events, appLogPayload);
+    return addValidEvents(this.logs.queue, withRecordTimes(events), appLogPayload);
   }
 }

@@ -1,13 +1,13 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import type { BatchResult, IncomingEvent } from '@lib/queue';
+import { withRecordTimes, type BatchResult, type IncomingEvent } from '@lib/queue';
 import { addValidEvents, WorkQueueBatch } from '@lib/work-queue';
 import { DailyViewsQueue } from './daily-views.queue';
 import { pageViewPayload } from './page-view-payload';
 
 /**
- * Consumes `page-views`: each record is validated (pageViewInput plus `eventId`, `occurredAt`,
- * `receivedAt`); an invalid one fails alone with a non-retryable {@link EventValidationError}
+ * Consumes `page-views`: each record is validated (pageViewInput plus `eventId` and `receivedAt`,
+ * which defaults to the record's time, as `occurredAt` does to `receivedAt`); an invalid one fails alone with a non-retryable {@link EventValidationError}
  * (dead-lettered), the valid ones go to the daily aggregate queue and the batch settles once
  * their flush has committed. Batches, as offset-tracked queues require.
  */
@@ -18,6 +18,6 @@ export class PageViewsConsumer {
   @EventPattern('page-views')
   @WorkQueueBatch()
   handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
-    return addValidEvents(this.daily.queue, events, pageViewPayload);
+    return addValidEvents(this.daily.queue, withRecordTimes(events), pageViewPayload);
   }
 }

@@ -1,4 +1,5 @@
 import { checkPayload, type PartitionOffset, type StreamLogBatch } from '@lib/queue';
+import { withReceivedAt } from '@lib/contracts';
 import { HyperLogLog, visitorUpdate } from '../storage';
 import { utcDay } from '@lib/contracts';
 import { pageViewPayload } from '../page-views/page-view-payload';
@@ -79,7 +80,7 @@ export class DayRecount {
     this.stats.records += batch.events.length + batch.malformed;
     this.stats.invalid += batch.malformed;
     for (const event of batch.events) {
-      const parsed = checkPayload(pageViewPayload, event.payload);
+      const parsed = checkPayload(pageViewPayload, withReceivedAt(event.payload, event.timestamp));
       if (!parsed.ok) {
         this.stats.invalid++;
         continue;

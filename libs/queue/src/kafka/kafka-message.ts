@@ -27,7 +27,8 @@ class KafkaRawMessage implements RawMessage {
   }
 
   get key(): string | null {
-    if (this.decodedKey === undefined) this.decodedKey = this.message.key === null ? null : this.message.key.toString();
+    if (this.decodedKey === undefined)
+      this.decodedKey = this.message.key === null ? null : this.message.key.toString();
     return this.decodedKey;
   }
 
@@ -38,6 +39,10 @@ class KafkaRawMessage implements RawMessage {
   /** Made on each read, not kept: it is read once per record, and a kept one would be copied by every collection until the record is done. */
   get position(): EventPosition {
     return { topic: this.topic, partition: this.partition, offset: this.message.offset };
+  }
+
+  get timestamp(): number {
+    return Number(this.message.timestamp);
   }
 }
 

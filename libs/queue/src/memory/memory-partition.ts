@@ -35,6 +35,7 @@ export class MemoryPartition {
       value,
       headers,
       position: { topic: this.topic, partition: this.index, offset: String(this.endOffset) },
+      timestamp: Date.now(),
     };
     this.records.push(message);
     if (this.records.length > this.maxRecords) this.trim(this.endOffset - this.maxRecords);

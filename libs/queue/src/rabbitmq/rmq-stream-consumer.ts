@@ -224,6 +224,8 @@ export class RmqStreamConsumer {
       key: keyOf(message, headers, this.stream),
       headers,
       position: { topic: this.stream, partition: 0, offset: String(message.fields.deliveryTag) },
+      // AMQP timestamps are in seconds; a producer may leave the property out.
+      timestamp: typeof message.properties.timestamp === 'number' ? message.properties.timestamp * 1000 : Date.now(),
       delivery: message,
     };
     run.pipeline.dispatch(raw);

@@ -41,6 +41,14 @@ describe('envelope', () => {
     expect(dueAtOf(headers)).toBe(1_700_000_000_000);
   });
 
+  it("hands over the broker's record time, also to derived and copied events", () => {
+    const event = toIncomingEvent('orders', { ...raw('{"eventId":"e1"}'), timestamp: 1_700_000_000_123 });
+    expect(event.timestamp).toBe(1_700_000_000_123);
+    expect(withPayload(event, 1).timestamp).toBe(1_700_000_000_123);
+    expect(eventFields(event).timestamp).toBe(1_700_000_000_123);
+    expect(toIncomingEvent('orders', raw('{"eventId":"e1"}')).timestamp).toBeUndefined();
+  });
+
   it('derives an event with another payload, and serialises every field', () => {
     const event = toIncomingEvent('orders', raw('{"eventId":"e1","n":"1"}', { [HEADERS.attempt]: '1' }));
     const derived = withPayload(event, { eventId: 'e1', n: 1 });

@@ -15,6 +15,8 @@ export interface RawMessage {
   readonly headers: MessageHeaders;
   /** Where this delivery was read from. */
   readonly position: EventPosition;
+  /** When the broker took the record, epoch ms (see {@link IncomingEvent.timestamp}). */
+  readonly timestamp?: number;
 }
 
 /** An {@link OutgoingMessage} ready for the wire: JSON bytes and complete headers. */
@@ -140,6 +142,10 @@ export class ParsedEvent<T = unknown> implements IncomingEvent<T> {
     return this.#raw.position;
   }
 
+  get timestamp(): number | undefined {
+    return this.#raw.timestamp;
+  }
+
   /** The same event with another payload (e.g. the validated one). */
   withPayload<U>(payload: U): ParsedEvent<U> {
     return new ParsedEvent(this.stream, this.eventId, payload, this.#raw);
@@ -157,8 +163,8 @@ export class ParsedEvent<T = unknown> implements IncomingEvent<T> {
 
 /** A plain-object copy of an event with every field read. */
 export function eventFields<T>(event: IncomingEvent<T>): IncomingEvent<T> {
-  const { stream, key, eventId, payload, headers, attempt, source, position } = event;
-  return { stream, key, eventId, payload, headers, attempt, source, position };
+  const { stream, key, eventId, payload, headers, attempt, source, position, timestamp } = event;
+  return { stream, key, eventId, payload, headers, attempt, source, position, timestamp };
 }
 
 /** The same event with another payload, keeping how its other fields are read. */
