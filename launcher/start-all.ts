@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { isConfigError, type Env } from '@lib/config';
 import { databaseConfig, startEmbeddedPostgres, type EmbeddedPostgres } from '@lib/database';
+import { ShutdownCoordinator } from '@lib/lifecycle';
 import type { HttpApp } from '@lib/platform';
 import { MemoryBroker, type QueueModuleOptions } from '@lib/queue';
 import { join } from 'node:path';
@@ -46,10 +47,15 @@ async function main(): Promise<void> {
       process.exit(1);
     }, STOP_TIMEOUT_MS).unref();
     // Intake first, then the consumers (which flush), then the shared database.
-    for (const app of [...started].reverse()) await app.app.close();
+    let clean = true;
+    for (const app of [...started].reverse()) {
+      await app.app.close();
+      clean &&= app.app.get(ShutdownCoordinator).outcome?.clean !== false;
+    }
     await embedded?.stop();
     clearTimeout(timer);
-    process.exit(0);
+    // 0 only when every app's shutdown finished in time without an error.
+    process.exit(clean ? 0 : 1);
   });
   process.on('SIGINT', () => void stopAll('SIGINT'));
   process.on('SIGTERM', () => void stopAll('SIGTERM'));

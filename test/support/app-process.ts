@@ -66,7 +66,7 @@ export interface AppProcess {
   kill(): Promise<AppExit>;
   /**
    * SIGTERM, then waits for a graceful exit; SIGKILLs and rejects (with the output) after `timeoutMs`.
-   * Nest apps re-raise the signal once their shutdown hooks ran, so they exit with `signal: 'SIGTERM'`.
+   * An app exits with code 0 once its shutdown finished, 1 when a step failed or hung.
    */
   stop(timeoutMs?: number): Promise<AppExit>;
 }

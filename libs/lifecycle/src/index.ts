@@ -1,5 +1,9 @@
 export { LifecycleModule } from './lifecycle.module';
 export { lifecycleConfig } from './lifecycle.config';
 export { ShutdownPhase } from './shutdown-phase';
-export { ShutdownCoordinator, type ShutdownParticipant } from './shutdown.coordinator';
+export {
+  ShutdownCoordinator,
+  type ShutdownOutcome,
+  type ShutdownParticipant,
+} from './shutdown.coordinator';
 export { ReadinessRegistry, type ReadinessCheck } from './readiness.registry';

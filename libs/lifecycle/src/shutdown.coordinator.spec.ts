@@ -165,6 +165,37 @@ describe('ShutdownCoordinator', () => {
     );
   });
 
+  it('reports a clean outcome when every participant finished, and names the ones that hung or threw', async () => {
+    const clean = newCoordinator();
+    clean.register({ name: 'intake', phase: ShutdownPhase.StopIntake, run: tick });
+    expect(clean.outcome).toBeUndefined();
+    await clean.shutdown();
+    expect(clean.outcome).toEqual(
+      expect.objectContaining({ clean: true, unfinished: [], failed: [] }),
+    );
+
+    const troubled = newCoordinator();
+    troubled.register({
+      name: 'stuck consumer',
+      phase: ShutdownPhase.Drain,
+      run: () => new Promise<void>(() => undefined),
+    });
+    troubled.register({
+      name: 'broken publisher',
+      phase: ShutdownPhase.CloseBrokers,
+      run: () => Promise.reject(new Error('socket already closed')),
+    });
+    troubled.register({ name: 'database', phase: ShutdownPhase.CloseDatabase, run: tick });
+    await troubled.shutdown();
+    expect(troubled.outcome).toEqual(
+      expect.objectContaining({
+        clean: false,
+        unfinished: ['stuck consumer'],
+        failed: ['broken publisher'],
+      }),
+    );
+  });
+
   it('runs once when shutdown() is called twice (and from Nest’s hook)', async () => {
     const coordinator = newCoordinator();
     const run = jest.fn(async () => {

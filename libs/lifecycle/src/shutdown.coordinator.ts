@@ -14,6 +14,16 @@ export interface ShutdownParticipant {
   run(): Promise<void> | void;
 }
 
+/** How a shutdown went: clean when every participant finished in time without an error. */
+export interface ShutdownOutcome {
+  readonly clean: boolean;
+  /** Participants that were still running at the shutdown timeout. */
+  readonly unfinished: readonly string[];
+  /** Participants that threw. */
+  readonly failed: readonly string[];
+  readonly durationMs: number;
+}
+
 /**
  * Runs registered participants phase by phase on shutdown. It runs from Nest's
  * `beforeApplicationShutdown`, and libs register here instead of using `onModuleDestroy`,
@@ -25,6 +35,9 @@ export class ShutdownCoordinator implements BeforeApplicationShutdown {
   private readonly participants: ShutdownParticipant[] = [];
   private running?: Promise<void>;
   private stopping = false;
+  private readonly unfinished: string[] = [];
+  private readonly failed: string[] = [];
+  private result?: ShutdownOutcome;
 
   constructor(
     @Inject(lifecycleConfig.token) private readonly config: ConfigOf<typeof lifecycleConfig>,
@@ -53,6 +66,16 @@ export class ShutdownCoordinator implements BeforeApplicationShutdown {
     return this.config.SHUTDOWN_GRACE_MS;
   }
 
+  /** SHUTDOWN_TIMEOUT_MS, for a process-level hard limit. */
+  get timeoutMs(): number {
+    return this.config.SHUTDOWN_TIMEOUT_MS;
+  }
+
+  /** How the shutdown went, once it has finished; undefined before. */
+  get outcome(): ShutdownOutcome | undefined {
+    return this.result;
+  }
+
   /** Runs every phase once; later calls wait for the first. */
   shutdown(reason = 'shutdown'): Promise<void> {
     this.running ??= this.runPhases(reason);
@@ -73,7 +96,14 @@ export class ShutdownCoordinator implements BeforeApplicationShutdown {
       const members = this.participants.filter((p) => p.phase === phase);
       await Promise.all(members.map((member) => this.runOne(member, deadline)));
     }
-    this.logger.log(`shut down in ${Date.now() - started} ms`);
+    const durationMs = Date.now() - started;
+    this.result = {
+      clean: this.unfinished.length === 0 && this.failed.length === 0,
+      unfinished: [...this.unfinished],
+      failed: [...this.failed],
+      durationMs,
+    };
+    this.logger.log(`shut down in ${durationMs} ms`);
   }
 
   private async runOne(participant: ShutdownParticipant, deadline: number): Promise<void> {
@@ -85,14 +115,21 @@ export class ShutdownCoordinator implements BeforeApplicationShutdown {
       timer = setTimeout(() => resolve('timeout'), remaining);
     });
     try {
-      const outcome = await Promise.race([Promise.resolve().then(() => participant.run()), timedOut]);
+      const outcome = await Promise.race([
+        Promise.resolve().then(() => participant.run()),
+        timedOut,
+      ]);
       if (outcome === 'timeout') {
+        this.unfinished.push(participant.name);
         this.logger.error(
           `${participant.name} (${ShutdownPhase[participant.phase]}) did not finish before the shutdown timeout`,
         );
       }
     } catch (error) {
-      this.logger.error(`${participant.name} (${ShutdownPhase[participant.phase]}) failed: ${String(error)}`);
+      this.failed.push(participant.name);
+      this.logger.error(
+        `${participant.name} (${ShutdownPhase[participant.phase]}) failed: ${String(error)}`,
+      );
     } finally {
       clearTimeout(timer);
     }

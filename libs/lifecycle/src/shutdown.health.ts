@@ -12,6 +12,8 @@ export class ShutdownHealthIndicator {
 
   check() {
     const indicator = this.health.check('lifecycle');
-    return this.coordinator.isShuttingDown ? indicator.down({ message: 'shutting down' }) : indicator.up();
+    return this.coordinator.isShuttingDown
+      ? indicator.down({ message: 'shutting down' })
+      : indicator.up();
   }
 }
