@@ -1,11 +1,14 @@
 import type { LoggerService } from '@nestjs/common';
 import type { ConfigOf } from '@lib/config';
 import type { BrokerAccess } from './broker-access';
+import type { KafkaSecurity } from './kafka/kafka-security.config';
+import type { KafkaTopicSettings } from './kafka/kafka-topics.config';
 import type { DeadLetterAdmin } from './dead-letters';
 import type { EventPublisher } from './event-publisher';
 import type { MemoryBroker } from './memory/memory-broker';
 import type { OffsetStore } from './offset-store';
 import type { queueConfig } from './queue.config';
+import type { RmqTlsSettings } from './rabbitmq/rmq-tls.config';
 import type { ConsumerMetrics } from './runtime/consumer-metrics';
 import type { QueueServer } from './runtime/queue-server';
 
@@ -20,6 +23,10 @@ export interface QueueDriverContext {
   readonly logger: LoggerService;
   /** Where clients report a rejected credential or certificate (and its end), for readiness. */
   readonly access: BrokerAccess;
+  /** Kafka's TLS and SASL settings (certificates read once at start-up) and the settings of the topics it creates. */
+  readonly kafka: { readonly security: KafkaSecurity; readonly topics: KafkaTopicSettings };
+  /** RabbitMQ's TLS socket options for an `amqps://` URL (certificates read once at start-up). */
+  readonly rabbitmq: RmqTlsSettings;
   /** The app's OffsetStore, if one is bound; resolved when consumers start. */
   readonly offsetStore: () => OffsetStore | undefined;
   /** The in-process broker shared by the apps of one process (BROKER=memory), if given. */

@@ -8,6 +8,8 @@ import { ConsumerControl } from './consumer-control';
 import { DeadLetterAdmin } from './dead-letters';
 import { DeadLettersController } from './dead-letters.controller';
 import { EventPublisher } from './event-publisher';
+import { kafkaSecurityConfig, type KafkaSecurity } from './kafka/kafka-security.config';
+import { kafkaTopicsConfig, type KafkaTopicSettings } from './kafka/kafka-topics.config';
 import { OffsetStore } from './offset-store';
 import { consumerGroup, consumerMaxInFlight, queueConfig } from './queue.config';
 import { QUEUE_DRIVER, QUEUE_TRANSPORT } from './queue.constants';
@@ -16,6 +18,7 @@ import { QUEUE_DRIVERS } from './queue.drivers';
 import { QueueLifecycle } from './queue.lifecycle';
 import { QueueMetrics } from './queue.metrics';
 import { QueueConfigurableModule, QUEUE_MODULE_OPTIONS, type QueueModuleOptions } from './queue.module-definition';
+import { rabbitmqTlsConfig, type RmqTlsSettings } from './rabbitmq/rmq-tls.config';
 import { createStreamLog } from './stream-log.factory';
 import { StreamLog } from './stream-log';
 
@@ -26,6 +29,9 @@ function createDriver(
   metrics: QueueMetrics,
   moduleRef: ModuleRef,
   access: BrokerAccess,
+  kafkaSecurity: KafkaSecurity,
+  kafkaTopics: KafkaTopicSettings,
+  rabbitmqTls: RmqTlsSettings,
 ): QueueDriver {
   const group = consumerGroup(config, appName, options);
   return QUEUE_DRIVERS[config.BROKER]({
@@ -35,6 +41,8 @@ function createDriver(
     metrics,
     logger: new Logger(`${appName} queue`),
     access,
+    kafka: { security: kafkaSecurity, topics: kafkaTopics },
+    rabbitmq: rabbitmqTls,
     memoryBroker: options.memoryBroker,
     offsetStore: () => {
       try {
@@ -58,10 +66,23 @@ function createDriver(
     queueConfig.provider,
     QueueMetrics,
     BrokerAccess,
+    kafkaSecurityConfig.provider,
+    kafkaTopicsConfig.provider,
+    rabbitmqTlsConfig.provider,
     {
       provide: QUEUE_DRIVER,
       useFactory: createDriver,
-      inject: [queueConfig.token, APP_NAME, QUEUE_MODULE_OPTIONS, QueueMetrics, ModuleRef, BrokerAccess],
+      inject: [
+        queueConfig.token,
+        APP_NAME,
+        QUEUE_MODULE_OPTIONS,
+        QueueMetrics,
+        ModuleRef,
+        BrokerAccess,
+        kafkaSecurityConfig.token,
+        kafkaTopicsConfig.token,
+        rabbitmqTlsConfig.token,
+      ],
     },
     { provide: QUEUE_TRANSPORT, useFactory: (driver: QueueDriver) => driver.transport, inject: [QUEUE_DRIVER] },
     {
@@ -72,7 +93,11 @@ function createDriver(
     },
     { provide: ConsumerControl, useFactory: (driver: QueueDriver) => driver.transport.control, inject: [QUEUE_DRIVER] },
     { provide: DeadLetterAdmin, useFactory: (driver: QueueDriver) => driver.deadLetters, inject: [QUEUE_DRIVER] },
-    { provide: StreamLog, useFactory: createStreamLog, inject: [queueConfig.token, APP_NAME, QUEUE_MODULE_OPTIONS] },
+    {
+      provide: StreamLog,
+      useFactory: createStreamLog,
+      inject: [queueConfig.token, APP_NAME, QUEUE_MODULE_OPTIONS, kafkaSecurityConfig.token, BrokerAccess],
+    },
     BrokerHealthIndicator,
     QueueLifecycle,
   ],

@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ConfigOf } from '@lib/config';
+import type { BrokerAccess } from './broker-access';
+import type { KafkaSecurity } from './kafka/kafka-security.config';
 import { KafkaStreamLog } from './kafka/kafka-stream-log';
 import { consumerGroup, type queueConfig } from './queue.config';
 import type { QueueModuleOptions } from './queue.module-definition';
@@ -10,11 +12,15 @@ export function createStreamLog(
   config: ConfigOf<typeof queueConfig>,
   appName: string,
   options: QueueModuleOptions,
+  security: KafkaSecurity,
+  access: BrokerAccess,
 ): StreamLog {
   if (config.BROKER !== 'kafka') return new UnavailableStreamLog(config.BROKER);
   return new KafkaStreamLog({
     brokers: config.KAFKA_BROKERS,
     group: consumerGroup(config, appName, options),
     logger: new Logger(`${appName} stream log`),
+    security,
+    access,
   });
 }

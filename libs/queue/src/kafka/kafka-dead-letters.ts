@@ -54,7 +54,11 @@ export class KafkaDeadLetters extends DeadLetterAdmin {
     if (chosen.length === 0) return 0;
     await this.publisher.send(
       topologyNames.kafka.topic(stream),
-      chosen.map(({ message }) => ({ key: message.key, value: message.value, headers: replayHeaders(message.headers) })),
+      chosen.map(({ message }) => ({
+        key: message.key,
+        value: message.value,
+        headers: replayHeaders(message.headers),
+      })),
     );
     const replayed = new Set(chosen.map((e) => e.id));
     const byPartition = new Map<number, Entry[]>();
@@ -64,10 +68,16 @@ export class KafkaDeadLetters extends DeadLetterAdmin {
       byPartition.set(entry.message.position.partition, list);
     }
     for (const [partition, list] of byPartition) {
-      const remaining = entries.find((e) => e.message.position.partition === partition && !replayed.has(e.id));
+      const remaining = entries.find(
+        (e) => e.message.position.partition === partition && !replayed.has(e.id),
+      );
       if (remaining) {
-        const value = Buffer.from(JSON.stringify({ offsets: list.map((e) => e.message.position.offset) }));
-        await this.publisher.send(topic, [{ key: null, value, headers: { [MARKER_HEADER]: 'true' }, partition }]);
+        const value = Buffer.from(
+          JSON.stringify({ offsets: list.map((e) => e.message.position.offset) }),
+        );
+        await this.publisher.send(topic, [
+          { key: null, value, headers: { [MARKER_HEADER]: 'true' }, partition },
+        ]);
       }
       const upTo = remaining ? remaining.message.position.offset : highWatermarks.get(partition)!;
       await this.deleteUpTo(topic, partition, upTo);
@@ -105,7 +115,9 @@ export class KafkaDeadLetters extends DeadLetterAdmin {
   }
 
   /** The letters still listed (markers and the letters they name left out) and the snapshot's ends. */
-  private async read(stream: string): Promise<{ entries: Entry[]; highWatermarks: Map<number, string> }> {
+  private async read(
+    stream: string,
+  ): Promise<{ entries: Entry[]; highWatermarks: Map<number, string> }> {
     const admin = await this.connectedAdmin();
     const topic = this.topic(stream);
     // Loads the topic's metadata into the admin client, which DeleteRecords needs.
@@ -120,7 +132,8 @@ export class KafkaDeadLetters extends DeadLetterAdmin {
     const entries: Entry[] = [];
     for (const message of messages) {
       const id = `${message.position.partition}:${message.position.offset}`;
-      if (message.headers[MARKER_HEADER] === undefined && !replayed.has(id)) entries.push({ id, message });
+      if (message.headers[MARKER_HEADER] === undefined && !replayed.has(id))
+        entries.push({ id, message });
     }
     return { entries, highWatermarks };
   }

@@ -16,21 +16,36 @@ export interface TopicSnapshot {
  * letters, which are few. Joining a new group takes `group.initial.rebalance.delay.ms` (3 s by
  * default on a production broker).
  */
-export async function readTopic(kafka: Kafka, admin: Admin, topic: string, timeoutMs = 30_000): Promise<TopicSnapshot> {
+export async function readTopic(
+  kafka: Kafka,
+  admin: Admin,
+  topic: string,
+  timeoutMs = 30_000,
+): Promise<TopicSnapshot> {
   const marks = await admin.fetchTopicOffsets(topic);
   const highWatermarks = new Map(marks.map((m) => [m.partition, m.high]));
-  const pending = new Map(marks.filter((m) => BigInt(m.high) > BigInt(m.low)).map((m) => [m.partition, BigInt(m.high)]));
+  const pending = new Map(
+    marks.filter((m) => BigInt(m.high) > BigInt(m.low)).map((m) => [m.partition, BigInt(m.high)]),
+  );
   const messages: RawMessage[] = [];
   if (pending.size === 0) return { messages, highWatermarks };
 
   const groupId = `dead-letter-reader-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000, rebalanceTimeout: 10_000 });
+  const consumer = kafka.consumer({
+    groupId,
+    maxWaitTimeInMs: 100,
+    sessionTimeout: 10_000,
+    rebalanceTimeout: 10_000,
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`reading ${topic} took longer than ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`reading ${topic} took longer than ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       consumer
         .run({
           autoCommit: false,
@@ -53,6 +68,10 @@ export async function readTopic(kafka: Kafka, admin: Admin, topic: string, timeo
     await consumer.disconnect().catch(() => undefined);
     await admin.deleteGroups([groupId]).catch(() => undefined);
   }
-  messages.sort((a, b) => a.position.partition - b.position.partition || Number(BigInt(a.position.offset) - BigInt(b.position.offset)));
+  messages.sort(
+    (a, b) =>
+      a.position.partition - b.position.partition ||
+      Number(BigInt(a.position.offset) - BigInt(b.position.offset)),
+  );
   return { messages, highWatermarks };
 }

@@ -15,7 +15,14 @@ const message = (headers: IHeaders, key: Buffer | null = Buffer.from('page-1')):
 
 describe('rawMessageOf', () => {
   it('reads key, headers and position of a kafkajs record as strings', () => {
-    const raw = rawMessageOf('page-views', 2, message({ [HEADERS.eventId]: Buffer.from('e1'), [HEADERS.attempt]: [Buffer.from('3'), Buffer.from('4')] }));
+    const raw = rawMessageOf(
+      'page-views',
+      2,
+      message({
+        [HEADERS.eventId]: Buffer.from('e1'),
+        [HEADERS.attempt]: [Buffer.from('3'), Buffer.from('4')],
+      }),
+    );
     expect(raw.key).toBe('page-1');
     expect(raw.headers).toEqual({ [HEADERS.eventId]: 'e1', [HEADERS.attempt]: '3' });
     expect(raw.headers).toBe(raw.headers); // decoded once
@@ -28,7 +35,10 @@ describe('rawMessageOf', () => {
   });
 
   it('becomes an event with every field as a plain record would give', () => {
-    const event = toIncomingEvent('page-views', rawMessageOf('page-views', 1, message({ [HEADERS.attempt]: Buffer.from('2') })));
+    const event = toIncomingEvent(
+      'page-views',
+      rawMessageOf('page-views', 1, message({ [HEADERS.attempt]: Buffer.from('2') })),
+    );
     expect(eventFields(event)).toEqual({
       stream: 'page-views',
       key: 'page-1',

@@ -5,6 +5,7 @@ import { EventPublisher } from '../event-publisher';
 import type { OutgoingMessage } from '../outgoing-message';
 import { PublishError } from '../queue.errors';
 import { encodeMessage } from '../runtime/envelope';
+import type { KafkaAccessMonitor } from './kafka-access';
 import type { KafkaTopology } from './kafka-topology';
 
 /** Options of {@link KafkaPublisher}. */
@@ -12,6 +13,8 @@ export interface KafkaPublisherOptions {
   /** A publish not acknowledged within this time rejects (default 10 s). */
   readonly timeoutMs?: number;
   readonly logger: LoggerService;
+  /** Told when a send fails because Kafka refused the credentials or certificates. */
+  readonly monitor?: KafkaAccessMonitor;
 }
 
 /** A message as given to {@link KafkaPublisher.send}. */
@@ -41,6 +44,7 @@ export class KafkaPublisher extends EventPublisher {
   private connected = false;
   private closed = false;
   private readonly timeoutMs: number;
+  private readonly monitor?: KafkaAccessMonitor;
 
   constructor(
     private readonly kafka: Kafka,
@@ -49,6 +53,7 @@ export class KafkaPublisher extends EventPublisher {
   ) {
     super();
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.monitor = options.monitor;
     this.producer = this.createProducer();
   }
 
@@ -83,7 +88,9 @@ export class KafkaPublisher extends EventPublisher {
     try {
       encoded = messages.map(encodeMessage);
     } catch (error) {
-      throw new PublishError(`could not serialise a message: ${(error as Error).message}`, { cause: error });
+      throw new PublishError(`could not serialise a message: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     const byTopic = new Map<string, Message[]>();
     for (const m of encoded) {
@@ -96,7 +103,12 @@ export class KafkaPublisher extends EventPublisher {
 
   /** Publishes records with their bytes as they are (retries, dead letters, replays); resolves once acknowledged. */
   async send(topic: string, records: readonly KafkaRecord[]): Promise<void> {
-    const messages: Message[] = records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: r.partition }));
+    const messages: Message[] = records.map((r) => ({
+      key: r.key,
+      value: r.value,
+      headers: r.headers,
+      partition: r.partition,
+    }));
     await this.sendBatch(new Map([[topic, messages]]));
   }
 
@@ -142,13 +154,20 @@ export class KafkaPublisher extends EventPublisher {
     const producer = this.producer;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`not acknowledged within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`not acknowledged within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
     });
     try {
       await Promise.race([this.sendNow(producer, byTopic), timeout]);
     } catch (error) {
       this.replaceProducer(producer);
-      throw new PublishError(`Kafka publish to ${[...byTopic.keys()].join(', ')} failed: ${(error as Error).message}`, { cause: error });
+      this.monitor?.failed(error);
+      throw new PublishError(
+        `Kafka publish to ${[...byTopic.keys()].join(', ')} failed: ${(error as Error).message}`,
+        { cause: error },
+      );
     } finally {
       clearTimeout(timer);
     }

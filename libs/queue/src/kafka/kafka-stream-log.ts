@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
+import type { BrokerAccess } from '../broker-access';
 import { QueueError } from '../queue.errors';
 import {
   StreamLog,
@@ -7,7 +8,9 @@ import {
   type StreamLogBatch,
   type StreamLogFollower,
 } from '../stream-log';
+import { KafkaAccessMonitor } from './kafka-access';
 import { createKafkaClient } from './kafka-client';
+import type { KafkaSecurity } from './kafka-security.config';
 import { followTopic } from './kafka-log-follower';
 
 /** Options of {@link KafkaStreamLog}. */
@@ -16,6 +19,9 @@ export interface KafkaStreamLogOptions {
   /** The app's consumer group; the client id is derived from it. */
   readonly group: string;
   readonly logger: LoggerService;
+  readonly security?: KafkaSecurity;
+  /** Told when Kafka refuses the credentials or certificates, and when it accepts them again. */
+  readonly access?: BrokerAccess;
 }
 
 /**
@@ -64,6 +70,8 @@ export class KafkaStreamLog extends StreamLog {
       brokers: this.options.brokers,
       clientId: `${this.options.group}-stream-log`,
       logger: this.options.logger,
+      security: this.options.security,
+      monitor: new KafkaAccessMonitor(this.options.logger, this.options.access),
     });
     return this.kafka;
   }

@@ -2,14 +2,16 @@ import type { LoggerService } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { topologyNames } from '@lib/retry';
 import { BrokerConnectionError } from '../queue.errors';
+import { topicSpec, type KafkaTopicSettings } from './kafka-topics.config';
 
 /** Tries at creating the topics when the broker answers with a retriable error. */
 const ENSURE_ATTEMPTS = 5;
 
 /**
  * Creates topics that do not exist yet (idempotently: existing ones are left as they are, and a
- * topic created concurrently by another instance counts as created). Partition counts are the
- * broker's default (`num.partitions`).
+ * topic created concurrently by another instance counts as created). Partitions, replication
+ * factor and retention per kind of topic come from {@link KafkaTopicSettings} (unset: the broker's
+ * defaults).
  */
 export class KafkaTopology {
   private readonly known = new Set<string>();
@@ -17,12 +19,17 @@ export class KafkaTopology {
   constructor(
     private readonly kafka: Kafka,
     private readonly logger: LoggerService,
+    private readonly settings: Partial<KafkaTopicSettings> = {},
   ) {}
 
   /** The topics of a consumed stream: main, one per retry tier, and the dead-letter topic. */
   static streamTopics(stream: string, group: string, retryDelaysMs: readonly number[]): string[] {
     const names = topologyNames.kafka;
-    return [names.topic(stream), ...retryDelaysMs.map((d) => names.retryTopic(stream, group, d)), names.deadLetterTopic(stream, group)];
+    return [
+      names.topic(stream),
+      ...retryDelaysMs.map((d) => names.retryTopic(stream, group, d)),
+      names.deadLetterTopic(stream, group),
+    ];
   }
 
   /**
@@ -52,7 +59,10 @@ export class KafkaTopology {
       const missing = wanted.filter((t) => !existing.has(t));
       if (missing.length > 0) {
         try {
-          await admin.createTopics({ topics: missing.map((topic) => ({ topic })), waitForLeaders: true });
+          await admin.createTopics({
+            topics: missing.map((topic) => topicSpec(this.settings, topic)),
+            waitForLeaders: true,
+          });
         } catch (error) {
           // Another instance may have created some of them meanwhile; only a topic still missing is an error.
           const now = new Set(await admin.listTopics());
@@ -66,7 +76,10 @@ export class KafkaTopology {
       }
       for (const t of wanted) this.known.add(t);
     } catch (error) {
-      throw new BrokerConnectionError(`could not create Kafka topics ${wanted.join(', ')}: ${(error as Error).message}`, { cause: error });
+      throw new BrokerConnectionError(
+        `could not create Kafka topics ${wanted.join(', ')}: ${(error as Error).message}`,
+        { cause: error },
+      );
     } finally {
       await admin.disconnect().catch(() => undefined);
     }

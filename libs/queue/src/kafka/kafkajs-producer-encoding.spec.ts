@@ -12,25 +12,30 @@
  *   per message (quadratic), keeping the order.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- kafkajs's codec and partitioner are internal, untyped CommonJS */
-const writeRecord = require('kafkajs/src/protocol/recordBatch/record/v0') as (record: object) => { buffer: Buffer };
+const writeRecord = require('kafkajs/src/protocol/recordBatch/record/v0') as (record: object) => {
+  buffer: Buffer;
+};
 const Encoder = require('kafkajs/src/protocol/encoder') as new () => {
   writeVarInt(value: number): unknown;
   writeUVarInt(value: number): unknown;
   buffer: Buffer;
 };
 const Long = require('kafkajs/src/utils/long') as { fromString(value: string): unknown };
-const murmur2 = require('kafkajs/src/producer/partitioners/default/murmur2') as (key: string | Buffer) => number;
-const groupMessagesPerPartition = require('kafkajs/src/producer/groupMessagesPerPartition') as (args: object) => Record<
-  string,
-  Array<{ key: string; value: string }>
->;
+const murmur2 = require('kafkajs/src/producer/partitioners/default/murmur2') as (
+  key: string | Buffer,
+) => number;
+const groupMessagesPerPartition = require('kafkajs/src/producer/groupMessagesPerPartition') as (
+  args: object,
+) => Record<string, Array<{ key: string; value: string }>>;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const hex = (record: object) => writeRecord(record).buffer.toString('hex');
 
 describe('kafkajs patch: producer record encoding', () => {
   it('writes the bytes kafkajs 2.2.4 wrote for records of the common shape', () => {
-    expect(hex({ offsetDelta: 0, timestampDelta: 0, key: 'k', value: 'v', headers: {} })).toBe('10000000026b027600');
+    expect(hex({ offsetDelta: 0, timestampDelta: 0, key: 'k', value: 'v', headers: {} })).toBe(
+      '10000000026b027600',
+    );
     expect(
       hex({
         offsetDelta: 3,
@@ -51,19 +56,38 @@ describe('kafkajs patch: producer record encoding', () => {
         headers: { multi: ['a', Buffer.from([0, 255])], b: Buffer.from('bin') },
       }),
     ).toBe('3c000990030101060a6d756c746902610a6d756c74690400ff02620662696e');
-    expect(hex({ offsetDelta: 5, timestampDelta: 2 ** 31 - 1, key: undefined, value: 'z'.repeat(200), headers: undefined })).toBe(
-      `a60300feffffff0f0a0190037a${'7a'.repeat(199)}00`,
+    expect(
+      hex({
+        offsetDelta: 5,
+        timestampDelta: 2 ** 31 - 1,
+        key: undefined,
+        value: 'z'.repeat(200),
+        headers: undefined,
+      }),
+    ).toBe(`a60300feffffff0f0a0190037a${'7a'.repeat(199)}00`);
+    expect(hex({ offsetDelta: 5, timestampDelta: -(2 ** 31), key: '', value: '' })).toBe(
+      '1400ffffffff0f0a000000',
     );
-    expect(hex({ offsetDelta: 5, timestampDelta: -(2 ** 31), key: '', value: '' })).toBe('1400ffffffff0f0a000000');
   });
 
   it("writes the same bytes through kafkajs's own path for deltas beyond 32 bits", () => {
     expect(
-      hex({ offsetDelta: 70000, timestampDelta: 2 ** 40, key: Buffer.from([1, 2, 3]), value: Buffer.alloc(300, 7), headers: { ü: 'ß' } }),
+      hex({
+        offsetDelta: 70000,
+        timestampDelta: 2 ** 40,
+        key: Buffer.from([1, 2, 3]),
+        value: Buffer.alloc(300, 7),
+        headers: { ü: 'ß' },
+      }),
     ).toBe(`860500808080808040e0c50806010203d804${'07'.repeat(300)}0204c3bc04c39f`);
-    expect(hex({ offsetDelta: 1, timestampDelta: Long.fromString('9007199254740993'), key: 'x', value: 'y' })).toBe(
-      '1e008280808080808020020278027900',
-    );
+    expect(
+      hex({
+        offsetDelta: 1,
+        timestampDelta: Long.fromString('9007199254740993'),
+        key: 'x',
+        value: 'y',
+      }),
+    ).toBe('1e008280808080808020020278027900');
   });
 
   it('still refuses what kafkajs refused: header values and values that are neither strings nor Buffers', () => {
@@ -89,7 +113,23 @@ describe('kafkajs patch: varints', () => {
   }
 
   it('writes every size of varint as the protocol defines it, several into one buffer', () => {
-    const values = [0, 1, -1, 63, 64, -64, -65, 8191, 8192, 2 ** 20, -(2 ** 20), 2 ** 27, 2 ** 30, 2 ** 31 - 1, -(2 ** 31)];
+    const values = [
+      0,
+      1,
+      -1,
+      63,
+      64,
+      -64,
+      -65,
+      8191,
+      8192,
+      2 ** 20,
+      -(2 ** 20),
+      2 ** 27,
+      2 ** 30,
+      2 ** 31 - 1,
+      -(2 ** 31),
+    ];
     const encoder = new Encoder();
     for (const value of values) encoder.writeVarInt(value);
     expect(encoder.buffer.toString('hex')).toBe(values.map(reference).join(''));
@@ -115,7 +155,10 @@ describe('kafkajs patch: default partitioner', () => {
   });
 
   it('groups a send by partition keeping each partition in send order', () => {
-    const messages = Array.from({ length: 3_000 }, (_, i) => ({ key: `k${i % 7}`, value: String(i) }));
+    const messages = Array.from({ length: 3_000 }, (_, i) => ({
+      key: `k${i % 7}`,
+      value: String(i),
+    }));
     const grouped = groupMessagesPerPartition({
       topic: 't',
       partitionMetadata: [{ partitionId: 0 }, { partitionId: 1 }, { partitionId: 2 }],
@@ -124,8 +167,17 @@ describe('kafkajs patch: default partitioner', () => {
     });
     expect(Object.keys(grouped).sort()).toEqual(['0', '1', '2']);
     for (const [partition, list] of Object.entries(grouped)) {
-      expect(list).toEqual(messages.filter((m) => Number(m.key.slice(1)) % 3 === Number(partition)));
+      expect(list).toEqual(
+        messages.filter((m) => Number(m.key.slice(1)) % 3 === Number(partition)),
+      );
     }
-    expect(groupMessagesPerPartition({ topic: 't', partitionMetadata: [], messages, partitioner: () => 0 })).toEqual({});
+    expect(
+      groupMessagesPerPartition({
+        topic: 't',
+        partitionMetadata: [],
+        messages,
+        partitioner: () => 0,
+      }),
+    ).toEqual({});
   });
 });

@@ -11,8 +11,12 @@
  *   the exact decimal sums, beyond 2^53 too.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- kafkajs's record codec is internal, untyped CommonJS */
-const Decoder = require('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => { readVarInt(): number };
-const encodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0') as (record: object) => { buffer: Buffer };
+const Decoder = require('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => {
+  readVarInt(): number;
+};
+const encodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0') as (record: object) => {
+  buffer: Buffer;
+};
 const decodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/decoder') as (
   decoder: unknown,
   context: object,
@@ -26,10 +30,24 @@ interface DecodedRecord {
 }
 
 function decode(
-  record: { headers?: Record<string, string | string[]>; offsetDelta?: number; timestampDelta?: number | bigint },
-  context: { firstOffset: string; firstTimestamp: string } = { firstOffset: '0', firstTimestamp: '0' },
+  record: {
+    headers?: Record<string, string | string[]>;
+    offsetDelta?: number;
+    timestampDelta?: number | bigint;
+  },
+  context: { firstOffset: string; firstTimestamp: string } = {
+    firstOffset: '0',
+    firstTimestamp: '0',
+  },
 ): DecodedRecord {
-  const { buffer } = encodeRecord({ offsetDelta: 0, timestampDelta: 0, key: 'k', value: 'v', headers: {}, ...record });
+  const { buffer } = encodeRecord({
+    offsetDelta: 0,
+    timestampDelta: 0,
+    key: 'k',
+    value: 'v',
+    headers: {},
+    ...record,
+  });
   const decoder = new Decoder(buffer);
   decoder.readVarInt(); // the record's length prefix
   return decodeRecord(decoder, context) as DecodedRecord;
@@ -37,7 +55,8 @@ function decode(
 
 const roundTrip = (headers: Record<string, string | string[]>) => decode({ headers }).headers;
 
-const text = (value: Buffer | Buffer[]) => (Array.isArray(value) ? value.map(String) : String(value));
+const text = (value: Buffer | Buffer[]) =>
+  Array.isArray(value) ? value.map(String) : String(value);
 
 describe('kafkajs record headers (patched decoder)', () => {
   it('decodes single and repeated headers as before', () => {
@@ -48,7 +67,9 @@ describe('kafkajs record headers (patched decoder)', () => {
   });
 
   it('keeps header names that are also Object.prototype properties as plain own values', () => {
-    const headers = roundTrip(JSON.parse('{"toString":"t","__proto__":"p"}') as Record<string, string>);
+    const headers = roundTrip(
+      JSON.parse('{"toString":"t","__proto__":"p"}') as Record<string, string>,
+    );
     expect(Object.getPrototypeOf(headers)).toBe(Object.prototype);
     expect(Object.keys(headers)).toEqual(['toString', '__proto__']);
     expect(text(headers.toString as unknown as Buffer)).toBe('t');
@@ -84,7 +105,10 @@ describe('kafkajs record headers (patched decoder)', () => {
     }
     // Beyond 2^53 even the delta is not a double: only the Long path gets it right.
     const huge = 2n ** 60n + 1n;
-    const record = decode({ timestampDelta: huge }, { firstOffset: '0', firstTimestamp: '1795987365426' });
+    const record = decode(
+      { timestampDelta: huge },
+      { firstOffset: '0', firstTimestamp: '1795987365426' },
+    );
     expect(record.timestamp).toBe(String(1_795_987_365_426n + huge));
   });
 });

@@ -13,8 +13,8 @@ import { logFailureSink, logRoutes } from '../runtime/log-routes';
 import { QueueServer } from '../runtime/queue-server';
 import { rawMessageOf } from './kafka-message';
 import type { KafkaPublisher } from './kafka-publisher';
+import type { KafkaAccessMonitor } from './kafka-access';
 import { KafkaTopology } from './kafka-topology';
-
 
 /**
  * Fetch sizes of the consumer. Larger than kafkajs' defaults (1 MiB per partition, 10 MiB per
@@ -50,7 +50,13 @@ export interface KafkaQueueServerOptions {
   readonly offsetStore?: () => OffsetStore | undefined;
   /** How long finished offsets may wait for a commit (default 100 ms). */
   readonly commitIntervalMs?: number;
+  /** Told when Kafka refuses the credentials or certificates (then the consumer retries instead of failing). */
+  readonly monitor?: KafkaAccessMonitor;
 }
+
+/** Backoff of the consumer's reconnects after Kafka refused access or a crash kafkajs does not restart. */
+const RECONNECT_FIRST_DELAY_MS = 1_000;
+const RECONNECT_MAX_DELAY_MS = 30_000;
 
 /**
  * The Kafka transport: one kafkajs consumer per app (group = app name) on every consumed stream's
@@ -62,6 +68,10 @@ export interface KafkaQueueServerOptions {
  * After every (re)join, each partition is resynchronised before its first batch: records still
  * running from before finish and are committed, then the partition is moved to the OffsetStore's
  * offset when one is bound, or past what this consumer already finished.
+ *
+ * When Kafka refuses the credentials or certificates (at start-up or later), the transport does not
+ * fail: it reports the rejection to the monitor (readiness) and reconnects with a new consumer with
+ * backoff until access is granted, as it also does after a crash that kafkajs will not restart.
  */
 export class KafkaQueueServer extends QueueServer {
   readonly broker = 'kafka';
@@ -72,6 +82,10 @@ export class KafkaQueueServer extends QueueServer {
   private stored?: { generation: number; offsets: Map<string, Promise<StoredOffset[]>> };
   private healthy = false;
   private closed = false;
+  private stopping = false;
+  private topics: string[] = [];
+  private reconnectTimer?: NodeJS.Timeout;
+  private reconnectAttempts = 0;
 
   constructor(private readonly options: KafkaQueueServerOptions) {
     super();
@@ -82,18 +96,22 @@ export class KafkaQueueServer extends QueueServer {
       this.healthy = true;
       return;
     }
-    const { kafka, group, publisher } = this.options;
+    const { group, publisher } = this.options;
     const routes = logRoutes(bindings, group);
-    await this.options.topology.ensure(bindings.flatMap((b) => KafkaTopology.streamTopics(b.stream, group, retryTiers(b.policy))));
-    const consumer = kafka.consumer({ groupId: group, ...KAFKA_FETCH_OPTIONS, ...KAFKA_SESSION_OPTIONS, retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 } });
+    this.topics = bindings.flatMap((b) =>
+      KafkaTopology.streamTopics(b.stream, group, retryTiers(b.policy)),
+    );
     const append = (topic: string, message: RawMessage, headers: Record<string, string>) =>
       publisher.send(topic, [{ key: message.key, value: message.value, headers }]);
     this.core = new LogConsumer(
       routes,
       {
-        pause: (topic, partition) => consumer.pause([{ topic, partitions: [partition] }]),
-        resume: (topic, partition) => consumer.resume([{ topic, partitions: [partition] }]),
-        commit: (offsets) => consumer.commitOffsets(offsets.map((o) => ({ ...o }))),
+        pause: (topic, partition) => this.consumer?.pause([{ topic, partitions: [partition] }]),
+        resume: (topic, partition) => this.consumer?.resume([{ topic, partitions: [partition] }]),
+        commit: async (offsets) => {
+          if (!this.consumer) throw new BrokerConnectionError('the Kafka consumer is reconnecting');
+          await this.consumer.commitOffsets(offsets.map((o) => ({ ...o })));
+        },
       },
       {
         transport: 'kafka',
@@ -102,33 +120,93 @@ export class KafkaQueueServer extends QueueServer {
         metrics: this.options.metrics,
         logger: this.options.logger,
         failures: (route) =>
-          new FailureHandler(route.stream, route.binding.policy, logFailureSink(route.stream, group, append), {
-            metrics: this.options.metrics,
-            logger: this.options.logger,
-          }),
+          new FailureHandler(
+            route.stream,
+            route.binding.policy,
+            logFailureSink(route.stream, group, append),
+            {
+              metrics: this.options.metrics,
+              logger: this.options.logger,
+            },
+          ),
       },
     );
+    try {
+      await this.connect();
+    } catch (error) {
+      // Refused credentials or certificates need an operator, not a restart loop: keep retrying.
+      if (this.options.monitor?.failed(error) === undefined) throw error;
+      this.reconnectLater();
+    }
+  }
+
+  /** Creates the topics and a consumer, and starts it; on failure nothing is left connected. */
+  private async connect(): Promise<void> {
+    const { kafka, group } = this.options;
+    await this.options.topology.ensure(this.topics);
+    const consumer = kafka.consumer({
+      groupId: group,
+      ...KAFKA_FETCH_OPTIONS,
+      ...KAFKA_SESSION_OPTIONS,
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
+    });
     const { events } = consumer;
     consumer.on(events.GROUP_JOIN, () => {
       this.generation++;
       this.healthy = true;
+      this.reconnectAttempts = 0;
     });
     consumer.on(events.FETCH, () => (this.healthy = true));
-    consumer.on(events.CRASH, () => (this.healthy = false));
+    consumer.on(events.CRASH, ({ payload }) => {
+      this.healthy = false;
+      // kafkajs restarts retriable crashes itself; any other one (a refused credential) would
+      // leave the app without a consumer.
+      if (payload.restart || this.stopping || consumer !== this.consumer) return;
+      this.options.monitor?.failed(payload.error);
+      this.consumer = undefined;
+      consumer.disconnect().catch(() => undefined);
+      this.reconnectLater();
+    });
     consumer.on(events.DISCONNECT, () => (this.healthy = false));
     this.consumer = consumer;
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics: this.core.topics(), fromBeginning: true });
+      await consumer.subscribe({ topics: this.core!.topics(), fromBeginning: true });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: (payload) => this.eachBatch(payload),
       });
+      // A reconnect that finished after the transport closed must not keep consuming.
+      if (this.closed) await consumer.disconnect();
     } catch (error) {
+      if (this.consumer === consumer) this.consumer = undefined;
       await consumer.disconnect().catch(() => undefined);
-      throw new BrokerConnectionError(`Kafka consumer of group ${group} could not start: ${(error as Error).message}`, { cause: error });
+      throw new BrokerConnectionError(
+        `Kafka consumer of group ${group} could not start: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
+  }
+
+  /** Tries {@link connect} again after a backoff (1 s doubling to 30 s), until it succeeds or the transport closes. */
+  private reconnectLater(): void {
+    if (this.stopping || this.reconnectTimer) return;
+    const delayMs = Math.min(
+      RECONNECT_MAX_DELAY_MS,
+      RECONNECT_FIRST_DELAY_MS * 2 ** this.reconnectAttempts++,
+    );
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.stopping) return;
+      this.connect().catch((error: unknown) => {
+        if (this.stopping) return;
+        if (this.options.monitor?.failed(error) === undefined) {
+          this.options.logger.warn?.(`${(error as Error).message}; retrying`);
+        }
+        this.reconnectLater();
+      });
+    }, delayMs);
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -172,7 +250,9 @@ export class KafkaQueueServer extends QueueServer {
     let target: string | undefined;
     const store = state.route.retryDelayMs === undefined ? this.options.offsetStore?.() : undefined;
     if (store) {
-      target = (await this.storedOffsets(store, state.route.topic)).find((o) => o.partition === state.partition)?.nextOffset;
+      target = (await this.storedOffsets(store, state.route.topic)).find(
+        (o) => o.partition === state.partition,
+      )?.nextOffset;
     } else {
       // Past what this consumer already finished (Kafka restarts a rejoined partition at the last commit).
       const own = state.pipeline.commitOffset;
@@ -185,7 +265,8 @@ export class KafkaQueueServer extends QueueServer {
 
   /** The store's offsets of a topic, loaded once per group generation. */
   private storedOffsets(store: OffsetStore, topic: string): Promise<StoredOffset[]> {
-    if (!this.stored || this.stored.generation !== this.generation) this.stored = { generation: this.generation, offsets: new Map() };
+    if (!this.stored || this.stored.generation !== this.generation)
+      this.stored = { generation: this.generation, offsets: new Map() };
     let offsets = this.stored.offsets.get(topic);
     if (!offsets) {
       const cache = this.stored.offsets;
@@ -198,6 +279,9 @@ export class KafkaQueueServer extends QueueServer {
   }
 
   stopIntake(): void {
+    // A reconnect that has not happened yet would only start fetching again.
+    this.stopping = true;
+    clearTimeout(this.reconnectTimer);
     this.core?.stopIntake();
   }
 
@@ -210,6 +294,8 @@ export class KafkaQueueServer extends QueueServer {
   }
 
   protected async shutdown(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.reconnectTimer);
     this.stopIntake();
     await this.drain();
     await this.flush();

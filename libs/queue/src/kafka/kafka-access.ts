@@ -1,0 +1,104 @@
+import type { LoggerService } from '@nestjs/common';
+import type { BrokerAccess } from '../broker-access';
+
+/** Node's codes for a broker certificate this client does not trust. */
+const UNTRUSTED_CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** Kafka's error types for a refused SASL handshake. */
+const SASL_ERROR_TYPES = new Set([
+  'SASL_AUTHENTICATION_FAILED',
+  'UNSUPPORTED_SASL_MECHANISM',
+  'ILLEGAL_SASL_STATE',
+]);
+
+/**
+ * Why Kafka refused this client, if `error` (or one of its causes) says it did: SASL credentials
+ * rejected, the broker's certificate not trusted, or our client certificate refused by the broker
+ * (a TLS alert). The reason is built here from codes, never copied from a message, so it holds no
+ * secret. Undefined for every other failure (an unreachable broker heals without an operator).
+ */
+export function accessRejection(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  for (
+    let e = error as Record<string, unknown> | undefined;
+    e && typeof e === 'object' && !seen.has(e);
+    e = (e.cause ?? e.originalError) as typeof e
+  ) {
+    seen.add(e);
+    const { name, type, code } = e;
+    if (
+      name === 'KafkaJSSASLAuthenticationError' ||
+      (typeof type === 'string' && SASL_ERROR_TYPES.has(type))
+    ) {
+      return 'Kafka rejected the SASL credentials (KAFKA_SASL_*)';
+    }
+    if (typeof code === 'string' && UNTRUSTED_CERTIFICATE_CODES.has(code)) {
+      return `Kafka's TLS certificate is not trusted (${code}; check KAFKA_SSL_CA_FILE)`;
+    }
+    if (typeof code === 'string' && /^ERR_SSL_.*ALERT/.test(code)) {
+      return `Kafka refused the TLS handshake (${code}; check KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE)`;
+    }
+  }
+  return undefined;
+}
+
+/** How often a rejection that lasts is logged again (each client retries more often than that). */
+export const ACCESS_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * Reports the outcome of the Kafka clients' connections to {@link BrokerAccess} (readiness) and
+ * the log: one line when access is refused, one per {@link ACCESS_LOG_INTERVAL_MS} while it lasts
+ * (however many clients retry), and one when it is accepted again.
+ */
+export class KafkaAccessMonitor {
+  private lastLoggedAt = 0;
+  private lastReason?: string;
+
+  constructor(
+    private readonly logger: LoggerService,
+    private readonly access?: BrokerAccess,
+    private readonly logIntervalMs = ACCESS_LOG_INTERVAL_MS,
+  ) {}
+
+  /** Records a failure; returns the rejection's reason when Kafka refused access, else undefined. */
+  failed(error: unknown): string | undefined {
+    const reason = accessRejection(error);
+    if (reason === undefined) return undefined;
+    this.access?.rejected(reason);
+    const now = Date.now();
+    if (reason !== this.lastReason || now - this.lastLoggedAt >= this.logIntervalMs) {
+      this.logger.error(`${reason}; the Kafka clients keep retrying`);
+      this.lastLoggedAt = now;
+    }
+    this.lastReason = reason;
+    return reason;
+  }
+
+  /** Records a successful (authenticated) connection. */
+  succeeded(): void {
+    if (this.lastReason === undefined) return;
+    this.lastReason = undefined;
+    this.lastLoggedAt = 0;
+    this.access?.accepted();
+    this.logger.log?.('Kafka accepted the credentials and certificates again');
+  }
+
+  /** True while the last outcome seen was a rejection. */
+  isRejected(): boolean {
+    return this.lastReason !== undefined;
+  }
+}

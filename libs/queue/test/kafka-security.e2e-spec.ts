@@ -1,0 +1,215 @@
+/**
+ * Kafka over SASL_SSL (SCRAM, CA verification) and mutual TLS against a real broker of the test's
+ * own; a wrong password or an unknown CA is reported as refused access while the app keeps
+ * running and retrying, with a bounded number of log lines and no secret in any of them.
+ */
+import { Controller, Module, type Type } from '@nestjs/common';
+import { EventPattern } from '@nestjs/microservices';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PlatformModule, createHttpApp, type HttpApp } from '@lib/platform';
+import {
+  connectQueueConsumers,
+  EventPublisher,
+  PublishError,
+  queueConfig,
+  QueueModule,
+  type IncomingEvent,
+} from '@lib/queue';
+import {
+  createTestKafkaCa,
+  freeTcpPort,
+  startDedicatedKafka,
+  uniqueName,
+  waitFor,
+  type KafkaBroker,
+} from '@test/support';
+import { BrokerAccess } from '../src/broker-access';
+import { kafkaSecurityConfig } from '../src/kafka/kafka-security.config';
+import { kafkaTopicsConfig } from '../src/kafka/kafka-topics.config';
+
+jest.setTimeout(180_000);
+
+/** Every line the process writes to stdout while a test runs (the apps' JSON logs). */
+class StdoutCapture {
+  readonly lines: string[] = [];
+  private spy?: jest.SpyInstance;
+
+  start(): void {
+    const write = process.stdout.write.bind(process.stdout);
+    this.spy = jest.spyOn(process.stdout, 'write').mockImplementation(((
+      chunk: string | Uint8Array,
+      ...rest: unknown[]
+    ) => {
+      this.lines.push(
+        ...String(chunk)
+          .split('\n')
+          .filter((l) => l.length > 0),
+      );
+      return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stdout.write);
+  }
+
+  stop(): void {
+    this.spy?.mockRestore();
+  }
+}
+
+@Module({})
+class SecurityRootModule {}
+
+/** An app consuming `stream` with the given Kafka variables; received events land in `received`. */
+async function startApp(
+  group: string,
+  stream: string,
+  env: Record<string, string>,
+  received: string[],
+): Promise<HttpApp> {
+  @Controller()
+  class RecordingController {
+    @EventPattern(stream)
+    handle(event: IncomingEvent) {
+      received.push(event.eventId);
+    }
+  }
+  @Module({ controllers: [RecordingController as Type] })
+  class FeatureModule {}
+  const created = await createHttpApp({
+    name: group,
+    defaultPort: await freeTcpPort(),
+    env: { BROKER: 'kafka', LOG_LEVEL: 'warn', SHUTDOWN_GRACE_MS: '0', ...env },
+    module: (appEnv) => ({
+      module: SecurityRootModule,
+      imports: [PlatformModule.forRoot(group, appEnv), QueueModule.register({}), FeatureModule],
+    }),
+    configs: [queueConfig, kafkaSecurityConfig, kafkaTopicsConfig],
+    beforeListen: connectQueueConsumers,
+  });
+  await created.listen();
+  return created;
+}
+
+function event(stream: string, eventId: string) {
+  return { stream, key: eventId, value: { eventId, at: Date.now() } };
+}
+
+describe('Kafka security (real broker with SASL_SSL and mutual TLS)', () => {
+  let broker: KafkaBroker;
+  let dir: string;
+
+  beforeAll(async () => {
+    broker = await startDedicatedKafka({ saslSsl: true });
+    dir = mkdtempSync(join(tmpdir(), 'ep-kafka-security-'));
+  });
+  afterAll(async () => {
+    await broker?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const scramEnv = (password: string, caFile = broker.saslSsl!.caFile): Record<string, string> => ({
+    KAFKA_BROKERS: broker.saslSsl!.brokers,
+    KAFKA_SSL: 'true',
+    KAFKA_SSL_CA_FILE: caFile,
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    KAFKA_SASL_USERNAME: broker.saslSsl!.username,
+    KAFKA_SASL_PASSWORD: password,
+  });
+
+  it.each([
+    ['SCRAM-SHA-512 over TLS', () => scramEnv(broker.saslSsl!.password)],
+    [
+      'mutual TLS (client certificate)',
+      () => ({
+        KAFKA_BROKERS: broker.mtls!.brokers,
+        KAFKA_SSL: 'true',
+        KAFKA_SSL_CA_FILE: broker.mtls!.caFile,
+        KAFKA_SSL_CERT_FILE: broker.mtls!.certFile,
+        KAFKA_SSL_KEY_FILE: broker.mtls!.keyFile,
+      }),
+    ],
+  ])('publishes and consumes with %s', async (_name, env) => {
+    const stream = uniqueName('secure');
+    const received: string[] = [];
+    const app = await startApp(uniqueName('secure-app'), stream, env(), received);
+    try {
+      const ids = ['a', 'b', 'c'].map((s) => `${stream}-${s}`);
+      await app.app.get(EventPublisher).publish(ids.map((id) => event(stream, id)));
+      await waitFor(async () => received.length >= ids.length, {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        description: 'the events consumed',
+      });
+      expect([...received].sort()).toEqual(ids);
+      expect(app.app.get(BrokerAccess).rejection()).toBeUndefined();
+    } finally {
+      await app.app.close();
+    }
+  });
+
+  it('a wrong password is refused access: the app stays up, retries with backoff and logs one line per interval', async () => {
+    const capture = new StdoutCapture();
+    const wrongPassword = 'not-the-password-4f1c2e';
+    const stream = uniqueName('refused');
+    const failedAuthentications = () =>
+      (
+        readFileSync(join(broker.logDir, 'server.log'), 'utf8').match(/Failed authentication/g) ??
+        []
+      ).length;
+    const before = failedAuthentications();
+    capture.start();
+    let app: HttpApp | undefined;
+    try {
+      app = await startApp(uniqueName('refused-app'), stream, scramEnv(wrongPassword), []);
+      const access = app.app.get(BrokerAccess);
+      expect(access.rejection()).toMatch(/SASL credentials/);
+      await expect(
+        app.app.get(EventPublisher).publish([event(stream, 'x')]),
+      ).rejects.toBeInstanceOf(PublishError);
+      const early = failedAuthentications();
+      // Long enough for the consumer's reconnects at 1, 2, 4 and 8 s and a second log interval.
+      await new Promise((r) => setTimeout(r, 16_000));
+      const late = failedAuthentications();
+      expect(access.rejection()).toMatch(/SASL credentials/);
+      // It kept trying (the broker saw more refused handshakes), but with backoff, not in a loop.
+      expect(late).toBeGreaterThan(early);
+      expect(late - before).toBeLessThan(40);
+    } finally {
+      await app?.app.close();
+      capture.stop();
+    }
+    const rejectionLines = capture.lines.filter((l) =>
+      l.includes('Kafka rejected the SASL credentials'),
+    );
+    expect(rejectionLines.length).toBeGreaterThanOrEqual(2);
+    expect(rejectionLines.length).toBeLessThanOrEqual(4);
+    for (const line of capture.lines) {
+      expect(line).not.toContain(wrongPassword);
+      expect(line).not.toMatch(/\n\s+at |"stack"/);
+    }
+    // Nothing else floods the log: kafkajs' own lines about the refusal are filtered.
+    expect(capture.lines.length).toBeLessThanOrEqual(rejectionLines.length + 4);
+  });
+
+  it('a broker certificate from an unknown CA is refused access too', async () => {
+    const otherCa = createTestKafkaCa(dir, 'other-ca');
+    const stream = uniqueName('untrusted');
+    const app = await startApp(
+      uniqueName('untrusted-app'),
+      stream,
+      scramEnv(broker.saslSsl!.password, otherCa.certFile),
+      [],
+    );
+    try {
+      const access = app.app.get(BrokerAccess);
+      expect(access.rejection()).toMatch(
+        /TLS certificate is not trusted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)/,
+      );
+      await expect(
+        app.app.get(EventPublisher).publish([event(stream, 'x')]),
+      ).rejects.toBeInstanceOf(PublishError);
+    } finally {
+      await app.app.close();
+    }
+  });
+});
