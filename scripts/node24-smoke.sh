@@ -196,10 +196,7 @@ npm_exit=$?
 set -e
 
 if kill -0 "$launcher_pid" 2>/dev/null; then
-  # npm forwards SIGTERM to the `sh -c` running the start script; a /bin/sh that keeps its child
-  # (dash) dies without passing it on. Stop the launcher as a process manager would.
-  warn "npm exited ($npm_exit) but the launcher (pid $launcher_pid) did not get the signal; sending it SIGTERM"
-  kill -TERM "$launcher_pid"
+  fail "npm exited ($npm_exit) but the launcher (pid $launcher_pid) is still running: the start script must exec node so SIGTERM reaches it"
 fi
 while kill -0 "$launcher_pid" 2>/dev/null; do
   ((SECONDS < deadline)) || fail "the launcher did not stop within ${STOP_WITHIN_S}s of SIGTERM"
@@ -215,10 +212,6 @@ done
 
 case $npm_exit in
   0) log 'npm start exited 0 after SIGTERM' ;;
-  143)
-    [[ ${NODE24_SMOKE_STRICT_EXIT:-0} == 1 ]] && fail 'npm start exited 143 after SIGTERM (NODE24_SMOKE_STRICT_EXIT=1 requires 0)'
-    warn 'npm start exited 143 after SIGTERM (accepted for now; NODE24_SMOKE_STRICT_EXIT=1 requires 0)'
-    ;;
   *) fail "npm start exited $npm_exit after SIGTERM" ;;
 esac
 
