@@ -1,7 +1,10 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import * as amqp from 'amqplib';
 import type { ChannelModel } from 'amqplib';
+import type { BrokerAccess } from '../broker-access';
 import { BrokerConnectionError } from '../queue.errors';
+import { rmqAccessRejection } from './rmq-access';
+import type { RmqTlsOptions } from './rmq-tls.config';
 
 /** How to reach RabbitMQ and how hard to try again. */
 export interface RmqConnectionOptions {
@@ -19,6 +22,10 @@ export interface RmqConnectionOptions {
   readonly reconnectMinMs?: number;
   readonly reconnectMaxMs?: number;
   readonly logger?: LoggerService;
+  /** TLS socket options for an `amqps://` URL (CA, client certificate, verification, SNI name). */
+  readonly tls?: RmqTlsOptions;
+  /** Told when RabbitMQ refuses the login or the TLS handshake fails, and when a connection succeeds. */
+  readonly access?: BrokerAccess;
 }
 
 /** Runs on every (re)connection, before it counts as connected: open channels, declare, consume. */
@@ -104,15 +111,24 @@ export class RmqConnection {
     let model: ChannelModel;
     try {
       model = await amqp.connect(this.connectUrl(), {
+        ...this.options.tls,
         timeout: this.options.connectTimeoutMs ?? 5_000,
         clientProperties: { connection_name: this.options.name },
       });
     } catch (error) {
+      const rejection = rmqAccessRejection(error);
+      if (rejection) {
+        this.options.access?.rejected(rejection);
+        throw new BrokerConnectionError(`RabbitMQ refused access (${this.options.name}): ${rejection}`, {
+          cause: error,
+        });
+      }
       const why = (error as Error).message;
       throw new BrokerConnectionError(`RabbitMQ unreachable (${this.options.name}): ${why}`, {
         cause: error,
       });
     }
+    this.options.access?.accepted();
     if (this.closed) {
       await model.close().catch(() => undefined);
       throw new BrokerConnectionError(`${this.options.name}: connection closed`);

@@ -5,7 +5,7 @@ import { EventPublisher } from '../event-publisher';
 import type { OutgoingMessage } from '../outgoing-message';
 import { PublishError } from '../queue.errors';
 import { encodeMessage } from '../runtime/envelope';
-import { RmqConnection } from './rmq-connection';
+import { RmqConnection, type RmqConnectionOptions } from './rmq-connection';
 import { KEY_HEADER, publishOptions, routingKeyFor } from './rmq-message';
 import { assertStreamExchange } from './rmq-topology';
 
@@ -17,6 +17,9 @@ export interface RmqPublisherOptions {
   /** A publish that the broker has not confirmed within this long fails (default 5 s). */
   readonly confirmTimeoutMs?: number;
   readonly logger?: LoggerService;
+  /** TLS socket options (`amqps://`) and where a refused login or certificate is reported. */
+  readonly tls?: RmqConnectionOptions['tls'];
+  readonly access?: RmqConnectionOptions['access'];
 }
 
 /**
@@ -47,6 +50,8 @@ export class RmqEventPublisher extends EventPublisher {
       url: options.url,
       name: `${options.appName} publisher`,
       logger: this.logger,
+      tls: options.tls,
+      access: options.access,
     });
     this.connection.onReady((model) => this.openChannel(model));
   }

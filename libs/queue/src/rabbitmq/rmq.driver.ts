@@ -10,7 +10,14 @@ import { RmqQueueServer } from './server-rmq';
  */
 export const createRabbitMqDriver: QueueDriverFactory = (context): QueueDriver => {
   const url = context.config.RABBITMQ_URL;
-  const publisher = new RmqEventPublisher({ url, appName: context.group, logger: context.logger });
+  const { tls } = context.rabbitmq;
+  const publisher = new RmqEventPublisher({
+    url,
+    appName: context.group,
+    logger: context.logger,
+    tls,
+    access: context.access,
+  });
   publisher.start(); // in the background, so readiness reflects the broker before the first publish
   const transport = new RmqQueueServer({
     url,
@@ -18,6 +25,8 @@ export const createRabbitMqDriver: QueueDriverFactory = (context): QueueDriver =
     maxInFlight: context.maxInFlight,
     logger: context.logger,
     metrics: context.metrics,
+    tls,
+    access: context.access,
   });
   const deadLetters = new RmqDeadLetterAdmin(transport.connection, context.group);
   return {

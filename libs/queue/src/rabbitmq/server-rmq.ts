@@ -6,7 +6,7 @@ import type { ConsumerBinding } from '../runtime/consumer-binding';
 import type { ConsumerMetrics } from '../runtime/consumer-metrics';
 import { QueueServer } from '../runtime/queue-server';
 import { RmqConfirmSender } from './rmq-confirm-sender';
-import { RmqConnection } from './rmq-connection';
+import { RmqConnection, type RmqConnectionOptions } from './rmq-connection';
 import { RmqStreamConsumer } from './rmq-stream-consumer';
 
 /** Options of {@link RmqQueueServer}. */
@@ -22,6 +22,9 @@ export interface RmqQueueServerOptions {
   /** Reconnection backoff bounds (defaults 250 ms and 10 s). */
   readonly reconnectMinMs?: number;
   readonly reconnectMaxMs?: number;
+  /** TLS socket options (`amqps://`) and where a refused login or certificate is reported. */
+  readonly tls?: RmqConnectionOptions['tls'];
+  readonly access?: RmqConnectionOptions['access'];
 }
 
 /**
@@ -53,6 +56,8 @@ export class RmqQueueServer extends QueueServer {
       logger: this.log,
       reconnectMinMs: options.reconnectMinMs,
       reconnectMaxMs: options.reconnectMaxMs,
+      tls: options.tls,
+      access: options.access,
     });
     this.connection.onReady((model) => this.ready(model));
     this.connection.onLost(() => (this.sender = undefined));
