@@ -1,6 +1,6 @@
 /** The spool as `/health/ready` reports it (details `spool:ingest`). */
 export interface SpoolStatus {
-  /** HTTP status of /health/ready: 503 while the broker is down, the details are there either way. */
+  /** HTTP status of /health/ready: 503 only while the spool is full (or shutting down); details either way. */
   readonly readyStatus: number;
   readonly breaker: string;
   readonly depth: number;
