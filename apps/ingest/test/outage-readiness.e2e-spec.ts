@@ -115,9 +115,9 @@ describe('ingest readiness through a Kafka outage', () => {
     const liveness = sample(`${ingest.url}/health/live`, 250);
     try {
       // Healthy traffic first: the direct path, for comparison.
+      const startedAt = Date.now();
       load.start(50, 4);
-      await new Promise((r) => setTimeout(r, 2_000));
-      const healthyUntil = Date.now();
+      await new Promise((r) => setTimeout(r, 3_000));
       expect(proxy.openConnections).toBeGreaterThan(0);
 
       proxy.cut();
@@ -139,17 +139,22 @@ describe('ingest readiness through a Kafka outage', () => {
       await readiness.stop();
 
       // The outage's first 10 s: every POST 202 within the bound, readiness 200 throughout.
-      const healthy = load.sentBetween(0, healthyUntil).filter((r) => r.sentAt < cutAt);
+      // The first second is the producer's warm-up (metadata, topic creation): not the steady path.
+      const healthy = load.sentBetween(startedAt + 1_000, cutAt);
       const outage = load.sentBetween(cutAt, measuredUntil);
       const latencies = outage.map((r) => r.latencyMs);
       const p99 = percentile(latencies, 99);
+      const slowest = [...outage]
+        .sort((a, b) => b.latencyMs - a.latencyMs)
+        .slice(0, 5)
+        .map((r) => `${r.latencyMs} ms at +${r.sentAt - cutAt} ms`);
       console.log(
         `outage-readiness: healthy p99 ${percentile(
           healthy.map((r) => r.latencyMs),
           99,
-        )} ms (${healthy.length} POSTs); first ${OUTAGE_MEASURED_MS / 1000} s of the outage: ` +
-          `${outage.length} POSTs, p50 ${percentile(latencies, 50)} ms, p99 ${p99} ms, ` +
-          `max ${Math.max(...latencies)} ms; spool then ${during.depth} events, ${during.bytes} bytes`,
+        )} ms (${healthy.length} POSTs after warm-up); first ${OUTAGE_MEASURED_MS / 1000} s of ` +
+          `the outage: ${outage.length} POSTs, p50 ${percentile(latencies, 50)} ms, p99 ${p99} ms ` +
+          `(slowest: ${slowest.join(', ')}); spool then ${during.depth} events, ${during.bytes} bytes`,
       );
       expect(outage.length).toBeGreaterThan(300);
       expect(outage.filter((r) => r.status !== 202)).toEqual([]);
