@@ -33,8 +33,9 @@ describe('DeliveryResultsConsumer', () => {
       event('e', noRequest),
       event('f', null),
     ]);
-    expect(add.mock.calls[0][0].map((e: IncomingEvent) => e.eventId)).toEqual(['a', 'e']);
-    expect(result.failed?.map((f) => f.eventId)).toEqual(['b', 'c', 'd', 'f']);
+    expect(add.mock.calls[0][0].map((e: IncomingEvent) => e.eventId)).toEqual(['a', 'd', 'e']);
+    expect(add.mock.calls[0][0][1].payload.occurredAt).toBe(valid('d').receivedAt);
+    expect(result.failed?.map((f) => f.eventId)).toEqual(['b', 'c', 'f']);
     for (const failure of result.failed ?? []) {
       expect(failure.error).toBeInstanceOf(EventValidationError);
       expect(isRetriable(failure.error)).toBe(false);

@@ -3,9 +3,9 @@ import { EventValidationError, isRetriable } from '@lib/retry';
 import { AppLogsConsumer } from './app-logs.consumer';
 import type { AppLogsQueue } from './app-logs.queue';
 
-function event(eventId: string, payload: unknown): IncomingEvent<unknown> {
+function event(eventId: string, payload: unknown, timestamp?: number): IncomingEvent<unknown> {
   const position = { topic: 'app-logs', partition: 0, offset: '0' };
-  return { stream: 'app-logs', key: 'svc', eventId, payload, headers: {}, attempt: 0, source: position, position };
+  return { stream: 'app-logs', key: 'svc', eventId, payload, headers: {}, attempt: 0, source: position, position, timestamp };
 }
 
 const valid = (eventId: string) => ({
@@ -27,10 +27,15 @@ describe('AppLogsConsumer', () => {
       event('b', { ...valid('b'), kind: 'nonsense' }),
       event('c', { ...valid('c'), unknownField: 1 }),
       event('d', 'not an object'),
-      event('e', { ...valid('e'), receivedAt: undefined }),
+      // Shipped by an app's log shipper: no receivedAt, the record's time stands in.
+      event('e', { ...valid('e'), receivedAt: undefined }, Date.parse('2026-01-01T00:00:01Z')),
     ]);
     expect(add).toHaveBeenCalledTimes(1);
     expect(add.mock.calls[0][0].map((e: IncomingEvent) => e.eventId)).toEqual(['a', 'e']);
+    expect(add.mock.calls[0][0][1].payload).toMatchObject({
+      occurredAt: '2026-01-01T00:00:00.000Z',
+      receivedAt: '2026-01-01T00:00:01.000Z',
+    });
     expect(result.failed?.map((f) => f.eventId)).toEqual(['b', 'c', 'd']);
     for (const failure of result.failed ?? []) {
       expect(failure.error).toBeInstanceOf(EventValidationError);

@@ -3,9 +3,9 @@ import { EventValidationError, isRetriable } from '@lib/retry';
 import type { DailyViewsQueue } from './daily-views.queue';
 import { PageViewsConsumer } from './page-views.consumer';
 
-function event(eventId: string, payload: unknown): IncomingEvent<unknown> {
+function event(eventId: string, payload: unknown, timestamp?: number): IncomingEvent<unknown> {
   const position = { topic: 'page-views', partition: 0, offset: '0' };
-  return { stream: 'page-views', key: 'home', eventId, payload, headers: {}, attempt: 0, source: position, position };
+  return { stream: 'page-views', key: 'home', eventId, payload, headers: {}, attempt: 0, source: position, position, timestamp };
 }
 
 const valid = (eventId: string) => ({
@@ -33,13 +33,31 @@ describe('PageViewsConsumer', () => {
       event('h', { ...valid('h'), pageId: 'x'.repeat(201) }),
     ]);
     expect(add).toHaveBeenCalledTimes(1);
-    expect(add.mock.calls[0][0].map((e: IncomingEvent) => e.eventId)).toEqual(['a', 'f']);
-    expect(result.failed?.map((f) => f.eventId)).toEqual(['b', 'c', 'd', 'e', 'g', 'h']);
+    expect(add.mock.calls[0][0].map((e: IncomingEvent) => e.eventId)).toEqual(['a', 'e', 'f']);
+    expect(result.failed?.map((f) => f.eventId)).toEqual(['b', 'c', 'd', 'g', 'h']);
     for (const failure of result.failed ?? []) {
       expect(failure.error).toBeInstanceOf(EventValidationError);
       expect(isRetriable(failure.error)).toBe(false);
     }
     expect(String((result.failed?.[0].error as Error).message)).toContain('pageId');
+  });
+
+  it("reads a missing occurredAt as receivedAt, and a missing receivedAt as the record's time", async () => {
+    const add = jest.fn().mockResolvedValue(undefined);
+    const consumer = new PageViewsConsumer({ queue: { add } } as unknown as DailyViewsQueue);
+    const recordTime = Date.parse('2026-02-03T04:05:06.789Z');
+    await consumer.handle([
+      event('r', { eventId: 'r', pageId: 'home', receivedAt: '2026-01-01T23:59:59+01:00' }, recordTime),
+      event('t', { eventId: 't', pageId: 'home' }, recordTime),
+      event('o', { eventId: 'o', pageId: 'home', occurredAt: '2026-01-05T00:00:00Z' }, recordTime),
+    ]);
+    const payloads = add.mock.calls[0][0].map((e: IncomingEvent) => e.payload);
+    expect(payloads).toEqual([
+      { eventId: 'r', pageId: 'home', occurredAt: '2026-01-01T23:59:59+01:00', receivedAt: '2026-01-01T23:59:59+01:00' },
+      { eventId: 't', pageId: 'home', occurredAt: '2026-02-03T04:05:06.789Z', receivedAt: '2026-02-03T04:05:06.789Z' },
+      { eventId: 'o', pageId: 'home', occurredAt: '2026-01-05T00:00:00Z', receivedAt: '2026-02-03T04:05:06.789Z' },
+    ]);
+    expect(add.mock.calls[0][0].map((e: IncomingEvent) => e.timestamp)).toEqual([recordTime, recordTime, recordTime]);
   });
 
   it('does not touch the queue when every record is invalid', async () => {
