@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { DATABASE_SSL_MODES, resolveDatabaseTls } from './database-tls';
 
 /**
- * Where the database is: a PostgreSQL URL, or an embedded PGlite under `DATA_DIR` when unset; and
- * how to talk TLS to it (libpq's modes; `sslmode` etc. may also come in the URL, see database-tls).
+ * Where the database is: a PostgreSQL URL, or an embedded PGlite under `DATA_DIR` when unset; how
+ * to talk TLS to it (libpq's modes; `sslmode` etc. may also come in the URL, see database-tls);
+ * and whether the app migrates it at start-up.
  */
 export const databaseConfig = defineConfig(
   'database',
@@ -21,6 +22,14 @@ export const databaseConfig = defineConfig(
       /** A client certificate and its key, for servers that authenticate clients by certificate. */
       DATABASE_SSL_CERT_FILE: z.string().optional(),
       DATABASE_SSL_KEY_FILE: z.string().optional(),
+      /**
+       * `false`: the app applies no migrations at start-up (a separate step does: `npm run
+       * migration:run`, the migrate service, the migration Job) and refuses to start while any
+       * is pending.
+       */
+      MIGRATIONS_AT_STARTUP: enumVar(['true', 'false'] as const)
+        .default('true')
+        .transform((value) => value === 'true'),
     })
     // Throws its own ConfigError: a message about DATABASE_URL must not quote the URL's password.
     .superRefine((settings) => void resolveDatabaseTls(settings)),

@@ -8,4 +8,5 @@ export { createDataSourceOptions, type QueryLoggingSettings } from './data-sourc
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 export { openDatabase, type DatabaseSettings, type OpenDatabase } from './open-database';
 export { openDatabaseRetrying } from './open-database-retrying';
+export { KNOWN_MIGRATIONS, pendingMigrations, SchemaBehindError } from './pending-migrations';
 export { runMigrations } from './run-migrations';

@@ -1,5 +1,5 @@
 /** `npm run migration:run` (the built CLI) against a throwaway PostgreSQL database. */
-import { createThrowawayDatabase } from '@test/support';
+import { createThrowawayDatabase, startAppProcess } from '@test/support';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,14 +52,23 @@ describe('migration CLI', () => {
       throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
   });
 
-  it('applies the migrations to DATABASE_URL, lists them and exits 0; a second run changes nothing', async () => {
+  it('applies the migrations to DATABASE_URL, lists them and exits 0; a second run applies nothing', async () => {
     const url = await createThrowawayDatabase('migration_cli');
 
-    const first = await runCli({ DATABASE_URL: url });
-    expect(first).toEqual({ code: 0, stdout: expect.stringContaining(MIGRATION), stderr: '' });
+    // The apps' MIGRATIONS_AT_STARTUP=false (shared settings in compose) does not stop the CLI.
+    const first = await runCli({ DATABASE_URL: url, MIGRATIONS_AT_STARTUP: 'false' });
+    expect(first).toEqual({
+      code: 0,
+      stdout: `migrations applied: ${MIGRATIONS.map((m) => m.name).join(', ')}\n`,
+      stderr: '',
+    });
+    expect(first.stdout).toContain(MIGRATION);
     const second = await runCli({ DATABASE_URL: url });
-    expect(second.code).toBe(0);
-    expect(second.stdout).toContain(MIGRATION);
+    expect(second).toEqual({
+      code: 0,
+      stdout: `migrations applied: none (the schema is up to date at ${MIGRATIONS[MIGRATIONS.length - 1].name})\n`,
+      stderr: '',
+    });
 
     const client = new Client({ connectionString: url });
     await client.connect();
@@ -78,4 +87,35 @@ describe('migration CLI', () => {
       'Invalid configuration: DATABASE_URL="mysql://x": expected a URL starting with postgres:// or postgresql://',
     ]);
   });
+
+  it('is the step before the apps: an app with MIGRATIONS_AT_STARTUP=false refuses until it ran, then starts', async () => {
+    const url = await createThrowawayDatabase('migration_step');
+    const env = { DATABASE_URL: url, MIGRATIONS_AT_STARTUP: 'false', BROKER: 'memory' };
+
+    const refusal = await startAppProcess('pv-counter', { env }).then(
+      async (app) => {
+        await app.kill();
+        return 'started';
+      },
+      (error: Error) => error.message,
+    );
+    const pending = MIGRATIONS.map((m) => m.name).join(', ');
+    expect(refusal).toContain('pv-counter exited during start-up (code 1, signal null)');
+    expect(refusal).toContain(
+      `\nInvalid configuration: MIGRATIONS_AT_STARTUP="false": the database schema is behind this version: ` +
+        `${MIGRATIONS.length} pending migration(s) (${pending}); apply them with \`npm run migration:run\``,
+    );
+
+    expect((await runCli({ DATABASE_URL: url })).code).toBe(0);
+    const app = await startAppProcess('pv-counter', { env });
+    try {
+      const ready = await fetch(`${app.url}/health/ready`);
+      expect({ status: ready.status, body: await ready.json() }).toMatchObject({
+        status: 200,
+        body: { status: 'ok' },
+      });
+    } finally {
+      await app.stop();
+    }
+  }, 120_000);
 });
