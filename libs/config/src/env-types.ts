@@ -41,3 +41,13 @@ export const listVar = (itemName: string) =>
 /** One of a fixed set of words. */
 export const enumVar = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { message: `expected one of ${values.join(', ')}` });
+
+/** `true` or `false` (also `1`/`0`, any case). */
+export const booleanVar = () =>
+  z
+    .string()
+    .transform((value) => value.toLowerCase())
+    .refine((value) => ['true', 'false', '1', '0'].includes(value), {
+      message: 'expected true or false',
+    })
+    .transform((value) => value === 'true' || value === '1');

@@ -9,4 +9,6 @@ export {
   type ConfigDefinition,
   type ConfigOf,
 } from './define-config';
-export { enumVar, intVar, listVar, portVar, urlVar } from './env-types';
+export { booleanVar, enumVar, intVar, listVar, portVar, urlVar } from './env-types';
+export { isMatchingKeyPair, pemFileVar } from './pem-file-var';
+export { tlsRefusalOf, type TlsRefusal } from './certificate-errors';

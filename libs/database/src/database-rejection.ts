@@ -1,21 +1,4 @@
-/** OpenSSL's verification results as Node reports them in `error.code`. */
-const CERTIFICATE_CODES = new Set([
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_REVOKED',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'INVALID_CA',
-  'INVALID_PURPOSE',
-  'HOSTNAME_MISMATCH',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
+import { tlsRefusalOf } from '@lib/config';
 
 /**
  * Why PostgreSQL and this app cannot agree on TLS, or undefined for any other error: a server
@@ -29,7 +12,8 @@ export function databaseRejection(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || typeof (error as Error).message !== 'string')
     return undefined;
   const { code = '', message } = error as { code?: string; message: string };
-  if (CERTIFICATE_CODES.has(code)) return `TLS: certificate verify failed (${message})`;
+  if (tlsRefusalOf(error)?.kind === 'untrusted-certificate')
+    return `TLS: certificate verify failed (${message})`;
   if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))
     return `TLS: handshake failed (${message})`;
   if (message === 'The server does not support SSL connections') {

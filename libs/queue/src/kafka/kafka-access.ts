@@ -1,22 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
+import { tlsRefusalOf } from '@lib/config';
 import type { BrokerAccess } from '../broker-access';
-
-/** Node's codes for a broker certificate this client does not trust. */
-const UNTRUSTED_CERTIFICATE_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_REVOKED',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'CERT_SIGNATURE_FAILURE',
-  'INVALID_CA',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 /** Kafka's error types for a refused SASL handshake. */
 const SASL_ERROR_TYPES = new Set([
@@ -39,19 +23,20 @@ export function accessRejection(error: unknown): string | undefined {
     e = (e.cause ?? e.originalError) as typeof e
   ) {
     seen.add(e);
-    const { name, type, code } = e;
+    const { name, type } = e;
     if (
       name === 'KafkaJSSASLAuthenticationError' ||
       (typeof type === 'string' && SASL_ERROR_TYPES.has(type))
     ) {
       return 'Kafka rejected the SASL credentials (KAFKA_SASL_*)';
     }
-    if (typeof code === 'string' && UNTRUSTED_CERTIFICATE_CODES.has(code)) {
-      return `Kafka's TLS certificate is not trusted (${code}; check KAFKA_SSL_CA_FILE)`;
-    }
-    if (typeof code === 'string' && /^ERR_SSL_.*ALERT/.test(code)) {
-      return `Kafka refused the TLS handshake (${code}; check KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE)`;
-    }
+  }
+  const tls = tlsRefusalOf(error);
+  if (tls?.kind === 'untrusted-certificate') {
+    return `Kafka's TLS certificate is not trusted (${tls.code}; check KAFKA_SSL_CA_FILE)`;
+  }
+  if (tls?.kind === 'handshake-alert') {
+    return `Kafka refused the TLS handshake (${tls.code}; check KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE)`;
   }
   return undefined;
 }

@@ -35,9 +35,9 @@ export function kafkaSecurityOptions(
   let ssl: ConnectionOptions | undefined;
   if (security.KAFKA_SSL) {
     ssl = { rejectUnauthorized: security.KAFKA_SSL_REJECT_UNAUTHORIZED ?? true };
-    if (security.KAFKA_SSL_CA_FILE) ssl.ca = [security.KAFKA_SSL_CA_FILE.pem];
-    if (security.KAFKA_SSL_CERT_FILE) ssl.cert = security.KAFKA_SSL_CERT_FILE.pem;
-    if (security.KAFKA_SSL_KEY_FILE) ssl.key = security.KAFKA_SSL_KEY_FILE.pem;
+    if (security.KAFKA_SSL_CA_FILE) ssl.ca = [security.KAFKA_SSL_CA_FILE];
+    if (security.KAFKA_SSL_CERT_FILE) ssl.cert = security.KAFKA_SSL_CERT_FILE;
+    if (security.KAFKA_SSL_KEY_FILE) ssl.key = security.KAFKA_SSL_KEY_FILE;
   }
   let sasl: SASLOptions | undefined;
   if (security.KAFKA_SASL_MECHANISM) {

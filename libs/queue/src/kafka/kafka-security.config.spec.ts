@@ -1,29 +1,30 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isConfigError, type ConfigError } from '@lib/config';
+import { createTestCertificates, type TestCertificates } from '@test/support';
 import { kafkaSecurityOptions } from './kafka-client';
 import { kafkaSecurityConfig } from './kafka-security.config';
 
-const PEM = '-----BEGIN CERTIFICATE-----\nMIIBsecretcontentline\n-----END CERTIFICATE-----\n';
-const KEY = '-----BEGIN PRIVATE KEY-----\nMIIEprivatekeymaterial\n-----END PRIVATE KEY-----\n';
 const PASSWORD = 's3cr3t-Pa55word';
 
 let dir: string;
+let certificates: TestCertificates;
 let ca: string;
 let cert: string;
 let key: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'kafka-security-spec-'));
-  ca = join(dir, 'ca.pem');
-  cert = join(dir, 'client.pem');
-  key = join(dir, 'client.key');
-  writeFileSync(ca, PEM);
-  writeFileSync(cert, PEM);
-  writeFileSync(key, KEY);
+  certificates = createTestCertificates('app');
+  ca = certificates.caFile;
+  cert = certificates.clientCertFile;
+  key = certificates.clientKeyFile;
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  certificates.remove();
+});
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -55,9 +56,9 @@ describe('kafkaSecurityConfig', () => {
     const options = kafkaSecurityOptions(config);
     expect(options.ssl).toEqual({
       rejectUnauthorized: true,
-      ca: [Buffer.from(PEM)],
-      cert: Buffer.from(PEM),
-      key: Buffer.from(KEY),
+      ca: [readFileSync(ca)],
+      cert: readFileSync(cert),
+      key: readFileSync(key),
     });
     expect(options.sasl).toEqual({
       mechanism: 'scram-sha-512',
@@ -140,7 +141,7 @@ describe('kafkaSecurityConfig', () => {
 
   it('names the variable and path of an unreadable file, never its contents', () => {
     const locked = join(dir, 'locked.key');
-    writeFileSync(locked, KEY);
+    writeFileSync(locked, readFileSync(key));
     chmodSync(locked, 0o000);
     // root reads any file: then the case is a directory, which no one can read as a file.
     const target = process.getuid?.() === 0 ? dir : locked;
@@ -162,7 +163,7 @@ describe('kafkaSecurityConfig', () => {
     writeFileSync(secret, `password=${PASSWORD}\n`);
     const message = configError({ KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: secret }).message;
     expect(message).toBe(
-      `Invalid configuration: KAFKA_SSL_CA_FILE=${JSON.stringify(secret)}: expected a PEM file (no "-----BEGIN" line found)`,
+      `Invalid configuration: KAFKA_SSL_CA_FILE=${JSON.stringify(secret)}: expected a PEM certificate`,
     );
     expect(message).not.toContain(PASSWORD);
   });

@@ -1,41 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { defineConfig, type ConfigOf } from '@lib/config';
+import { booleanVar, defineConfig, pemFileVar, type ConfigOf } from '@lib/config';
 import { z } from 'zod';
 
 /** The SASL mechanisms Kafka clients may use (`KAFKA_SASL_MECHANISM`). */
 export const KAFKA_SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
-
-const booleanVar = () =>
-  z
-    .string()
-    .transform((value) => value.toLowerCase())
-    .refine((value) => ['true', 'false', '1', '0'].includes(value), {
-      message: 'expected true or false',
-    })
-    .transform((value) => value === 'true' || value === '1');
-
-/**
- * A PEM file named by a variable, read once when the configuration is loaded. Errors name the
- * variable, the path and the reason; never the file's contents.
- */
-const pemFileVar = () =>
-  z.string().transform((path, ctx) => {
-    let pem: Buffer;
-    try {
-      pem = readFileSync(path);
-    } catch (error) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
-      });
-      return z.NEVER;
-    }
-    if (!pem.includes('-----BEGIN ')) {
-      ctx.addIssue({ code: 'custom', message: 'expected a PEM file (no "-----BEGIN" line found)' });
-      return z.NEVER;
-    }
-    return { path, pem };
-  });
 
 /**
  * How the Kafka clients authenticate: TLS (server verification with `KAFKA_SSL_CA_FILE`, client
@@ -48,9 +15,9 @@ export const kafkaSecurityConfig = defineConfig(
   z
     .object({
       KAFKA_SSL: booleanVar().default(false),
-      KAFKA_SSL_CA_FILE: pemFileVar().optional(),
-      KAFKA_SSL_CERT_FILE: pemFileVar().optional(),
-      KAFKA_SSL_KEY_FILE: pemFileVar().optional(),
+      KAFKA_SSL_CA_FILE: pemFileVar('certificate').optional(),
+      KAFKA_SSL_CERT_FILE: pemFileVar('certificate').optional(),
+      KAFKA_SSL_KEY_FILE: pemFileVar('key').optional(),
       KAFKA_SSL_REJECT_UNAUTHORIZED: booleanVar().optional(),
       KAFKA_SASL_MECHANISM: z
         .string()

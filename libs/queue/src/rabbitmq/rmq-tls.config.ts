@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { X509Certificate } from 'node:crypto';
-import { createSecureContext } from 'node:tls';
-import { defineConfig, enumVar, type ConfigOf } from '@lib/config';
+import {
+  booleanVar,
+  defineConfig,
+  isMatchingKeyPair,
+  pemFileVar,
+  type ConfigOf,
+} from '@lib/config';
 import { z } from 'zod';
 
 const FILE_VARIABLES = [
@@ -9,30 +12,6 @@ const FILE_VARIABLES = [
   'RABBITMQ_SSL_CERT_FILE',
   'RABBITMQ_SSL_KEY_FILE',
 ] as const;
-
-/** A PEM file named by a variable, read at start-up; errors name the path and reason, never the contents. */
-const pemFileVar = (kind: 'certificate' | 'key') =>
-  z.string().transform((path, ctx) => {
-    let pem: Buffer;
-    try {
-      pem = readFileSync(path);
-    } catch (error) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-      });
-      return z.NEVER;
-    }
-    if (kind === 'certificate') {
-      try {
-        new X509Certificate(pem);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'expected a PEM certificate' });
-        return z.NEVER;
-      }
-    }
-    return pem;
-  });
 
 function isAmqps(url: string): boolean {
   try {
@@ -57,9 +36,7 @@ export const rabbitmqTlsConfig = defineConfig(
       RABBITMQ_SSL_CA_FILE: pemFileVar('certificate').optional(),
       RABBITMQ_SSL_CERT_FILE: pemFileVar('certificate').optional(),
       RABBITMQ_SSL_KEY_FILE: pemFileVar('key').optional(),
-      RABBITMQ_SSL_REJECT_UNAUTHORIZED: enumVar(['true', 'false'] as const)
-        .transform((value) => value === 'true')
-        .optional(),
+      RABBITMQ_SSL_REJECT_UNAUTHORIZED: booleanVar().optional(),
       RABBITMQ_SSL_SERVERNAME: z.string().optional(),
     })
     .superRefine((c, ctx) => {
@@ -82,9 +59,7 @@ export const rabbitmqTlsConfig = defineConfig(
         return issue('RABBITMQ_SSL_CERT_FILE', 'required with RABBITMQ_SSL_KEY_FILE');
       }
       if (c.RABBITMQ_SSL_CERT_FILE && c.RABBITMQ_SSL_KEY_FILE) {
-        try {
-          createSecureContext({ cert: c.RABBITMQ_SSL_CERT_FILE, key: c.RABBITMQ_SSL_KEY_FILE });
-        } catch {
+        if (!isMatchingKeyPair(c.RABBITMQ_SSL_CERT_FILE, c.RABBITMQ_SSL_KEY_FILE)) {
           issue(
             'RABBITMQ_SSL_KEY_FILE',
             'expected an unencrypted PEM private key matching RABBITMQ_SSL_CERT_FILE',
