@@ -30,3 +30,11 @@ export { SpoolModule } from './spool.module';
 export type { SpoolModuleOptions } from './spool.module-definition';
 export { SpoolHealthIndicator } from './spool.health';
 export { registerSpoolMetrics, BREAKER_STATE_VALUES } from './spool.metrics';
+export {
+  drainSpool,
+  findSpools,
+  spoolDrainConfig,
+  SpoolDrainTimeoutError,
+  type DrainedSpool,
+  type FoundSpool,
+} from './drain';
