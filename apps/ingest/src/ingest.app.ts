@@ -1,6 +1,6 @@
 import type { Env } from '@lib/config';
 import { createHttpApp, type HttpApp } from '@lib/platform';
-import { connectQueueConsumers, queueConfig, type QueueModuleOptions } from '@lib/queue';
+import { connectQueueConsumers, QUEUE_CONFIGS, type QueueModuleOptions } from '@lib/queue';
 import { spoolConfig } from '@lib/spool';
 import { IngestModule } from './ingest.module';
 
@@ -8,13 +8,16 @@ import { IngestModule } from './ingest.module';
 export const INGEST_DEFAULT_PORT = 3000;
 
 /** Creates the ingest app for an environment (validated first; a bad variable throws ConfigError); `queue.memoryBroker` is the process's shared in-memory broker. */
-export function createIngestApp(env: Env, queue: Pick<QueueModuleOptions, 'memoryBroker'> = {}): Promise<HttpApp> {
+export function createIngestApp(
+  env: Env,
+  queue: Pick<QueueModuleOptions, 'memoryBroker'> = {},
+): Promise<HttpApp> {
   return createHttpApp({
     name: 'ingest',
     defaultPort: INGEST_DEFAULT_PORT,
     env,
     module: (appEnv) => IngestModule.register(appEnv, queue),
-    configs: [queueConfig, spoolConfig],
+    configs: [...QUEUE_CONFIGS, spoolConfig],
     beforeListen: connectQueueConsumers,
   });
 }

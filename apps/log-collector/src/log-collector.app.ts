@@ -1,7 +1,7 @@
 import type { Env } from '@lib/config';
 import { databaseConfig } from '@lib/database';
 import { createHttpApp, type HttpApp } from '@lib/platform';
-import { connectQueueConsumers, queueConfig, type QueueModuleOptions } from '@lib/queue';
+import { connectQueueConsumers, QUEUE_CONFIGS, type QueueModuleOptions } from '@lib/queue';
 import { spoolConfig } from '@lib/spool';
 import { workQueueConfig } from '@lib/work-queue';
 import { LogCollectorModule } from './log-collector.module';
@@ -11,13 +11,16 @@ import { logsConfig } from './logs';
 export const LOG_COLLECTOR_DEFAULT_PORT = 3002;
 
 /** Creates the log-collector app for an environment (validated first; a bad variable throws ConfigError); `queue.memoryBroker` is the process's shared in-memory broker. */
-export function createLogCollectorApp(env: Env, queue: Pick<QueueModuleOptions, 'memoryBroker'> = {}): Promise<HttpApp> {
+export function createLogCollectorApp(
+  env: Env,
+  queue: Pick<QueueModuleOptions, 'memoryBroker'> = {},
+): Promise<HttpApp> {
   return createHttpApp({
     name: 'log-collector',
     defaultPort: LOG_COLLECTOR_DEFAULT_PORT,
     env,
     module: (appEnv) => LogCollectorModule.register(appEnv, queue),
-    configs: [databaseConfig, queueConfig, spoolConfig, workQueueConfig, logsConfig],
+    configs: [databaseConfig, ...QUEUE_CONFIGS, spoolConfig, workQueueConfig, logsConfig],
     beforeListen: connectQueueConsumers,
   });
 }

@@ -1,4 +1,5 @@
 export { MAX_CONSUMER_IN_FLIGHT, queueConfig } from './queue.config';
+export { QUEUE_CONFIGS } from './queue.configs';
 /** The Kafka consumer's fetch sizes, for comparisons that must read the same way (consumer-kafka bench). */
 export { KAFKA_FETCH_OPTIONS } from './kafka/server-kafka';
 export type { EventPosition, IncomingEvent } from './incoming-event';
@@ -14,8 +15,20 @@ export {
   type StreamLogBatch,
   type StreamLogFollower,
 } from './stream-log';
-export { BrokerConnectionError, isRetriableQueueError, PublishError, QueueError } from './queue.errors';
-export { Batch, handlerOptionsOf, KeyedConcurrency, Retry, type BatchResult, type HandlerOptions } from './queue.decorators';
+export {
+  BrokerConnectionError,
+  isRetriableQueueError,
+  PublishError,
+  QueueError,
+} from './queue.errors';
+export {
+  Batch,
+  handlerOptionsOf,
+  KeyedConcurrency,
+  Retry,
+  type BatchResult,
+  type HandlerOptions,
+} from './queue.decorators';
 export { CoalescingPublisher } from './coalescing-publisher';
 export { QueueModule } from './queue.module';
 export type { QueueModuleOptions } from './queue.module-definition';
@@ -24,5 +37,10 @@ export { connectQueueConsumers } from './connect-queue-consumers';
 export { MemoryBroker, type MemoryBrokerOptions } from './memory/memory-broker';
 export { PassThroughRpcFilter, QueueContext } from './runtime/handler-invoker';
 export { eventFields, withPayload } from './runtime/envelope';
-export { checkPayload, validateBatch, type PayloadCheck, type ValidatedBatch } from './validate-batch';
+export {
+  checkPayload,
+  validateBatch,
+  type PayloadCheck,
+  type ValidatedBatch,
+} from './validate-batch';
 export { withRecordTimes } from './stamped-events';
