@@ -1,7 +1,8 @@
 /**
  * docker-compose.yml and docker/Dockerfile agree with CONTRACT.md: each app on its port, healthy
- * only when /health/ready says so, started after its broker and database are healthy, and
- * never listening on 0.0.0.0 without API keys. No Docker engine needed: the files are parsed.
+ * only when /health/ready says so, started after its broker and database are healthy and the
+ * migrations have run, one broker per profile, and never listening on 0.0.0.0 without API keys
+ * (no placeholder key). No Docker engine needed: the files are parsed.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,14 +16,25 @@ const APP_PORTS: Record<string, number> = {
   'log-collector': 3002,
   'pv-counter': 3003,
 };
+/** The apps with a database: they leave migrations to the migrate service. */
+const DATABASE_APPS = ['aggregator', 'log-collector', 'pv-counter'];
+/** What an operator sets for `docker compose up` (API_KEYS is required). */
+const UP_VARS: Env = { API_KEYS: 'k1,k2' };
 
 type Env = Record<string, string>;
+interface Dependency {
+  condition?: string;
+  required?: boolean;
+}
 interface Service {
   image?: string;
+  profiles?: string[];
+  command?: string | string[];
+  restart?: string;
   build?: { context?: string; dockerfile?: string; args?: Record<string, string> };
   environment?: Env | string[];
   ports?: Array<string | { published: string | number; target: number }>;
-  depends_on?: string[] | Record<string, { condition?: string }>;
+  depends_on?: string[] | Record<string, Dependency>;
   healthcheck?: { test?: string | string[]; disable?: boolean };
   volumes?: Array<string | { type?: string; source?: string; target: string }>;
 }
@@ -31,12 +43,18 @@ interface Compose {
   volumes?: Record<string, unknown>;
 }
 
-/** What compose makes of `${VAR}`, `${VAR:-default}` and `${VAR-default}` given the variables set. */
+/**
+ * What compose makes of `${VAR}`, `${VAR:-default}`, `${VAR-default}` and `${VAR:?error}` given
+ * the variables set; the last one fails (as `docker compose` does) when VAR is unset or empty.
+ */
 function interpolate(value: string, vars: Env = {}): string {
   return value.replace(
-    /\$\{([A-Z0-9_]+)(?:(:?)-([^}]*))?\}/g,
-    (_, name: string, colon: string, fallback = '') =>
-      vars[name] === undefined || (colon && vars[name] === '') ? fallback : vars[name],
+    /\$\{([A-Z0-9_]+)(?:(:?)([-?])([^}]*))?\}/g,
+    (_, name: string, colon: string, operator: string, text = '') => {
+      const unset = vars[name] === undefined || (colon && vars[name] === '');
+      if (operator === '?' && unset) throw new Error(`required variable ${name}: ${text}`);
+      return unset ? (operator === '-' ? text : '') : vars[name];
+    },
   );
 }
 
@@ -48,12 +66,12 @@ function testBrokerKafkaVersion(): string {
   return version;
 }
 
-function environment(service: Service): Env {
+function environment(service: Service, vars: Env = UP_VARS): Env {
   const env = service.environment ?? {};
   const pairs = Array.isArray(env)
     ? env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])
     : Object.entries(env);
-  return Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(String(v))]));
+  return Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(String(v), vars)]));
 }
 
 function publishedPorts(service: Service): string[] {
@@ -69,9 +87,13 @@ function healthcheckCommand(service: Service): string {
   return Array.isArray(test) ? test.join(' ') : test;
 }
 
-function dependsOnHealthy(service: Service, dependency: string): boolean {
+function dependency(service: Service, name: string): Dependency | undefined {
   const deps = service.depends_on;
-  return !!deps && !Array.isArray(deps) && deps[dependency]?.condition === 'service_healthy';
+  return deps && !Array.isArray(deps) ? deps[name] : undefined;
+}
+
+function dependsOnHealthy(service: Service, name: string): boolean {
+  return dependency(service, name)?.condition === 'service_healthy';
 }
 
 describe('docker-compose.yml', () => {
@@ -79,6 +101,45 @@ describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), {
     merge: true,
   }) as Compose;
+
+  it.each(['kafka', 'rabbitmq'])(
+    'starts %s only under its own profile, so the other broker does not start',
+    (broker) => {
+      expect(compose.services[broker].profiles).toEqual([broker]);
+    },
+  );
+
+  it('starts PostgreSQL and the apps whatever the profile', () => {
+    for (const name of ['postgres', 'migrate', ...Object.keys(APP_PORTS)]) {
+      expect(`${name}: ${compose.services[name].profiles ?? 'always'}`).toBe(`${name}: always`);
+    }
+  });
+
+  describe('migrate', () => {
+    const migrate = compose.services.migrate;
+
+    it("runs the migration CLI once, after PostgreSQL is healthy, on the apps' database", () => {
+      const command = [migrate.command ?? []].flat();
+      expect(command).toEqual([
+        'node',
+        '-r',
+        './scripts/register-paths.js',
+        'dist/libs/database/src/cli/migration-run.js',
+      ]);
+      expect(existsSync(join(ROOT, 'libs', 'database', 'src', 'cli', 'migration-run.ts'))).toBe(
+        true,
+      );
+      expect(migrate.build?.dockerfile).toBe('docker/Dockerfile');
+      expect(migrate.restart).toBe('no');
+      expect(migrate.healthcheck?.disable).toBe(true);
+      expect(dependsOnHealthy(migrate, 'postgres')).toBe(true);
+      for (const app of DATABASE_APPS) {
+        expect(environment(migrate).DATABASE_URL).toBe(
+          environment(compose.services[app]).DATABASE_URL,
+        );
+      }
+    });
+  });
 
   it.each(['kafka', 'rabbitmq', 'postgres'])('gives %s a healthcheck', (name) => {
     const service = compose.services[name];
@@ -166,12 +227,29 @@ describe('docker-compose.yml', () => {
       ).toBe(true);
     });
 
-    it('starts after its broker and PostgreSQL are healthy', () => {
-      const broker = env().BROKER;
-      expect(['kafka', 'rabbitmq']).toContain(broker);
-      expect(dependsOnHealthy(service, broker)).toBe(true);
-      expect(dependsOnHealthy(service, 'postgres')).toBe(true);
+    it('starts after whichever broker its profile runs is healthy', () => {
+      expect(env().BROKER).toBe('kafka');
+      expect(environment(service, { ...UP_VARS, BROKER: 'rabbitmq' }).BROKER).toBe('rabbitmq');
+      for (const broker of ['kafka', 'rabbitmq']) {
+        // Not required: the broker whose profile is off is not in the model.
+        expect(dependency(service, broker)).toEqual({
+          condition: 'service_healthy',
+          required: false,
+        });
+      }
     });
+
+    if (DATABASE_APPS.includes(app)) {
+      it('starts after PostgreSQL is healthy and the migrations ran, and migrates nothing itself', () => {
+        expect(dependsOnHealthy(service, 'postgres')).toBe(true);
+        expect(dependency(service, 'migrate')?.condition).toBe('service_completed_successfully');
+        expect(env().MIGRATIONS_AT_STARTUP).toBe('false');
+      });
+    } else {
+      it('has no database: waits for nothing but its broker', () => {
+        expect(Object.keys(service.depends_on ?? {}).sort()).toEqual(['kafka', 'rabbitmq']);
+      });
+    }
 
     it('reaches the broker and database by their service names', () => {
       const kafkaListeners = environment(compose.services.kafka).KAFKA_ADVERTISED_LISTENERS;
@@ -182,9 +260,17 @@ describe('docker-compose.yml', () => {
       expect(new URL(env().RABBITMQ_URL).hostname).toBe('rabbitmq');
     });
 
-    it('binds 0.0.0.0 only together with API keys (CONTRACT: required off loopback)', () => {
+    it('binds 0.0.0.0 only together with API keys (CONTRACT: required off loopback), never a placeholder', () => {
       expect(env().HOST).toBe('0.0.0.0');
-      expect(env().API_KEYS?.trim()).toBeTruthy();
+      expect(env().API_KEYS).toBe('k1,k2');
+      // Unset or empty, compose refuses to start anything rather than use a default key.
+      expect(() => environment(service, {})).toThrow(/^required variable API_KEYS: set API_KEYS/);
+      expect(() => environment(service, { API_KEYS: '' })).toThrow(/required variable API_KEYS/);
+    });
+
+    it('passes ADMIN_API_KEYS through; unset leaves /admin/* closed (empty counts as unset)', () => {
+      expect(env().ADMIN_API_KEYS).toBe('');
+      expect(environment(service, { ...UP_VARS, ADMIN_API_KEYS: 'a1' }).ADMIN_API_KEYS).toBe('a1');
     });
 
     it('keeps DATA_DIR (spool, buffers) on a named volume of its own', () => {
