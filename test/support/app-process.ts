@@ -9,7 +9,8 @@ import { waitFor } from './services';
 function repositoryRoot(): string {
   for (let dir = __dirname; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'scripts', 'register-paths.js'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`scripts/register-paths.js not found above ${__dirname}`);
+    if (dirname(dir) === dir)
+      throw new Error(`scripts/register-paths.js not found above ${__dirname}`);
   }
 }
 /** Output kept for failure messages; older text is dropped. */
@@ -103,9 +104,12 @@ export async function startAppProcess(
   for (const name of APP_VARIABLES) delete base[name];
   // Never the default ./data of the repository: concurrent tests would share its spools (each
   // is locked by one process). A directory we make is removed once the process has exited.
-  const ownDataDir = options.env?.DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), `ep-${app}-`)) : undefined;
+  const ownDataDir =
+    options.env?.DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), `ep-${app}-`)) : undefined;
   // APP_CPU_PROF_DIR=<dir>: every spawned app writes a V8 CPU profile there when it exits (profiling a bench).
-  const profile = process.env.APP_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.APP_CPU_PROF_DIR}`] : [];
+  const profile = process.env.APP_CPU_PROF_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.APP_CPU_PROF_DIR}`]
+    : [];
   const child = spawn(process.execPath, [...profile, '-r', './scripts/register-paths.js', main], {
     cwd: root,
     env: {

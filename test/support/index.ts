@@ -2,6 +2,7 @@
 export * from './app-process';
 export * from './bad-input';
 export * from './databases';
+export * from './free-port';
 export * from './kafka';
 export * from './reachability';
 export * from './services';

@@ -30,7 +30,10 @@ export function createDataSourceOptions(
     migrationsTransactionMode: 'each',
     entities: [],
     poolSize,
-    ...(queryLogging && { logger: queryLogging.logger, maxQueryExecutionTime: queryLogging.maxQueryExecutionTime }),
+    ...(queryLogging && {
+      logger: queryLogging.logger,
+      maxQueryExecutionTime: queryLogging.maxQueryExecutionTime,
+    }),
     extra: {
       // Fail a connection attempt quickly so readiness and flush retries notice an outage.
       connectionTimeoutMillis: 5_000,

@@ -1,10 +1,10 @@
 import { tlsRefusalOf } from '@lib/config';
 
 /**
- * Why PostgreSQL and this app cannot agree on TLS, or undefined for any other error: a server
- * certificate the CA does not vouch for, a failed handshake, a server without TLS, or a server
- * that accepts only encrypted connections. None of these heals without an operator, yet the
- * app keeps trying rather than exiting. The text quotes no secret (drivers' messages name host,
+ * Why PostgreSQL refuses this app, or undefined for any other error: a server certificate the
+ * CA does not vouch for, a failed handshake, a server without TLS, a server that accepts only
+ * encrypted connections, or a refused login (password, role, pg_hba.conf). None of these heals
+ * without an operator, yet the app keeps trying rather than exiting. The text quotes no secret (drivers' messages name host,
  * user and database only).
  */
 export function databaseRejection(error: unknown): string | undefined {
@@ -22,6 +22,9 @@ export function databaseRejection(error: unknown): string | undefined {
   // 28000 invalid_authorization_specification; pg_hba.conf names the missing encryption.
   if (code === '28000' && /no encryption/.test(message))
     return `TLS: required by the server (${message})`;
+  // Class 28 (invalid authorization): a wrong password, an unknown role, no pg_hba.conf entry.
+  // PostgreSQL's message names the user and database, never the password.
+  if (code === '28P01' || code === '28000') return `login refused (${message})`;
   return undefined;
 }
 

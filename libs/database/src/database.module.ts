@@ -1,6 +1,11 @@
 import { Inject, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import type { ConfigOf } from '@lib/config';
-import { ReadinessRegistry, ShutdownCoordinator, ShutdownPhase } from '@lib/lifecycle';
+import {
+  ReadinessRegistry,
+  ShutdownCoordinator,
+  ShutdownPhase,
+  StartupStatus,
+} from '@lib/lifecycle';
 import { QUERY_LOGGING } from '@lib/observability';
 import { DataSource } from 'typeorm';
 import { databaseConfig } from './database.config';
@@ -20,11 +25,22 @@ import { openDatabaseRetrying } from './open-database-retrying';
     {
       provide: OPEN_DATABASE,
       // Slow queries are recorded when the app has the logging module (PlatformModule brings it).
-      useFactory: (config: ConfigOf<typeof databaseConfig>, queryLogging?: QueryLoggingSettings) =>
-        openDatabaseRetrying(config, queryLogging, { logger: new Logger('database') }),
-      inject: [databaseConfig.token, { token: QUERY_LOGGING, optional: true }],
+      useFactory: (
+        config: ConfigOf<typeof databaseConfig>,
+        queryLogging?: QueryLoggingSettings,
+        startup?: StartupStatus,
+      ) => openDatabaseRetrying(config, queryLogging, { logger: new Logger('database'), startup }),
+      inject: [
+        databaseConfig.token,
+        { token: QUERY_LOGGING, optional: true },
+        { token: StartupStatus, optional: true },
+      ],
     },
-    { provide: DataSource, useFactory: (db: OpenDatabase) => db.dataSource, inject: [OPEN_DATABASE] },
+    {
+      provide: DataSource,
+      useFactory: (db: OpenDatabase) => db.dataSource,
+      inject: [OPEN_DATABASE],
+    },
     DatabaseHealthIndicator,
   ],
   exports: [DataSource, OPEN_DATABASE],

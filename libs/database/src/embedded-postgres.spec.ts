@@ -47,7 +47,9 @@ describe('openDatabase without DATABASE_URL (embedded)', () => {
     expect(embedded).toBeDefined();
     expect(embedded!.dataDir).toBe(join(dataDir, 'pglite'));
     expect(embedded!.url).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
-    expect(await dataSource.query('SELECT name FROM schema_migrations ORDER BY id')).toEqual(MIGRATIONS);
+    expect(await dataSource.query('SELECT name FROM schema_migrations ORDER BY id')).toEqual(
+      MIGRATIONS,
+    );
     const [offsets] = await dataSource.query(
       "SELECT reloptions FROM pg_class WHERE relname = 'consumer_offsets' AND relkind = 'r'",
     );
@@ -74,7 +76,9 @@ describe('openDatabase without DATABASE_URL (embedded)', () => {
         'SELECT group_id, topic, partition, next_offset FROM consumer_offsets',
       ),
     ).toEqual([{ group_id: 'pv-counter', topic: 'page-views', partition: 3, next_offset: '1234' }]);
-    expect(await second.dataSource.query('SELECT name FROM schema_migrations ORDER BY id')).toEqual(MIGRATIONS);
+    expect(await second.dataSource.query('SELECT name FROM schema_migrations ORDER BY id')).toEqual(
+      MIGRATIONS,
+    );
   });
 
   it(`commits ${POOL_SIZE} concurrent transactions through the pool, and a rolled-back one leaves nothing`, async () => {

@@ -16,7 +16,10 @@ export interface EmbeddedPostgres {
  * migrations run against it as against PostgreSQL. A data dir belongs to one process, which a
  * lock file enforces with a clear message.
  */
-export async function startEmbeddedPostgres(dataDir: string, maxConnections: number): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  maxConnections: number,
+): Promise<EmbeddedPostgres> {
   const dir = resolve(dataDir);
   await mkdir(dir, { recursive: true });
   const lockFile = join(dir, 'embedded.lock');

@@ -37,7 +37,10 @@ export async function openDatabase(
   const target = resolveDatabaseTls(settings);
   const embedded = target.url
     ? undefined
-    : await startEmbeddedPostgres(join(settings.DATA_DIR, 'pglite'), settings.DATABASE_POOL_SIZE + 2);
+    : await startEmbeddedPostgres(
+        join(settings.DATA_DIR, 'pglite'),
+        settings.DATABASE_POOL_SIZE + 2,
+      );
   const url = target.url ?? embedded!.url;
   const dataSource = new DataSource(
     createDataSourceOptions(url, settings.DATABASE_POOL_SIZE, queryLogging, target.ssl),

@@ -5,7 +5,9 @@
  * rejections with a clear message, and start-up waits them out instead of exiting.
  */
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { createTestCertificates, type TestCertificates } from '@test/support';
+import { Module } from '@nestjs/common';
+import { createHttpApp, PlatformModule } from '@lib/platform';
+import { createTestCertificates, freePort, type TestCertificates } from '@test/support';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +17,13 @@ import { DatabaseHealthIndicator } from '../src/database.health';
 import { ALL_MIGRATIONS } from '../src/migrations';
 import { openDatabase, type OpenDatabase } from '../src/open-database';
 import { openDatabaseRetrying } from '../src/open-database-retrying';
-import { startTlsPostgresCluster, type TlsPostgresCluster } from './tls-postgres-cluster';
+import { DatabaseModule } from '../src/database.module';
+import {
+  PASSWORD_USER,
+  PASSWORD_USER_PASSWORD,
+  startTlsPostgresCluster,
+  type TlsPostgresCluster,
+} from './tls-postgres-cluster';
 
 const CERT_USER = 'certuser';
 
@@ -219,4 +227,61 @@ describe('PostgreSQL over TLS', () => {
       cluster.useServerCertificate(certificates.serverCertFile, certificates.serverKeyFile);
     }
   });
+
+  it('a refused login at start-up keeps the app live and not ready, saying why, until the password is right', async () => {
+    @Module({})
+    class ProbeTestModule {}
+    const port = await freePort();
+    const wrongPassword = 'not-the-password-7';
+    const env = {
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'error',
+      DATA_DIR: dataDir,
+      DATABASE_URL: `postgres://${PASSWORD_USER}:${wrongPassword}@localhost:${cluster.port}/postgres`,
+      DATABASE_SSL_MODE: 'verify-full',
+      DATABASE_SSL_CA_FILE: certificates.caFile,
+    };
+    const creating = createHttpApp({
+      name: 'database-probe',
+      defaultPort: port,
+      env,
+      module: (appEnv) => ({
+        module: ProbeTestModule,
+        imports: [PlatformModule.forRoot('database-probe', appEnv), DatabaseModule],
+      }),
+    });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      let ready = await fetch(`${base}/health/ready`).catch(() => undefined);
+      for (let i = 0; i < 50 && !/login refused/.test((await ready?.clone().text()) ?? ''); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        ready = await fetch(`${base}/health/ready`).catch(() => undefined);
+      }
+      expect((await fetch(`${base}/health/live`)).status).toBe(200);
+      expect(ready?.status).toBe(503);
+      const body = (await ready!.json()) as { error: Record<string, unknown> };
+      expect(body.error.database).toEqual({
+        status: 'down',
+        message: `login refused (password authentication failed for user "${PASSWORD_USER}")`,
+      });
+      expect(JSON.stringify(body)).not.toContain(wrongPassword);
+
+      cluster.psql(`ALTER ROLE ${PASSWORD_USER} PASSWORD '${wrongPassword}'`);
+      const created = await creating;
+      try {
+        await created.listen();
+        const after = await fetch(`${base}/health/ready`);
+        expect(after.status).toBe(200);
+        expect(((await after.json()) as { info: Record<string, unknown> }).info.database).toEqual({
+          status: 'up',
+        });
+      } finally {
+        await created.app.close();
+      }
+    } finally {
+      cluster.psql(`ALTER ROLE ${PASSWORD_USER} PASSWORD '${PASSWORD_USER_PASSWORD}'`);
+      await creating.then((created) => created.app.close()).catch(() => undefined);
+    }
+  }, 30_000);
 });

@@ -12,8 +12,13 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@test/support';
 
 /** A PostgreSQL cluster of the test's own, accepting only TLS over TCP. */
+/** A role that logs in with a password (scram-sha-256), for tests of a refused login. */
+export const PASSWORD_USER = 'pwuser';
+export const PASSWORD_USER_PASSWORD = 'right-password-1';
+
 export interface TlsPostgresCluster {
   readonly port: number;
   /** Installs another server certificate and key, and reloads (new connections see it). */
@@ -30,17 +35,6 @@ function postgresBin(): string {
     .sort((a, b) => Number(b) - Number(a));
   if (versions.length === 0) throw new Error('no PostgreSQL binaries under /usr/lib/postgresql');
   return join('/usr/lib/postgresql', versions[0], 'bin');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -109,6 +103,7 @@ export async function startTlsPostgresCluster(options: {
     [
       'local all all trust',
       `hostssl all ${options.certUser} 127.0.0.0/8 cert`,
+      `hostssl all ${PASSWORD_USER} 127.0.0.0/8 scram-sha-256`,
       'hostssl all all 127.0.0.0/8 trust',
       '',
     ].join('\n'),
@@ -142,6 +137,7 @@ export async function startTlsPostgresCluster(options: {
       sql,
     );
   psql(`CREATE ROLE ${options.certUser} LOGIN SUPERUSER`);
+  psql(`CREATE ROLE ${PASSWORD_USER} LOGIN SUPERUSER PASSWORD '${PASSWORD_USER_PASSWORD}'`);
   return {
     port,
     psql,

@@ -7,3 +7,4 @@ export {
   type ShutdownParticipant,
 } from './shutdown.coordinator';
 export { ReadinessRegistry, type ReadinessCheck } from './readiness.registry';
+export { StartupStatus } from './startup-status';

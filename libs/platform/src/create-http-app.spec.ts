@@ -14,6 +14,7 @@ import { ShutdownCoordinator } from '@lib/lifecycle';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { BODY_LIMIT_BYTES, createHttpApp, type HttpApp } from './create-http-app';
 import { PlatformModule } from './platform.module';
+import { freePort } from '@test/support';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -413,15 +414,3 @@ describe('createHttpApp', () => {
     });
   });
 });
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

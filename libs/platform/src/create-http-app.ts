@@ -1,8 +1,8 @@
-import type { DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { validateConfigs, type ConfigDefinition, type Env } from '@lib/config';
-import { lifecycleConfig, ShutdownCoordinator } from '@lib/lifecycle';
+import { lifecycleConfig, ShutdownCoordinator, StartupStatus } from '@lib/lifecycle';
 import {
   createLogger,
   installRequestLogHook,
@@ -16,6 +16,7 @@ import { httpConfig } from './http.config';
 import { HttpExceptionFilter } from './http-exception.filter';
 import { installIntakeGate } from './intake-gate';
 import { installRequestIdHook, requestIdFrom } from './request-id.hook';
+import { startStartupProbe } from './startup-probe';
 
 /** Requests larger than this are answered 413 (CONTRACT.md). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -54,8 +55,16 @@ export interface HttpApp {
  * that the shutdown coordinator closes, JSON logs, and request and error log records.
  */
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
-  const env: Env = { ...options.env, PORT: options.env.PORT?.trim() || String(options.defaultPort) };
-  validateConfigs(env, [httpConfig, lifecycleConfig, observabilityConfig, ...(options.configs ?? [])]);
+  const env: Env = {
+    ...options.env,
+    PORT: options.env.PORT?.trim() || String(options.defaultPort),
+  };
+  validateConfigs(env, [
+    httpConfig,
+    lifecycleConfig,
+    observabilityConfig,
+    ...(options.configs ?? []),
+  ]);
   const http = httpConfig.load(env);
   const { LOG_LEVEL, SLOW_REQUEST_MS } = observabilityConfig.load(env);
 
@@ -69,13 +78,26 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     logger: false,
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(options.module(env), adapter, {
-    logger: createLogger(LOG_LEVEL, options.name),
-    abortOnError: false,
-    // JSON in and out (CONTRACT.md): Fastify's own JSON parser stays; Nest would add urlencoded.
-    bodyParser: false,
-  });
+  const startup = new StartupStatus();
+  const probe = await startStartupProbe(http.HOST, http.PORT, startup);
+  let app: NestFastifyApplication;
+  try {
+    app = await NestFactory.create<NestFastifyApplication>(
+      withStartupStatus(options.module(env), startup),
+      adapter,
+      {
+        logger: createLogger(LOG_LEVEL, options.name),
+        abortOnError: false,
+        // JSON in and out (the contract): Fastify's own JSON parser stays; Nest would add urlencoded.
+        bodyParser: false,
+      },
+    );
+  } catch (error) {
+    await probe.close();
+    throw error;
+  }
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onClose', () => probe.close());
   // Fastify parses text/plain by default; any body that is not JSON is answered 415.
   fastify.removeContentTypeParser('text/plain');
   installRequestIdHook(fastify);
@@ -99,8 +121,28 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
         await app.init();
         await options.beforeListen(app);
       }
+      await probe.close();
       await app.listen(http.PORT, http.HOST);
       return `http://${http.HOST.includes(':') ? `[${http.HOST}]` : http.HOST}:${http.PORT}`;
     },
+  };
+}
+
+@Module({})
+class StartupStatusModule {}
+
+/** The app's root module, with `StartupStatus` injectable everywhere (a dependency that holds start-up back reports there). */
+function withStartupStatus(root: DynamicModule, startup: StartupStatus): DynamicModule {
+  return {
+    ...root,
+    imports: [
+      ...(root.imports ?? []),
+      {
+        module: StartupStatusModule,
+        global: true,
+        providers: [{ provide: StartupStatus, useValue: startup }],
+        exports: [StartupStatus],
+      },
+    ],
   };
 }

@@ -3,8 +3,18 @@ import { EventPattern } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createServer, type AddressInfo } from 'node:net';
 import { PlatformModule, createHttpApp } from '@lib/platform';
-import { Batch, connectQueueConsumers, KeyedConcurrency, queueConfig, QueueModule, Retry, type BatchResult, type IncomingEvent } from '@lib/queue';
+import {
+  Batch,
+  connectQueueConsumers,
+  KeyedConcurrency,
+  queueConfig,
+  QueueModule,
+  Retry,
+  type BatchResult,
+  type IncomingEvent,
+} from '@lib/queue';
 import type { ContractBroker } from './contract-broker';
+import { freePort } from '@test/support';
 
 /** The streams of one suite run (unique names, so runs never see each other's messages). */
 export interface ContractStreams {
@@ -102,7 +112,8 @@ export function contractController(s: ContractStreams, probe: Probe): Type {
     @Retry({ delaysMs: [1_500] })
     mixed(event: IncomingEvent<{ fail?: boolean }>) {
       probe.record(s.mixed, event);
-      if (event.payload.fail && event.attempt === 0) throw new FlakyDependencyError('first attempt fails');
+      if (event.payload.fail && event.attempt === 0)
+        throw new FlakyDependencyError('first attempt fails');
     }
 
     @EventPattern(s.replay)
@@ -124,18 +135,15 @@ export function contractController(s: ContractStreams, probe: Probe): Type {
       probe.batchSizes.push(events.length);
       for (const event of events) probe.record(s.batched, event);
       const poisoned = events.filter((e) => e.payload.poison && e.attempt === 0);
-      return { failed: poisoned.map((e) => ({ eventId: e.eventId, error: new FlakyDependencyError('poison') })) };
+      return {
+        failed: poisoned.map((e) => ({
+          eventId: e.eventId,
+          error: new FlakyDependencyError('poison'),
+        })),
+      };
     }
   }
   return ContractController;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 @Module({})
@@ -144,7 +152,11 @@ class ContractRootModule {}
 /** A running app of the suite: its Nest app and Fastify's `inject` for the admin routes. */
 export interface ContractApp {
   readonly app: NestFastifyApplication;
-  request(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown): Promise<{ status: number; body: any }>;
+  request(
+    method: 'GET' | 'POST' | 'DELETE',
+    url: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
 
@@ -163,7 +175,11 @@ export async function startContractApp(
     env: { ...broker.env(), LOG_LEVEL: 'error', SHUTDOWN_GRACE_MS: '0', ...env },
     module: (env) => ({
       module: ContractRootModule,
-      imports: [PlatformModule.forRoot(group, env), QueueModule.register(broker.queueOptions?.() ?? {}), ContractFeatureModule],
+      imports: [
+        PlatformModule.forRoot(group, env),
+        QueueModule.register(broker.queueOptions?.() ?? {}),
+        ContractFeatureModule,
+      ],
     }),
     configs: [queueConfig],
     beforeListen: connectQueueConsumers,
@@ -173,9 +189,17 @@ export async function startContractApp(
   return {
     app: created.app,
     async request(method, url, body) {
-      const response = await fastify.inject({ method, url, payload: body === undefined ? undefined : JSON.stringify(body), headers: body === undefined ? {} : { 'content-type': 'application/json' } });
+      const response = await fastify.inject({
+        method,
+        url,
+        payload: body === undefined ? undefined : JSON.stringify(body),
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      });
       const json = String(response.headers['content-type'] ?? '').startsWith('application/json');
-      return { status: response.statusCode, body: json ? JSON.parse(response.body) : response.body };
+      return {
+        status: response.statusCode,
+        body: json ? JSON.parse(response.body) : response.body,
+      };
     },
     close: () => created.app.close(),
   };

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import * as amqp from 'amqplib';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Client } from 'pg';
-import { waitFor } from '@test/support';
+import { waitFor, freePort } from '@test/support';
 
 /** The repository root (this file also runs compiled from dist/, e.g. in the bench). */
 function findRoot(): string {
@@ -30,7 +30,8 @@ export function assertFixtureBuilt(): void {
   for (const name of ['counter-app', 'counter-main']) {
     const js = join(FIXTURE_DIST, `${name}.js`);
     const ts = join(FIXTURE_DIR, `${name}.ts`);
-    if (!existsSync(js)) throw new Error(`${js} missing: run \`npm run build\` before these e2e specs`);
+    if (!existsSync(js))
+      throw new Error(`${js} missing: run \`npm run build\` before these e2e specs`);
     if (existsSync(ts) && statSync(ts).mtimeMs > statSync(js).mtimeMs) {
       throw new Error(`${js} is older than ${ts}: run \`npm run build\``);
     }
@@ -52,7 +53,11 @@ export interface Totals {
 }
 
 /** `count` events over `keys` keys (uniform), amounts 1..100, unique event ids. */
-export function makeEvents(count: number, keys: number, tag = randomBytes(3).toString('hex')): CounterEvent[] {
+export function makeEvents(
+  count: number,
+  keys: number,
+  tag = randomBytes(3).toString('hex'),
+): CounterEvent[] {
   return Array.from({ length: count }, (_, i) => ({
     eventId: `${tag}-${i}`,
     key: `k${Math.floor(Math.random() * keys)}`,
@@ -66,7 +71,9 @@ export function expectedTotals(events: readonly CounterEvent[]): Totals {
 }
 
 /** Per-key `{ n, total }` of a set of events. */
-export function expectedPerKey(events: readonly CounterEvent[]): Record<string, { n: number; total: number }> {
+export function expectedPerKey(
+  events: readonly CounterEvent[],
+): Record<string, { n: number; total: number }> {
   const out: Record<string, { n: number; total: number }> = {};
   for (const e of events) {
     const row = (out[e.key] ??= { n: 0, total: 0 });
@@ -110,15 +117,9 @@ export async function dbPerKey(url: string): Promise<Record<string, { n: number;
 
 /** Rows of processed_events (de-duplication ids stored). */
 export async function processedIds(url: string): Promise<number> {
-  return withClient(url, async (c) => Number((await c.query('SELECT count(*)::int AS n FROM processed_events')).rows[0].n));
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  return withClient(url, async (c) =>
+    Number((await c.query('SELECT count(*)::int AS n FROM processed_events')).rows[0].n),
+  );
 }
 
 /** A JSON phase line the fixture printed. */
@@ -164,7 +165,9 @@ export class CounterProcess {
       }
     };
     child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => this.output.push(`[stderr] ${chunk.toString().trimEnd()}`));
+    child.stderr!.on('data', (chunk: Buffer) =>
+      this.output.push(`[stderr] ${chunk.toString().trimEnd()}`),
+    );
   }
 
   /** Spawns the fixture with `env` (plus a free PORT) and waits until it listens. */
@@ -233,7 +236,10 @@ export class CounterProcess {
       return await Promise.race([
         this.exited,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`fixture did not exit within ${ms} ms:\n${this.tail()}`)), ms);
+          timer = setTimeout(
+            () => reject(new Error(`fixture did not exit within ${ms} ms:\n${this.tail()}`)),
+            ms,
+          );
         }),
       ]);
     } finally {
@@ -257,7 +263,9 @@ export class CounterProcess {
 
   /** GET on the fixture's HTTP port. */
   async get(path: string): Promise<{ status: number; text: string }> {
-    const response = await fetch(`http://127.0.0.1:${this.port}${path}`, { signal: AbortSignal.timeout(5_000) });
+    const response = await fetch(`http://127.0.0.1:${this.port}${path}`, {
+      signal: AbortSignal.timeout(5_000),
+    });
     return { status: response.status, text: await response.text() };
   }
 
@@ -270,17 +278,31 @@ export class CounterProcess {
 }
 
 /** Creates `topic` with `partitions` partitions. */
-export async function createTopic(brokers: string, topic: string, partitions: number): Promise<void> {
-  const kafka = new Kafka({ clientId: 'wq-e2e-admin', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+export async function createTopic(
+  brokers: string,
+  topic: string,
+  partitions: number,
+): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'wq-e2e-admin',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
     // The broker's metadata must show it with leaders before a consumer (and its topology check) starts.
     await waitFor(
       async () => {
         const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-        return topics[0]?.partitions.length === partitions && topics[0].partitions.every((p) => p.leader >= 0);
+        return (
+          topics[0]?.partitions.length === partitions &&
+          topics[0].partitions.every((p) => p.leader >= 0)
+        );
       },
       { timeoutMs: 30_000, intervalMs: 200, description: `topic ${topic} with leaders` },
     );
@@ -296,8 +318,15 @@ export async function publishKafka(
   events: readonly CounterEvent[],
   { chunk = 1_000, pauseMs = 0 }: { chunk?: number; pauseMs?: number } = {},
 ): Promise<void> {
-  const kafka = new Kafka({ clientId: 'wq-e2e-producer', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const kafka = new Kafka({
+    clientId: 'wq-e2e-producer',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
   await producer.connect();
   try {
     for (let i = 0; i < events.length; i += chunk) {
