@@ -3,8 +3,9 @@
  * TcpProxy stands between ingest and the real broker (every connection, the advertised address
  * included) and cuts it. While the spool has room, readiness stays 200 and every POST answers 202
  * without waiting out the breaker (p99 printed and asserted); once the spool is full under
- * `reject`, readiness and POSTs answer 503. After the broker returns, every accepted event is on
- * the topic, pv-counter counts each exactly once, and no replayed segment is left on disk.
+ * `reject`, readiness and POSTs answer 503. pv-counter, behind the same proxy, stays ready (it
+ * serves reads from PostgreSQL). After the broker returns, every accepted event is on the topic,
+ * pv-counter counts each exactly once, and no replayed segment is left on disk.
  */
 import {
   createThrowawayDatabase,
@@ -87,10 +88,16 @@ describe('ingest readiness through a Kafka outage', () => {
     const prefix = uniqueName('outage-ready');
     const occurredAt = new Date().toISOString();
     const day = occurredAt.slice(0, 10);
+    // Both apps reach Kafka only through the proxy: the outage is theirs alike.
+    const behindProxy = {
+      KAFKA_BROKERS: proxy.address,
+      NODE_OPTIONS: `--require ${join(__dirname, 'support', 'redirect-port.js')}`,
+      TEST_REDIRECT_PORT: `${brokerPort}:${proxy.port}`,
+    };
     counter = await startAppProcess('pv-counter', {
       env: {
         BROKER: 'kafka',
-        KAFKA_BROKERS: brokers,
+        ...behindProxy,
         DATABASE_URL: await createThrowawayDatabase('outage_ready'),
         CONSUMER_GROUP: `${prefix}-pv-counter`,
       },
@@ -99,9 +106,7 @@ describe('ingest readiness through a Kafka outage', () => {
     ingest = await startAppProcess('ingest', {
       env: {
         BROKER: 'kafka',
-        KAFKA_BROKERS: proxy.address,
-        NODE_OPTIONS: `--require ${join(__dirname, 'support', 'redirect-port.js')}`,
-        TEST_REDIRECT_PORT: `${brokerPort}:${proxy.port}`,
+        ...behindProxy,
         DATA_DIR: dataDir,
         SPOOL_MAX_BYTES: String(SPOOL_MAX_BYTES),
         SPOOL_SEGMENT_BYTES: String(128 * 1024),
@@ -113,6 +118,7 @@ describe('ingest readiness through a Kafka outage', () => {
     const load = new TimedLoad({ url: ingest.url, prefix, occurredAt, pages: 20 });
     const readiness = sample(`${ingest.url}/health/ready`, 100);
     const liveness = sample(`${ingest.url}/health/live`, 250);
+    const counterReadiness = sample(`${counter.url}/health/ready`, 250);
     try {
       // Healthy traffic first: the direct path, for comparison.
       const startedAt = Date.now();
@@ -137,6 +143,7 @@ describe('ingest readiness through a Kafka outage', () => {
       const full = await send(`${ingest.url}/health/ready`);
       await load.stop();
       await readiness.stop();
+      await counterReadiness.stop();
 
       // The outage's first 10 s: every POST 202 within the bound, readiness 200 throughout.
       // The first second is the producer's warm-up (metadata, topic creation): not the steady path.
@@ -170,6 +177,19 @@ describe('ingest readiness through a Kafka outage', () => {
           info: expect.objectContaining({
             kafka: expect.objectContaining({ status: 'up', state: 'unreachable' }),
             'spool:ingest': expect.objectContaining({ status: 'up', depth: expect.any(Number) }),
+          }),
+        }),
+      );
+
+      // pv-counter lost the broker too, and still serves its reads from PostgreSQL: ready.
+      const counterProbes = counterReadiness.probes.filter((p) => p.at >= cutAt);
+      expect(counterProbes.length).toBeGreaterThan(20);
+      expect(counterProbes.filter((p) => p.status !== 200)).toEqual([]);
+      expect(counterProbes.at(-1)!.body).toEqual(
+        expect.objectContaining({
+          info: expect.objectContaining({
+            kafka: expect.objectContaining({ status: 'up', state: 'unreachable' }),
+            database: expect.objectContaining({ status: 'up' }),
           }),
         }),
       );
@@ -237,6 +257,7 @@ describe('ingest readiness through a Kafka outage', () => {
       await load.stop();
       await readiness.stop();
       await liveness.stop();
+      await counterReadiness.stop();
       throw new Error(`${(error as Error).message}\n--- ingest output ---\n${ingest.output()}`);
     }
   }, 420_000);
