@@ -147,7 +147,7 @@ async function ours(stream: string, group: string, count: number, batch: boolean
     },
     module: (env) => ({
       module: BenchRootModule,
-      imports: [PlatformModule.forRoot(group, env), QueueModule.register({}), BenchFeatureModule],
+      imports: [PlatformModule.forRoot(group, env), QueueModule.forRoot({}), BenchFeatureModule],
     }),
     configs: [queueConfig],
     beforeListen: connectQueueConsumers,

@@ -40,7 +40,7 @@ export async function startQueueApp(options: QueueAppOptions): Promise<NestFasti
     env: { LOG_LEVEL: 'warn', SHUTDOWN_GRACE_MS: '0', ...options.env },
     module: (env) => ({
       module: BenchRootModule,
-      imports: [PlatformModule.forRoot(options.name, env), QueueModule.register(options.queue ?? {}), BenchFeatureModule],
+      imports: [PlatformModule.forRoot(options.name, env), QueueModule.forRoot(options.queue ?? {}), BenchFeatureModule],
     }),
     configs: [queueConfig],
     beforeListen: connectQueueConsumers,

@@ -34,7 +34,7 @@ async function kafkaPublisher(
   const context = await NestFactory.createApplicationContext(
     {
       module: BaselineModule,
-      imports: [PlatformModule.forRoot('ingest-baseline', env), QueueModule.register({})],
+      imports: [PlatformModule.forRoot('ingest-baseline', env), QueueModule.forRoot({})],
     },
     { logger: ['warn', 'error'] },
   );

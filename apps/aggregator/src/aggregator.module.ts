@@ -13,19 +13,17 @@ import { PopularProductsModule, SalesModule } from './popular-products';
 export class AggregatorModule {
   /** Builds the module tree for one app instance and its environment (and the process's shared memory broker, if any). */
   static register(env: Env, queue: Pick<QueueModuleOptions, 'memoryBroker'> = {}): DynamicModule {
-    // One module object for every import, so Nest creates a single broker connection.
-    const broker = QueueModule.register(queue);
     return {
       module: AggregatorModule,
       imports: [
         PlatformModule.forRoot('aggregator', env),
         DatabaseModule,
-        broker,
-        LogShippingModule.register({ queue: broker }),
+        QueueModule.forRoot(queue),
+        LogShippingModule.register(),
         CandlesModule,
         DeliveryResultsModule,
         SalesModule,
-        PopularProductsModule.register({ queue: broker }),
+        PopularProductsModule,
       ],
     };
   }

@@ -11,16 +11,14 @@ import { IntakeModule } from './intake/intake.module';
 export class IngestModule {
   /** Builds the module tree for one app instance and its environment (and the process's shared memory broker, if any). */
   static register(env: Env, queue: Pick<QueueModuleOptions, 'memoryBroker'> = {}): DynamicModule {
-    // One module object shared by both imports, so Nest creates a single broker connection.
-    const broker = QueueModule.register(queue);
-    const spool = SpoolModule.register({ name: 'ingest', imports: [broker] });
+    const spool = SpoolModule.register({ name: 'ingest' });
     return {
       module: IngestModule,
       imports: [
         PlatformModule.forRoot('ingest', env),
-        broker,
+        QueueModule.forRoot(queue),
         IntakeModule.register(spool),
-        LogShippingModule.register({ queue: broker }),
+        LogShippingModule.register(),
       ],
     };
   }

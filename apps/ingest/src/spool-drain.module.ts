@@ -17,7 +17,7 @@ export class SpoolDrainModule {
   static register(env: Env): DynamicModule {
     return {
       module: SpoolDrainModule,
-      imports: [PlatformModule.forRoot(SPOOL_DRAIN_APP, env), QueueModule.register({})],
+      imports: [PlatformModule.forRoot(SPOOL_DRAIN_APP, env), QueueModule.forRoot({})],
     };
   }
 }

@@ -12,17 +12,15 @@ import { LogsModule } from './logs';
 export class LogCollectorModule {
   /** Builds the module tree for one app instance and its environment (and the process's shared memory broker, if any). */
   static register(env: Env, queue: Pick<QueueModuleOptions, 'memoryBroker'> = {}): DynamicModule {
-    // One module object for every import, so Nest creates a single broker connection.
-    const broker = QueueModule.register(queue);
     return {
       module: LogCollectorModule,
       imports: [
         PlatformModule.forRoot('log-collector', env),
         DatabaseModule,
-        broker,
+        QueueModule.forRoot(queue),
         LogsModule,
         LogConsumerModule,
-        LogShippingModule.register({ queue: broker }),
+        LogShippingModule.register(),
       ],
     };
   }

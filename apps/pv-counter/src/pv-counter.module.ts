@@ -23,19 +23,17 @@ export const PV_COUNTER_MAX_IN_FLIGHT = 40_000;
 export class PvCounterModule {
   /** Builds the module tree for one app instance and its environment (and the process's shared memory broker, if any). */
   static register(env: Env, queue: Pick<QueueModuleOptions, 'memoryBroker'> = {}): DynamicModule {
-    // One module object for every import, so Nest creates a single broker connection.
-    const broker = QueueModule.register({ ...queue, defaultMaxInFlight: PV_COUNTER_MAX_IN_FLIGHT });
     return {
       module: PvCounterModule,
       imports: [
         PlatformModule.forRoot('pv-counter', env),
         DatabaseModule,
-        broker,
+        QueueModule.forRoot({ ...queue, defaultMaxInFlight: PV_COUNTER_MAX_IN_FLIGHT }),
         PageViewsModule,
         ViewCountsModule,
         SketchesModule,
-        RebuildModule.register({ queue: broker }),
-        LogShippingModule.register({ queue: broker }),
+        RebuildModule,
+        LogShippingModule.register(),
       ],
     };
   }

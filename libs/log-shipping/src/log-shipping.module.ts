@@ -24,8 +24,6 @@ const LOG_SHIPPING_OPTIONS = Symbol('LOG_SHIPPING_OPTIONS');
 
 /** Options of {@link LogShippingModule.register}. */
 export interface LogShippingOptions {
-  /** The app's `QueueModule.register(...)` object (the same one the app imports: one connection). */
-  readonly queue: DynamicModule;
   /** Cap of the spool; default {@link LOG_SPOOL_MAX_BYTES}. */
   readonly spoolMaxBytes?: number;
   readonly shipper?: Partial<LogShipperSettings>;
@@ -33,10 +31,10 @@ export interface LogShippingOptions {
 
 /**
  * Ships the app's request, error and slow-query records to `app-logs`: a {@link LogShipper}
- * draining the platform's RingLogSink through its own SpoolingPublisher over the app's
- * EventPublisher (spool `${DATA_DIR}/spool/logs/<app>`, `drop-oldest`), so that shipping never
- * blocks or fails a request, and a broker outage costs at most the oldest records (counted in
- * `log_records_dropped_total`). Shutdown: a final drain in phase Flush, before the spool closes
+ * draining the platform's RingLogSink through its own SpoolingPublisher over the EventPublisher
+ * of the app's (global) QueueModule (spool `${DATA_DIR}/spool/logs/<app>`, `drop-oldest`), so
+ * that shipping never blocks or fails a request, and a broker outage costs at most the oldest
+ * records (counted in `log_records_dropped_total`). Shutdown: a final drain in phase Flush, before the spool closes
  * in CloseBrokers. With `LOG_SHIP=false` the sink is not a ring and nothing is shipped.
  *
  * It lives outside @lib/observability because it needs @lib/queue and @lib/spool, which import
@@ -55,9 +53,8 @@ export class LogShippingModule implements OnApplicationBootstrap {
     this.logger = new Logger(`${appName} log shipping`);
   }
 
-  static register(options: LogShippingOptions): DynamicModule {
+  static register(options: LogShippingOptions = {}): DynamicModule {
     const spool = SpoolModule.registerAsync({
-      imports: [options.queue],
       inject: [spoolConfig.token, APP_NAME],
       useFactory: (config: ConfigOf<typeof spoolConfig>, appName: string) => ({
         name: LOG_SPOOL_NAME,

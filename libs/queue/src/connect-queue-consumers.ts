@@ -16,7 +16,7 @@ import type { QueueServer } from './runtime/queue-server';
  */
 export async function connectQueueConsumers(app: INestApplication): Promise<void> {
   await app.init();
-  const transport = app.get<QueueServer>(QUEUE_TRANSPORT, { strict: false });
+  const transport = app.get<QueueServer>(QUEUE_TRANSPORT);
   const microservice = app.connectMicroservice(
     { strategy: transport },
     { inheritAppConfig: false, deferInitialization: true },

@@ -8,6 +8,7 @@ export { EventPublisher } from './event-publisher';
 export { ConsumerControl, type StreamConsumerStatus } from './consumer-control';
 export { DeadLetterAdmin, type DeadLetter } from './dead-letters';
 export { OffsetStore, type StoredOffset } from './offset-store';
+export { OffsetStoreRegistry } from './offset-store.registry';
 export {
   StreamLog,
   StreamLogUnavailableError,
@@ -17,9 +18,11 @@ export {
 } from './stream-log';
 export {
   BrokerConnectionError,
+  isRedeliver,
   isRetriableQueueError,
   PublishError,
   QueueError,
+  RedeliverError,
 } from './queue.errors';
 export {
   Batch,
@@ -32,11 +35,10 @@ export {
 export { CoalescingPublisher } from './coalescing-publisher';
 export { QueueModule } from './queue.module';
 export type { QueueModuleOptions } from './queue.module-definition';
-export { QUEUE_TRANSPORT } from './queue.constants';
+export { CONSUMER_GROUP, QUEUE_TRANSPORT } from './queue.constants';
 export { connectQueueConsumers } from './connect-queue-consumers';
 export { MemoryBroker, type MemoryBrokerOptions } from './memory/memory-broker';
 export { PassThroughRpcFilter, QueueContext } from './runtime/handler-invoker';
-export { eventFields, withPayload } from './runtime/envelope';
 export {
   checkPayload,
   validateBatch,

@@ -6,9 +6,9 @@ export interface StoredOffset {
 }
 
 /**
- * Offsets kept in the database in the same transaction as the aggregates. When one is bound, the
- * Kafka transport seeks each assigned partition of the stream's main topic to the stored offset,
- * so a crash or rebalance neither loses nor double-counts.
+ * Offsets kept in the database in the same transaction as the aggregates. When one is registered
+ * with the OffsetStoreRegistry, the Kafka transport seeks each assigned partition of the stream's
+ * main topic to the stored offset, so a crash or rebalance neither loses nor double-counts.
  */
 export abstract class OffsetStore {
   /** Stored offsets of `group` on `topic`; partitions without one start from Kafka's committed offset. */

@@ -1,7 +1,15 @@
-import { Controller, Injectable, Module } from '@nestjs/common';
+import { Controller, Injectable, Module, type OnModuleInit } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { createHttpApp, PlatformModule } from '@lib/platform';
-import { connectQueueConsumers, OffsetStore, queueConfig, QueueModule, type IncomingEvent, type StoredOffset } from '@lib/queue';
+import {
+  connectQueueConsumers,
+  OffsetStore,
+  OffsetStoreRegistry,
+  queueConfig,
+  QueueModule,
+  type IncomingEvent,
+  type StoredOffset,
+} from '@lib/queue';
 import { testServices, uniqueName, waitFor } from '@test/support';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 
@@ -28,8 +36,17 @@ describe('Kafka transport with an OffsetStore', () => {
     }
   }
 
-  @Module({ controllers: [Handlers], providers: [{ provide: OffsetStore, useClass: FixedOffsetStore }] })
-  class FeatureModule {}
+  @Module({ controllers: [Handlers], providers: [FixedOffsetStore] })
+  class FeatureModule implements OnModuleInit {
+    constructor(
+      private readonly offsetStores: OffsetStoreRegistry,
+      private readonly store: FixedOffsetStore,
+    ) {}
+
+    onModuleInit(): void {
+      this.offsetStores.register(this.store); // as WorkQueueModule registers its PgOffsetStore
+    }
+  }
 
   @Module({})
   class RootModule {}
@@ -53,7 +70,7 @@ describe('Kafka transport with an OffsetStore', () => {
       name: group,
       defaultPort: 20_000 + Math.floor(Math.random() * 20_000),
       env: { BROKER: 'kafka', KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'error', SHUTDOWN_GRACE_MS: '0' },
-      module: (env) => ({ module: RootModule, imports: [PlatformModule.forRoot(group, env), QueueModule.register({}), FeatureModule] }),
+      module: (env) => ({ module: RootModule, imports: [PlatformModule.forRoot(group, env), QueueModule.forRoot({}), FeatureModule] }),
       configs: [queueConfig],
       beforeListen: connectQueueConsumers,
     });

@@ -82,7 +82,7 @@ async function startApp(
     env: { BROKER: 'kafka', LOG_LEVEL: 'warn', SHUTDOWN_GRACE_MS: '0', ...env },
     module: (appEnv) => ({
       module: SecurityRootModule,
-      imports: [PlatformModule.forRoot(group, appEnv), QueueModule.register({}), FeatureModule],
+      imports: [PlatformModule.forRoot(group, appEnv), QueueModule.forRoot({}), FeatureModule],
     }),
     configs: [queueConfig, kafkaSecurityConfig, kafkaTopicsConfig],
     beforeListen: connectQueueConsumers,

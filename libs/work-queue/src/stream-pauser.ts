@@ -4,7 +4,7 @@ import type { ConsumerControl } from '@lib/queue';
 /**
  * Pauses and resumes consumed streams on behalf of work queues. A stream may feed several
  * queues: it is paused while at least one of them is over its high watermark and resumed only
- * when none is. The ConsumerControl is looked up lazily because transports start after modules.
+ * when none is. No ConsumerControl (undefined) means there is no consumer to pause.
  */
 export class StreamPauser {
   private readonly holders = new Map<string, Set<object>>();

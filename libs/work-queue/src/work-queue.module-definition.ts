@@ -4,8 +4,6 @@ import { ConfigurableModuleBuilder } from '@nestjs/common';
 export interface WorkQueueModuleOptions {
   /** The app's default FLUSH_INTERVAL_MS (CONTRACT.md: 15 aggregator, 100 pv-counter and log-collector). */
   readonly defaultFlushIntervalMs: number;
-  /** Consumer group owning the stored offsets; default the app's name (as the transports use). */
-  readonly group?: string;
   /** Default of the queues' `trackOffsets`; default: BROKER=kafka. */
   readonly trackOffsets?: boolean;
   /** Between runs of the processed-ids retention; default 10 minutes. */

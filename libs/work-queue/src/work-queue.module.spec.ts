@@ -1,7 +1,8 @@
 /**
- * WorkQueueModule in a Nest app: the OffsetStore is PostgreSQL, queues get their config,
- * readiness and backpressure, and the shutdown flushes every queue (resolving pending add()s)
- * before the database closes.
+ * WorkQueueModule in a Nest app: it registers its PostgreSQL OffsetStore with the QueueModule's
+ * registry, keeps offsets and de-duplication under the QueueModule's consumer group, queues get
+ * their config, readiness and backpressure, and the shutdown flushes every queue (resolving
+ * pending add()s) before the database closes.
  */
 import { ConfigModule } from '@lib/config';
 import { DatabaseModule } from '@lib/database';
@@ -12,7 +13,8 @@ import {
   ShutdownPhase,
 } from '@lib/lifecycle';
 import { MetricsModule, METRICS_REGISTRY } from '@lib/observability';
-import { ConsumerControl, OffsetStore } from '@lib/queue';
+import { CONSUMER_GROUP, ConsumerControl, OffsetStoreRegistry } from '@lib/queue';
+import { Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { createThrowawayDatabase } from '@test/support';
 import type { Registry } from 'prom-client';
@@ -45,20 +47,35 @@ describe('WorkQueueModule', () => {
       SHUTDOWN_GRACE_MS: '0',
     };
     const control = new FakeConsumerControl();
+
+    /** Stands in for the global QueueModule: its ConsumerControl, group and OffsetStoreRegistry. */
+    @Global()
+    @Module({
+      providers: [
+        { provide: ConsumerControl, useValue: control },
+        // Not the app's name: the group the QueueModule resolved is the one to use.
+        { provide: CONSUMER_GROUP, useValue: 'pv-shadow' },
+        OffsetStoreRegistry,
+      ],
+      exports: [ConsumerControl, CONSUMER_GROUP, OffsetStoreRegistry],
+    })
+    class FakeQueueModule {}
+
     const app = await Test.createTestingModule({
       imports: [
         ConfigModule.forRoot('pv-test', env),
         LifecycleModule,
         MetricsModule,
         DatabaseModule,
+        FakeQueueModule,
         WorkQueueModule.register({ defaultFlushIntervalMs: 100 }),
       ],
-      providers: [{ provide: ConsumerControl, useValue: control }],
     }).compile();
     await app.init();
 
-    const store = app.get(OffsetStore);
+    const store = app.get(OffsetStoreRegistry).store!;
     expect(store).toBeInstanceOf(PgOffsetStore);
+    expect(store).toBe(app.get(PgOffsetStore));
     await app
       .get(DataSource)
       .query(
@@ -70,21 +87,21 @@ describe('WorkQueueModule', () => {
       write: (runner, batch) => upsertDailyViews.run(runner, batch),
     });
     expect(queue.settings).toMatchObject({
-      group: 'pv-test',
-      dedupeScope: 'pv-test/daily',
+      group: 'pv-shadow',
+      dedupeScope: 'pv-shadow/daily',
       flushIntervalMs: 60_000, // FLUSH_INTERVAL_MS beats the app's default
       trackOffsets: true, // BROKER=kafka
       highWatermark: 4,
       lowWatermark: 1,
     });
-    expect(await store.load('pv-test', 'page-views')).toEqual([]);
+    expect(await store.load('pv-shadow', 'page-views')).toEqual([]);
 
     const view = { day: '2026-07-01', pageId: 'home' };
     await queue.add(pageViewEvent(view, { offset: 0 })); // an idle queue flushes at once
     const order: string[] = [];
     const pending = queue.add([1, 2, 3, 4].map((offset) => pageViewEvent(view, { offset })));
     void pending.then(() => order.push('add() resolved'));
-    expect(control.paused.has('page-views')).toBe(true); // 4 ≥ high watermark, found through ModuleRef
+    expect(control.paused.has('page-views')).toBe(true); // 4 ≥ high watermark
 
     const [check] = app.get(ReadinessRegistry).all().slice(-1);
     expect(await check()).toEqual({ 'work-queue:daily': { status: 'up', depth: 4, paused: true } });
@@ -106,7 +123,8 @@ describe('WorkQueueModule', () => {
 
     expect(order).toEqual(['add() resolved', 'database closing']);
     expect(atDatabaseClose).toEqual({ '2026-07-01|home': 5 });
-    expect(await storedOffsets(url, 'pv-test')).toEqual({ 'page-views[0]': '5' });
+    expect(await storedOffsets(url, 'pv-shadow')).toEqual({ 'page-views[0]': '5' });
+    expect(await storedOffsets(url, 'pv-test')).toEqual({});
     expect(control.calls.at(-1)).toMatchObject({ action: 'resume', stream: 'page-views' });
     await expect(queue.add(pageViewEvent(view, { offset: 5 }))).rejects.toBeInstanceOf(
       WorkQueueClosedError,

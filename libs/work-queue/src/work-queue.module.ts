@@ -1,6 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
 import { DatabaseModule } from '@lib/database';
-import { OffsetStore } from '@lib/queue';
+import { OffsetStoreRegistry } from '@lib/queue';
 import { OffsetLedger } from './offsets/offset-ledger';
 import { PgOffsetStore } from './offsets/pg-offset-store';
 import { workQueueConfig } from './work-queue.config';
@@ -10,9 +10,12 @@ import { WorkQueueRegistry } from './work-queue.registry';
 
 /**
  * Work queues for an app that consumes: `WorkQueueModule.register({ defaultFlushIntervalMs })`.
- * Provides {@link WorkQueueRegistry} (create named queues) and binds the OffsetStore to
- * PostgreSQL, so the Kafka transport seeks to the offsets the queues store with their data.
- * Not global: a consumer module, destroyed before the global ones it depends on.
+ * Provides {@link WorkQueueRegistry} (create named queues) and registers its PostgreSQL
+ * OffsetStore with the global QueueModule's OffsetStoreRegistry, so the Kafka transport seeks to
+ * the offsets the queues store with their data. Offsets and de-duplication scopes are kept under
+ * the QueueModule's consumer group (`CONSUMER_GROUP` token), the one the transport consumes as.
+ * Needs `QueueModule.forRoot(...)` in the app. Not global: a consumer module, destroyed before
+ * the global ones it depends on.
  *
  * ```ts
  * @Injectable()
@@ -47,10 +50,20 @@ import { WorkQueueRegistry } from './work-queue.registry';
     workQueueConfig.provider,
     OffsetLedger,
     PgOffsetStore,
-    { provide: OffsetStore, useExisting: PgOffsetStore },
     WorkQueueHealthIndicator,
     WorkQueueRegistry,
   ],
-  exports: [OffsetStore, PgOffsetStore, WorkQueueRegistry],
+  exports: [PgOffsetStore, WorkQueueRegistry],
 })
-export class WorkQueueModule extends WorkQueueConfigurableModule {}
+export class WorkQueueModule extends WorkQueueConfigurableModule implements OnModuleInit {
+  constructor(
+    private readonly offsetStores: OffsetStoreRegistry,
+    private readonly store: PgOffsetStore,
+  ) {
+    super();
+  }
+
+  onModuleInit(): void {
+    this.offsetStores.register(this.store);
+  }
+}

@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import { APP_NAME, ENV, type ConfigOf, type Env } from '@lib/config';
+import { ENV, type ConfigOf, type Env } from '@lib/config';
 import { ReadinessRegistry, ShutdownCoordinator, ShutdownPhase } from '@lib/lifecycle';
 import { METRICS_REGISTRY } from '@lib/observability';
-import { ConsumerControl, queueConfig } from '@lib/queue';
+import { CONSUMER_GROUP, ConsumerControl, queueConfig } from '@lib/queue';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { BatchingWorkQueue, type WorkQueueHandle } from './batching-work-queue';
@@ -37,12 +36,11 @@ export class WorkQueueRegistry implements OnModuleInit {
   private readonly defaults: WorkQueueDefaults;
   private readonly pauser: StreamPauser;
   private readonly retention: DedupeRetentionJob;
-  private consumerControl?: ConsumerControl;
 
   constructor(
     @Inject(WORK_QUEUE_MODULE_OPTIONS) options: WorkQueueModuleOptions,
     @Inject(workQueueConfig.token) config: ConfigOf<typeof workQueueConfig>,
-    @Inject(APP_NAME) appName: string,
+    @Inject(CONSUMER_GROUP) group: string,
     @Inject(ENV) env: Env,
     private readonly dataSource: DataSource,
     private readonly ledger: OffsetLedger,
@@ -50,19 +48,16 @@ export class WorkQueueRegistry implements OnModuleInit {
     private readonly coordinator: ShutdownCoordinator,
     private readonly health: WorkQueueHealthIndicator,
     @Inject(METRICS_REGISTRY) private readonly metrics: Registry,
-    private readonly moduleRef: ModuleRef,
+    consumerControl: ConsumerControl,
   ) {
     this.defaults = {
-      group: options.group ?? appName,
+      group,
       flushIntervalMs: config.FLUSH_INTERVAL_MS ?? options.defaultFlushIntervalMs,
       highWatermark: config.WORK_QUEUE_HIGH_WATERMARK,
       lowWatermark: config.WORK_QUEUE_LOW_WATERMARK,
       trackOffsets: options.trackOffsets ?? queueConfig.load(env).BROKER === 'kafka',
     };
-    this.pauser = new StreamPauser(
-      () => this.findConsumerControl(),
-      new Logger('work-queue backpressure'),
-    );
+    this.pauser = new StreamPauser(() => consumerControl, new Logger('work-queue backpressure'));
     this.retention = new DedupeRetentionJob(dataSource, () => this.dedupeScopes(), {
       retentionHours: config.DEDUPE_RETENTION_HOURS,
       intervalMs: options.retentionIntervalMs,
@@ -131,17 +126,5 @@ export class WorkQueueRegistry implements OnModuleInit {
     return [...this.queues.values()]
       .filter((q) => q.settings.dedupe)
       .map((q) => q.settings.dedupeScope);
-  }
-
-  /** The transports' ConsumerControl, found lazily: transports start after the modules. */
-  private findConsumerControl(): ConsumerControl | undefined {
-    if (this.consumerControl === undefined) {
-      try {
-        this.consumerControl = this.moduleRef.get(ConsumerControl, { strict: false });
-      } catch {
-        return undefined; // no consumer in this app (or not yet): nothing to pause
-      }
-    }
-    return this.consumerControl;
   }
 }

@@ -1,5 +1,5 @@
 export { SalesModule } from './sales.module';
-export { PopularProductsModule, type PopularProductsModuleOptions } from './popular-products.module';
+export { PopularProductsModule } from './popular-products.module';
 export { popularProductsConfig, DEFAULT_POPULAR_PRODUCTS_CRON } from './popular-products.config';
 export { PopularProductsExport, type ExportResult } from './popular-products.export';
 export {

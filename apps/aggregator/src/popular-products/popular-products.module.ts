@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { DatabaseModule } from '@lib/database';
 import { PopularProductsJobController } from './popular-products-job.controller';
@@ -9,31 +9,20 @@ import { PopularProductsPublisher } from './popular-products.publisher';
 import { PopularProductsScheduler } from './popular-products.scheduler';
 import { PopularProductsStore } from './popular-products.store';
 
-/** Options of {@link PopularProductsModule.register}. */
-export interface PopularProductsModuleOptions {
-  /** The app's `QueueModule.register(...)` object (the same one the app imports: one connection). */
-  readonly queue: DynamicModule;
-}
-
 /**
  * The popular-products export: the scheduled job (`POPULAR_PRODUCTS_CRON`), the manual trigger
  * `POST /admin/jobs/popular-products`, the snapshot store and `GET /v1/stores/:storeId/popular-products`,
- * and the publisher to the `popular-products` stream.
+ * and the publisher to the `popular-products` stream (the EventPublisher of the app's QueueModule).
  */
-@Module({})
-export class PopularProductsModule {
-  static register(options: PopularProductsModuleOptions): DynamicModule {
-    return {
-      module: PopularProductsModule,
-      imports: [DatabaseModule, options.queue, ScheduleModule.forRoot()],
-      controllers: [PopularProductsController, PopularProductsJobController],
-      providers: [
-        popularProductsConfig.provider,
-        PopularProductsStore,
-        PopularProductsPublisher,
-        PopularProductsExport,
-        PopularProductsScheduler,
-      ],
-    };
-  }
-}
+@Module({
+  imports: [DatabaseModule, ScheduleModule.forRoot()],
+  controllers: [PopularProductsController, PopularProductsJobController],
+  providers: [
+    popularProductsConfig.provider,
+    PopularProductsStore,
+    PopularProductsPublisher,
+    PopularProductsExport,
+    PopularProductsScheduler,
+  ],
+})
+export class PopularProductsModule {}

@@ -24,10 +24,9 @@ class BoomController {
 @Module({})
 class BoomModule {
   static register(env: Env): DynamicModule {
-    const broker = QueueModule.register({});
     return {
       module: BoomModule,
-      imports: [PlatformModule.forRoot('boom-app', env), broker, LogShippingModule.register({ queue: broker })],
+      imports: [PlatformModule.forRoot('boom-app', env), QueueModule.forRoot({}), LogShippingModule.register()],
       controllers: [BoomController],
     };
   }

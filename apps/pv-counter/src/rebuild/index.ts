@@ -1,3 +1,3 @@
-export { RebuildModule, type RebuildModuleOptions } from './rebuild.module';
+export { RebuildModule } from './rebuild.module';
 export { rebuildConfig } from './rebuild.config';
 export type { RebuildResult } from './rebuild.service';

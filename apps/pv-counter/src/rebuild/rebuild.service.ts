@@ -1,6 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_NAME, type ConfigOf } from '@lib/config';
-import { StreamLog, type PartitionOffset, type StreamLogFollower } from '@lib/queue';
+import type { ConfigOf } from '@lib/config';
+import {
+  CONSUMER_GROUP,
+  StreamLog,
+  type PartitionOffset,
+  type StreamLogFollower,
+} from '@lib/queue';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { DayRecount } from './day-recount';
@@ -66,7 +71,7 @@ export class RebuildService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly streamLog: StreamLog,
-    @Inject(APP_NAME) private readonly group: string,
+    @Inject(CONSUMER_GROUP) private readonly group: string,
     @Inject(rebuildConfig.token) private readonly config: ConfigOf<typeof rebuildConfig>,
   ) {}
 

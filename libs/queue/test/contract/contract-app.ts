@@ -177,7 +177,7 @@ export async function startContractApp(
       module: ContractRootModule,
       imports: [
         PlatformModule.forRoot(group, env),
-        QueueModule.register(broker.queueOptions?.() ?? {}),
+        QueueModule.forRoot(broker.queueOptions?.() ?? {}),
         ContractFeatureModule,
       ],
     }),
