@@ -1,21 +1,24 @@
 import { PipelineError } from '@lib/contracts';
+import { RedeliverError } from '@lib/queue';
 
 /** Base of the work-queue lib's errors: whether trying again can help, and the cause. */
 export class WorkQueueError extends PipelineError {}
 
 /**
  * The events were NOT applied and will not be: the queue dropped them (shutdown gave up, the
- * partition was fenced or reassigned). The transport must neither acknowledge them nor send them
- * to retry tiers or dead letters: it leaves them unacknowledged so the broker delivers them again
- * (Kafka: from the offset stored in the database; RabbitMQ: requeued when the channel closes).
+ * partition was fenced or reassigned). It is the queue lib's {@link RedeliverError}, so the
+ * transport neither acknowledges them nor sends them to retry tiers or dead letters: Kafka does
+ * not commit past them and reads them again (this consumer or the partition's next owner, from
+ * the offset stored in the database when there is one); RabbitMQ nacks them with requeue.
+ * It is not a {@link WorkQueueError} (one base class only); {@link isWorkDiscarded} tells it apart.
  */
-export class WorkDiscardedError extends WorkQueueError {
+export class WorkDiscardedError extends RedeliverError {
   constructor(
     message: string,
     readonly reason: 'shutdown' | 'fenced' | 'reassigned',
     options?: { cause?: unknown },
   ) {
-    super(message, true, options);
+    super(message, options);
   }
 }
 
@@ -67,5 +70,7 @@ export function isWorkDiscarded(error: unknown): error is WorkDiscardedError {
 
 /** True when the work-queue error says trying again may help. */
 export function isRetriableWorkQueueError(error: unknown): boolean {
-  return error instanceof WorkQueueError && error.retriable;
+  return (
+    (error instanceof WorkQueueError || error instanceof WorkDiscardedError) && error.retriable
+  );
 }

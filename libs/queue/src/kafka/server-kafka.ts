@@ -63,7 +63,9 @@ const RECONNECT_MAX_DELAY_MS = 30_000;
  * topic and its retry topics, `eachBatch` with manual offsets. Records are handed to the shared
  * {@link LogConsumer} (per-partition pipelines, key order, in-flight window → `pause`), which
  * commits the finished prefix of each partition, so the committed offset never passes an
- * unfinished record. Retry topics pause their partition until the head record is due.
+ * unfinished record. Retry topics pause their partition until the head record is due. A record
+ * whose handler asks for redelivery is fetched again: the partition is paused, and once its
+ * running work settled, sought back to that record.
  *
  * After every (re)join, each partition is resynchronised before its first batch: records still
  * running from before finish and are committed, then the partition is moved to the OffsetStore's
@@ -108,6 +110,7 @@ export class KafkaQueueServer extends QueueServer {
       {
         pause: (topic, partition) => this.consumer?.pause([{ topic, partitions: [partition] }]),
         resume: (topic, partition) => this.consumer?.resume([{ topic, partitions: [partition] }]),
+        seek: (topic, partition, offset) => this.seek(topic, partition, offset),
         commit: async (offsets) => {
           if (!this.consumer) throw new BrokerConnectionError('the Kafka consumer is reconnecting');
           await this.consumer.commitOffsets(offsets.map((o) => ({ ...o })));
@@ -261,6 +264,21 @@ export class KafkaQueueServer extends QueueServer {
     if (target === undefined || BigInt(target) === fetched) return false;
     this.consumer!.seek({ topic: state.route.topic, partition: state.partition, offset: target });
     return true;
+  }
+
+  /**
+   * A redelivery: the partition's next fetch starts at `offset` (kafkajs discards what it already
+   * fetched past it). Without a consumer (reconnecting) there is nothing to move: the new one
+   * starts at the committed offset, which never passes the record.
+   */
+  private seek(topic: string, partition: number, offset: string): void {
+    try {
+      this.consumer?.seek({ topic, partition, offset });
+    } catch (error) {
+      this.options.logger.warn?.(
+        `${topic}[${partition}]: could not seek to ${offset} for a redelivery: ${(error as Error).message}`,
+      );
+    }
   }
 
   /** The store's offsets of a topic, loaded once per group generation. */

@@ -28,7 +28,8 @@ interface Reader {
  * The in-memory transport: consumes the app's `@EventPattern` streams from a {@link MemoryBroker}
  * with the same semantics as Kafka (per-key order, retry topics with delays that never block the
  * partition, dead letters in `S.G.dlt`, committed offsets per group), through the shared
- * {@link LogConsumer}. Offsets are committed as soon as records finish.
+ * {@link LogConsumer}. Offsets are committed as soon as records finish; a redelivery reads the
+ * partition again from the record that asked for it, as a seek does on Kafka.
  */
 export class MemoryQueueServer extends QueueServer {
   readonly broker = 'memory';
@@ -47,7 +48,11 @@ export class MemoryQueueServer extends QueueServer {
     if (bindings.length === 0) return;
     const { group } = this.options;
     const routes = logRoutes(bindings, group);
-    const append = async (topic: string, message: { key: string | null; value: Buffer | null }, headers: Record<string, string>) => {
+    const append = async (
+      topic: string,
+      message: { key: string | null; value: Buffer | null },
+      headers: Record<string, string>,
+    ) => {
       this.memory.append(topic, message.key, message.value, headers);
     };
     const consumer = new LogConsumer(
@@ -55,8 +60,13 @@ export class MemoryQueueServer extends QueueServer {
       {
         pause: () => undefined, // readers check the partition state before every record
         resume: (topic, partition) => this.schedule(this.readers.get(`${topic}\u0000${partition}`)),
+        seek: (topic, partition, offset) => {
+          const reader = this.readers.get(`${topic}\u0000${partition}`);
+          if (reader) reader.next = Number(offset);
+        },
         commit: async (offsets) => {
-          for (const o of offsets) this.memory.commit(group, o.topic, o.partition, Number(o.offset));
+          for (const o of offsets)
+            this.memory.commit(group, o.topic, o.partition, Number(o.offset));
         },
       },
       {
@@ -65,9 +75,14 @@ export class MemoryQueueServer extends QueueServer {
         commitIntervalMs: 0,
         metrics: this.options.metrics,
         failures: (route) =>
-          new FailureHandler(route.stream, route.binding.policy, logFailureSink(route.stream, group, append), {
-            metrics: this.options.metrics,
-          }),
+          new FailureHandler(
+            route.stream,
+            route.binding.policy,
+            logFailureSink(route.stream, group, append),
+            {
+              metrics: this.options.metrics,
+            },
+          ),
       },
     );
     this.consumer = consumer;
@@ -76,7 +91,13 @@ export class MemoryQueueServer extends QueueServer {
       for (const partition of this.memory.partitions(topic)) {
         const state = consumer.state(topic, partition.index)!;
         const next = this.memory.committed(group, topic, partition.index) ?? partition.startOffset;
-        const reader: Reader = { partition, state, next, scheduled: false, stopListening: () => undefined };
+        const reader: Reader = {
+          partition,
+          state,
+          next,
+          scheduled: false,
+          stopListening: () => undefined,
+        };
         reader.stopListening = partition.onAppend(() => this.schedule(reader));
         this.readers.set(`${topic}\u0000${partition.index}`, reader);
         this.schedule(reader);

@@ -11,15 +11,34 @@ describe('RmqAcker', () => {
       while (finished.has(n + 1)) n++;
       return n;
     };
-    const acker = new RmqAcker((tag, multiple) => acks.push([tag, multiple]), prefix);
+    const nacks: number[] = [];
+    const acker = new RmqAcker(
+      (tag, multiple) => acks.push([tag, multiple]),
+      prefix,
+      (tag) => nacks.push(tag),
+    );
     const finish = (...tags: number[]) => {
       for (const tag of tags) {
         finished.add(tag);
         acker.finished(tag);
       }
     };
-    return { acker, acks, finish };
+    return { acker, acks, nacks, finished, finish };
   }
+
+  it('requeues a delivery at once and never names it in an ack', async () => {
+    const { acker, acks, nacks, finished, finish } = setup();
+    finish(1);
+    acker.requeue(2);
+    finished.add(2); // settled: the prefix moves past it
+    finish(3);
+    expect(nacks).toEqual([2]);
+    await turn();
+    expect(acks).toEqual([[3, true]]);
+    acker.close();
+    acker.requeue(4);
+    expect(nacks).toEqual([2]);
+  });
 
   it('acks what finished in one turn with one multiple ack', async () => {
     const { acks, finish } = setup();

@@ -15,9 +15,21 @@ export class RmqAcker {
   constructor(
     /** Sends `basic.ack` (amqplib's channel.ack). */
     private readonly ack: (deliveryTag: number, multiple: boolean) => void,
-    /** The highest tag at or below which every delivery finished (0 when none). */
+    /** The highest tag at or below which every delivery finished or was requeued (0 when none). */
     private readonly finishedPrefix: () => number,
+    /** Sends `basic.nack` with requeue for one delivery (amqplib's channel.nack). */
+    private readonly nack: (deliveryTag: number) => void = () => undefined,
   ) {}
+
+  /**
+   * Hands a delivery back to the queue at once (a redelivery): RabbitMQ delivers it again with
+   * the redelivered flag. It is never acked afterwards; a later `multiple` ack does not cover it,
+   * since it is no longer outstanding once the nack went out (frames of a channel keep their order).
+   */
+  requeue(deliveryTag: number): void {
+    if (this.closed) return; // the channel closed: RabbitMQ has already put it back
+    this.nack(deliveryTag);
+  }
 
   /** Deliveries finished and not yet acked. */
   get size(): number {

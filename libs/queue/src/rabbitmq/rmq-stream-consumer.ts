@@ -5,7 +5,7 @@ import type { StreamConsumerStatus } from '../consumer-control';
 import type { ConsumerBinding } from '../runtime/consumer-binding';
 import type { ConsumerMetrics } from '../runtime/consumer-metrics';
 import { FailureHandler } from '../runtime/failure-handler';
-import { PartitionPipeline } from '../runtime/partition-pipeline';
+import { createPartitionPipeline, type PartitionPipeline } from '../runtime/partition-pipeline';
 import { RmqAcker } from './rmq-acker';
 import { rmqFailureSink, type RmqConfirmedSend, type RmqRawMessage } from './rmq-failure-sink';
 import { headersOf, keyOf } from './rmq-message';
@@ -51,13 +51,18 @@ class ChannelRun {
       (deliveryTag, multiple) =>
         channel.ack({ fields: { deliveryTag } } as ConsumeMessage, multiple),
       () => Number(this.pipeline.commitOffset ?? 1) - 1,
+      (deliveryTag) => channel.nack({ fields: { deliveryTag } } as ConsumeMessage, false, true),
     );
-    this.pipeline = new PartitionPipeline({
+    this.pipeline = createPartitionPipeline({
       binding,
       failures: this.failures,
       transport: 'rabbitmq',
       metrics,
       onFinished: (raw) => this.acker.finished(Number(raw.position.offset)),
+      redelivery: {
+        mode: 'requeue',
+        requeue: (raw) => this.acker.requeue(Number(raw.position.offset)),
+      },
     });
   }
 
@@ -75,6 +80,7 @@ class ChannelRun {
  * a bounded prefetch on a channel of its own (so a `multiple` ack covers this stream only), runs
  * deliveries through the shared {@link PartitionPipeline} (key order, retries, dead letters) and
  * acks each delivery only after its handler resolved or its retry/dead-letter copy was confirmed.
+ * A delivery whose handler asks for redelivery (RedeliverError) is nacked with requeue instead.
  * Pausing cancels the consumer (deliveries already received still finish); resuming consumes again.
  */
 export class RmqStreamConsumer {
@@ -225,7 +231,10 @@ export class RmqStreamConsumer {
       headers,
       position: { topic: this.stream, partition: 0, offset: String(message.fields.deliveryTag) },
       // AMQP timestamps are in seconds; a producer may leave the property out.
-      timestamp: typeof message.properties.timestamp === 'number' ? message.properties.timestamp * 1000 : Date.now(),
+      timestamp:
+        typeof message.properties.timestamp === 'number'
+          ? message.properties.timestamp * 1000
+          : Date.now(),
       delivery: message,
     };
     run.pipeline.dispatch(raw);

@@ -10,8 +10,10 @@
  * - {@link OffsetTracker}: the committable offset of a partition (contiguous finished prefix).
  * - {@link FailureHandler} + {@link FailureSink}: retry vs dead letter and the CONTRACT.md headers;
  *   the broker part only publishes.
- * - {@link PartitionPipeline}: all of the above for one partition or queue consumer.
- * - {@link LogConsumer}: pipelines, in-flight window, due retries and commits for log brokers.
+ * - {@link PartitionPipeline}: all of the above for one partition or queue consumer, and
+ *   redeliveries; {@link RecordPipeline} (one record per call) or {@link BatchPipeline} (`@Batch`).
+ * - {@link LogConsumer}: pipelines, in-flight window, named pause reasons ({@link PartitionState}),
+ *   due retries, redelivery by rewinding, and commits ({@link OffsetCommitter}) for log brokers.
  */
 export * from './consumer-binding';
 export * from './consumer-metrics';
@@ -23,5 +25,9 @@ export * from './log-consumer';
 export * from './log-routes';
 export * from './offset-tracker';
 export * from './partition-pipeline';
+export * from './batch-pipeline';
+export * from './record-pipeline';
+export * from './partition-state';
+export * from './offset-committer';
 export * from './queue-server';
 export * from './dead-letter-view';

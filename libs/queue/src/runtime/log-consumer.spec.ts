@@ -1,5 +1,7 @@
+import type { LoggerService } from '@nestjs/common';
 import { HEADERS } from '@lib/contracts';
 import type { IncomingEvent } from '../incoming-event';
+import { RedeliverError } from '../queue.errors';
 import { binding, deferred, failureHandler, flush, record } from '../../test/runtime-kit';
 import { LogConsumer, type LogConsumerAdapter, type PartitionOffset } from './log-consumer';
 import { logRoutes } from './log-routes';
@@ -14,12 +16,20 @@ class FakeAdapter implements LogConsumerAdapter {
   resume(topic: string, partition: number) {
     this.events.push(`resume ${topic}/${partition}`);
   }
+  seek(topic: string, partition: number, offset: string) {
+    this.events.push(`seek ${topic}/${partition} ${offset}`);
+  }
   async commit(offsets: readonly PartitionOffset[]) {
     this.commits.push([...offsets]);
   }
 }
 
-function consumer(handler: (e: any) => unknown, maxInFlight: number, options: Parameters<typeof binding>[1] = {}) {
+function consumer(
+  handler: (e: any) => unknown,
+  maxInFlight: number,
+  options: Parameters<typeof binding>[1] = {},
+  logger?: LoggerService,
+) {
   const b = binding(handler, options);
   const adapter = new FakeAdapter();
   const core = new LogConsumer(logRoutes([b], 'g'), adapter, {
@@ -27,6 +37,7 @@ function consumer(handler: (e: any) => unknown, maxInFlight: number, options: Pa
     maxInFlight,
     commitIntervalMs: 0,
     failures: () => failureHandler(b),
+    logger,
   });
   return { core, adapter, state: core.state('orders', 0)! };
 }
@@ -86,13 +97,23 @@ describe('LogConsumer', () => {
 
   it('pauses a retry topic until its head record is due, without calling the handler early', async () => {
     const calls: number[] = [];
-    const b = binding((e: IncomingEvent) => void calls.push(e.attempt), { policy: { delaysMs: [50] } });
+    const b = binding((e: IncomingEvent) => void calls.push(e.attempt), {
+      policy: { delaysMs: [50] },
+    });
     const adapter = new FakeAdapter();
-    const core = new LogConsumer(logRoutes([b], 'g'), adapter, { transport: 'test', maxInFlight: 10, commitIntervalMs: 0, failures: () => failureHandler(b) });
+    const core = new LogConsumer(logRoutes([b], 'g'), adapter, {
+      transport: 'test',
+      maxInFlight: 10,
+      commitIntervalMs: 0,
+      failures: () => failureHandler(b),
+    });
     const retryTopic = 'orders.g.retry.50ms';
     const state = core.state(retryTopic, 0)!;
     const due = Date.now() + 60;
-    const retry = record(0, 'a', {}, retryTopic, { [HEADERS.attempt]: '1', [HEADERS.dueAt]: String(due) });
+    const retry = record(0, 'a', {}, retryTopic, {
+      [HEADERS.attempt]: '1',
+      [HEADERS.dueAt]: String(due),
+    });
     expect(core.offer(state, retry)).toBe(false);
     expect(adapter.events).toEqual([`pause ${retryTopic}/0`]);
     await new Promise((r) => setTimeout(r, 80));
@@ -123,7 +144,12 @@ describe('LogConsumer', () => {
     const gate = deferred();
     const b = binding(() => gate.promise);
     const adapter = new FakeAdapter();
-    const core = new LogConsumer(logRoutes([b], 'g'), adapter, { transport: 'test', maxInFlight: 10, commitIntervalMs: 60_000, failures: () => failureHandler(b) });
+    const core = new LogConsumer(logRoutes([b], 'g'), adapter, {
+      transport: 'test',
+      maxInFlight: 10,
+      commitIntervalMs: 60_000,
+      failures: () => failureHandler(b),
+    });
     const state = core.state('orders', 0)!;
     core.offer(state, record(0, 'a'));
     core.stopIntake();
@@ -140,15 +166,74 @@ describe('LogConsumer', () => {
     core.dispose();
   });
 
+  it('reads a partition again from a record that asks for redelivery, without retry or dead letter', async () => {
+    const seen: string[] = [];
+    let asked = false;
+    const { core, adapter, state } = consumer((e: IncomingEvent) => {
+      seen.push(e.eventId);
+      if (e.eventId === 'e1' && !asked) {
+        asked = true;
+        throw new RedeliverError('fenced');
+      }
+    }, 10);
+    for (let i = 0; i < 3; i++) core.offer(state, record(i, 'k'));
+    await flush();
+    await flush();
+    expect(adapter.events).toEqual(['pause orders/0', 'seek orders/0 1', 'resume orders/0']);
+    expect(state.pauseReasons()).toEqual([]);
+    expect(adapter.commits.flat().map((c) => c.offset)).toEqual(['1']);
+    // The broker hands the records from offset 1 on again.
+    for (let i = 1; i < 3; i++) expect(core.offer(state, record(i, 'k'))).toBe(true);
+    await flush();
+    expect(seen).toEqual(['e0', 'e1', 'e1', 'e2']);
+    expect(
+      adapter.commits
+        .flat()
+        .map((c) => c.offset)
+        .at(-1),
+    ).toBe('3');
+  });
+
+  it('takes nothing while a redelivery waits for running work, and does not seek after stop-intake', async () => {
+    const gate = deferred();
+    const { core, adapter, state } = consumer(
+      (e: IncomingEvent) => {
+        if (e.eventId === 'e0') throw new RedeliverError('closed');
+        return gate.promise;
+      },
+      10,
+      { concurrency: 2 },
+    );
+    core.offer(state, record(0, 'a'));
+    core.offer(state, record(1, 'b'));
+    await flush();
+    expect(state.pauseReasons()).toEqual(['redeliver']);
+    expect(core.offer(state, record(2, 'b'))).toBe(false);
+    expect(core.offerFetched(state, record(2, 'b'))).toBe(false);
+    core.stopIntake();
+    gate.resolve();
+    await core.drain();
+    await flush();
+    expect(adapter.events).toEqual(['pause orders/0']);
+    expect(state.pauseReasons()).toEqual(['stopped']);
+    await core.flush();
+    expect(adapter.commits).toEqual([]); // offset 0 was never finished: a restart reads it again
+  });
+
   it('offers an offset whose commit failed again with the next commit', async () => {
-    const { core, adapter, state } = consumer(() => undefined, 10);
+    const warn = jest.fn();
+    const { core, adapter, state } = consumer(
+      () => undefined,
+      10,
+      {},
+      { log: () => undefined, error: () => undefined, warn },
+    );
     let fail = true;
     const commit = adapter.commit.bind(adapter);
     adapter.commit = async (offsets) => {
       if (fail) throw new Error('rebalancing');
       await commit(offsets);
     };
-    const warn = jest.spyOn((core as unknown as { logger: { warn: () => void } }).logger, 'warn').mockImplementation(() => undefined);
     core.offer(state, record(0, 'a'));
     await flush();
     expect(adapter.commits).toEqual([]);

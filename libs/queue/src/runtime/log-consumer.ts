@@ -4,21 +4,21 @@ import type { ConsumerMetrics } from './consumer-metrics';
 import { dueAtOf, type RawMessage } from './envelope';
 import type { FailureHandler } from './failure-handler';
 import type { TopicRoute } from './log-routes';
-import { PartitionPipeline } from './partition-pipeline';
+import { OffsetCommitter, type PartitionOffset } from './offset-committer';
+import { createPartitionPipeline } from './partition-pipeline';
+import { PartitionState, type PauseReason } from './partition-state';
 
-/** A committed position: the next offset to read of one partition. */
-export interface PartitionOffset {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: string;
-}
+export type { PartitionOffset } from './offset-committer';
+export { PartitionState, type PauseReason } from './partition-state';
 
 /** What a log broker (Kafka, memory) does for the {@link LogConsumer}. */
 export interface LogConsumerAdapter {
   /** Stops fetching the partition; records already offered still finish. */
   pause(topic: string, partition: number): void;
-  /** Fetches the partition again from the record after the last one taken. */
+  /** Fetches the partition again from the record after the last one taken (or from the last seek). */
   resume(topic: string, partition: number): void;
+  /** Makes the next fetch of the partition start at `offset` (a redelivery); called while paused. */
+  seek(topic: string, partition: number, offset: string): void;
   /** Commits next-offsets; resolves once the broker stored them. */
   commit(offsets: readonly PartitionOffset[]): Promise<void>;
 }
@@ -35,55 +35,35 @@ export interface LogConsumerOptions {
   readonly logger?: LoggerService;
 }
 
-/** Why a partition is paused; it fetches again only when no reason is left. */
-const enum Pause {
-  User = 1,
-  Window = 2,
-  Due = 4,
-  Stop = 8,
-}
-
-/** One consumed partition: its pipeline and why it is paused. */
-export class PartitionState {
-  flags = 0;
-  dueTimer?: NodeJS.Timeout;
-  windowCheck?: NodeJS.Immediate;
-  /** The end of the log as last seen (Kafka high watermark), for the lag. */
-  highWatermark = -1;
-  /** The offset after the last record taken. */
-  fetched = -1;
-
-  constructor(
-    readonly route: TopicRoute,
-    readonly partition: number,
-    readonly pipeline: PartitionPipeline,
-  ) {}
-}
-
 /**
- * The consumer side shared by the log brokers (Kafka and the in-memory broker): one
- * {@link PartitionPipeline} per partition, the bounded in-flight window (a full window pauses the
- * partition, which resumes below half of it), retry topics that pause until their head record is
- * due (never sleeping inside a handler), user pauses (ConsumerControl), stop-intake, drain and
- * batched, serialised commits of the finished prefix of every partition.
+ * The consumer side shared by the log brokers (Kafka and the in-memory broker): one pipeline per
+ * partition, the bounded in-flight window (a full window pauses the partition, which resumes
+ * below half of it), retry topics that pause until their head record is due (never sleeping
+ * inside a handler), pauses through ConsumerControl, redeliveries (the partition is read again
+ * from the record that asked), stop-intake, drain and batched, serialised commits of the
+ * finished prefix of every partition. A partition fetches only while no {@link PauseReason} holds.
  */
 export class LogConsumer {
   private readonly states = new Map<string, PartitionState>();
-  private readonly userPaused = new Set<string>();
+  private readonly controlPaused = new Set<string>();
   private readonly failureHandlers = new Map<string, FailureHandler>();
-  private readonly logger: LoggerService;
   private readonly lowWatermark: number;
+  private readonly committer: OffsetCommitter;
   private stopped = false;
-  private commitTimer?: NodeJS.Timeout;
-  private committing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly routes: ReadonlyMap<string, TopicRoute>,
     private readonly adapter: LogConsumerAdapter,
     private readonly options: LogConsumerOptions,
   ) {
-    this.logger = options.logger ?? new Logger(`${options.transport} consumer`);
+    const logger = options.logger ?? new Logger(`${options.transport} consumer`);
     this.lowWatermark = Math.floor(options.maxInFlight / 2);
+    this.committer = new OffsetCommitter(
+      () => this.states.values(),
+      (o) => adapter.commit(o),
+      options.commitIntervalMs,
+      logger,
+    );
   }
 
   /** The topics to subscribe to. */
@@ -103,17 +83,22 @@ export class LogConsumer {
       failures = this.options.failures(route);
       this.failureHandlers.set(topic, failures);
     }
-    const pipeline = new PartitionPipeline({
+    const pipeline = createPartitionPipeline({
       binding: route.binding,
       failures,
       transport: this.options.transport,
       metrics: this.options.metrics,
       onFinished: () => this.finished(created),
+      redelivery: {
+        mode: 'rewind',
+        stopReading: () => this.pauseFor(created, 'redeliver'),
+        readFrom: (offset) => this.readFrom(created, offset),
+      },
     });
     const created = new PartitionState(route, partition, pipeline);
     this.states.set(id, created);
-    if (this.stopped) this.setFlag(created, Pause.Stop);
-    if (this.userPaused.has(route.stream)) this.setFlag(created, Pause.User);
+    if (this.stopped) this.pauseFor(created, 'stopped');
+    if (this.controlPaused.has(route.stream)) this.pauseFor(created, 'control');
     return created;
   }
 
@@ -124,8 +109,8 @@ export class LogConsumer {
    * again after the resume. A full window pauses the partition at once.
    */
   offer(state: PartitionState, raw: RawMessage): boolean {
-    if (state.flags !== 0 || !this.take(state, raw)) return false;
-    if (state.pipeline.inFlight >= this.options.maxInFlight) this.setFlag(state, Pause.Window);
+    if (state.paused || !this.take(state, raw)) return false;
+    if (state.pipeline.inFlight >= this.options.maxInFlight) this.pauseFor(state, 'window-full');
     return true;
   }
 
@@ -134,31 +119,33 @@ export class LogConsumer {
    * window is full; the batch is then dropped unresolved (and fetched again after the resume).
    */
   startBatch(state: PartitionState): boolean {
-    if (state.flags !== 0) return false;
+    if (state.paused) return false;
     if (state.pipeline.inFlight < this.options.maxInFlight) return true;
-    this.setFlag(state, Pause.Window);
+    this.pauseFor(state, 'window-full');
     return false;
   }
 
   /**
    * Kafka: offers a record of a batch that {@link startBatch} accepted. The rest of a decoded
    * batch is taken even past the window (dropping decoded records to fetch them again costs more
-   * than the window saves); only a retry that is not due, or stop-intake, ends the batch early.
+   * than the window saves); only a retry that is not due, a redelivery or stop-intake ends the
+   * batch early.
    */
   offerFetched(state: PartitionState, raw: RawMessage, offset?: string): boolean {
-    return !(state.flags & (Pause.Due | Pause.Stop)) && this.take(state, raw, offset);
+    return !state.takesNoMore && this.take(state, raw, offset);
   }
 
   /**
    * Kafka: after a batch, pauses the partition if its window is still full once the handlers had a
-   * turn to run (setImmediate): fast handlers never pause the fetcher, late-resolving ones (work
-   * queues waiting for a flush) do. The overshoot is bounded by one fetch per partition.
+   * turn to run. Why setImmediate: fast handlers finish within the turn and never pause the
+   * fetcher, late-resolving ones (work queues waiting for a flush) do; the overshoot is bounded by
+   * one fetch per partition.
    */
   endBatch(state: PartitionState): void {
     if (state.windowCheck) return;
     state.windowCheck = setImmediate(() => {
       state.windowCheck = undefined;
-      if (state.pipeline.inFlight >= this.options.maxInFlight) this.setFlag(state, Pause.Window);
+      if (state.pipeline.inFlight >= this.options.maxInFlight) this.pauseFor(state, 'window-full');
     });
   }
 
@@ -176,20 +163,22 @@ export class LogConsumer {
 
   /** Stops fetching a stream (main and retry topics) until {@link resume}. */
   pause(stream: string): void {
-    this.userPaused.add(stream);
-    for (const state of this.states.values()) if (state.route.stream === stream) this.setFlag(state, Pause.User);
+    this.controlPaused.add(stream);
+    for (const state of this.states.values())
+      if (state.route.stream === stream) this.pauseFor(state, 'control');
   }
 
   resume(stream: string): void {
-    this.userPaused.delete(stream);
-    for (const state of this.states.values()) if (state.route.stream === stream) this.clearFlag(state, Pause.User);
+    this.controlPaused.delete(stream);
+    for (const state of this.states.values())
+      if (state.route.stream === stream) this.clear(state, 'control');
   }
 
   /** Stop intake: every partition stops fetching for good. */
   stopIntake(): void {
     this.stopped = true;
     for (const state of this.states.values()) {
-      this.setFlag(state, Pause.Stop);
+      this.pauseFor(state, 'stopped');
       if (state.dueTimer) clearTimeout(state.dueTimer);
     }
   }
@@ -206,26 +195,23 @@ export class LogConsumer {
 
   /** Commits every partition's finished prefix now; resolves when stored. */
   flush(): Promise<void> {
-    if (this.commitTimer) clearTimeout(this.commitTimer);
-    this.commitTimer = undefined;
-    this.committing = this.committing.then(() => this.commitNow());
-    return this.committing;
+    return this.committer.flush();
   }
 
   /** Cancels timers (close). */
   dispose(): void {
-    if (this.commitTimer) clearTimeout(this.commitTimer);
-    this.commitTimer = undefined;
+    this.committer.dispose();
     for (const state of this.states.values()) {
       if (state.dueTimer) clearTimeout(state.dueTimer);
       if (state.windowCheck) clearImmediate(state.windowCheck);
     }
   }
 
-  /** Per stream: paused by the user, records in flight, and the lag of its main topic. */
+  /** Per stream: paused through ConsumerControl, records in flight, and the lag of its main topic. */
   status(): StreamConsumerStatus[] {
     const byStream = new Map<string, { inFlight: number; lag: number }>();
-    for (const route of this.routes.values()) if (!byStream.has(route.stream)) byStream.set(route.stream, { inFlight: 0, lag: 0 });
+    for (const route of this.routes.values())
+      if (!byStream.has(route.stream)) byStream.set(route.stream, { inFlight: 0, lag: 0 });
     for (const state of this.states.values()) {
       const entry = byStream.get(state.route.stream)!;
       entry.inFlight += state.pipeline.inFlight;
@@ -234,60 +220,49 @@ export class LogConsumer {
         if (committed >= 0) entry.lag += Math.max(0, state.highWatermark - committed);
       }
     }
-    return [...byStream].map(([stream, { inFlight, lag }]) => ({ stream, paused: this.userPaused.has(stream), inFlight, lag }));
+    return [...byStream].map(([stream, { inFlight, lag }]) => ({
+      stream,
+      paused: this.controlPaused.has(stream),
+      inFlight,
+      lag,
+    }));
   }
 
   private finished(state: PartitionState): void {
-    if (state.flags & Pause.Window && state.pipeline.inFlight <= this.lowWatermark) this.clearFlag(state, Pause.Window);
-    if (this.options.commitIntervalMs === 0) {
-      this.committing = this.committing.then(() => this.commitNow());
-    } else if (!this.commitTimer) {
-      this.commitTimer = setTimeout(() => {
-        this.commitTimer = undefined;
-        this.committing = this.committing.then(() => this.commitNow());
-      }, this.options.commitIntervalMs);
-    }
+    if (state.has('window-full') && state.pipeline.inFlight <= this.lowWatermark)
+      this.clear(state, 'window-full');
+    this.committer.schedule();
   }
 
-  private async commitNow(): Promise<void> {
-    const offsets: PartitionOffset[] = [];
-    const taken: PartitionState[] = [];
-    for (const state of this.states.values()) {
-      const offset = state.pipeline.takeCommit();
-      if (offset === undefined) continue;
-      offsets.push({ topic: state.route.topic, partition: state.partition, offset });
-      taken.push(state);
+  /** The pipeline forgot the records from `offset` on: the partition is read again from there. */
+  private readFrom(state: PartitionState, offset: string): void {
+    // At shutdown nothing is read again here: the commit stays before the record for the restart.
+    if (!this.stopped) {
+      this.adapter.seek(state.route.topic, state.partition, offset);
+      state.fetched = Number(offset);
     }
-    if (offsets.length === 0) return;
-    try {
-      await this.adapter.commit(offsets);
-    } catch (error) {
-      // Offered again with the next commit; until then a restart re-reads these records.
-      taken.forEach((state, i) => state.pipeline.untake(offsets[i].offset));
-      this.logger.warn?.(`commit failed (${(error as Error).message}); will try again`);
-    }
+    if (state.pipeline.inFlight <= this.lowWatermark) this.clear(state, 'window-full');
+    this.clear(state, 'redeliver');
   }
 
   private pauseUntilDue(state: PartitionState, waitMs: number): void {
-    this.setFlag(state, Pause.Due);
+    this.pauseFor(state, 'retry-not-due');
     if (state.dueTimer) clearTimeout(state.dueTimer);
     state.dueTimer = setTimeout(() => {
       state.dueTimer = undefined;
-      this.clearFlag(state, Pause.Due);
+      this.clear(state, 'retry-not-due');
     }, waitMs);
   }
 
-  private setFlag(state: PartitionState, flag: Pause): void {
-    const before = state.flags;
-    state.flags |= flag;
-    if (flag === Pause.User) state.pipeline.hold(true);
-    if (before === 0) this.adapter.pause(state.route.topic, state.partition);
+  private pauseFor(state: PartitionState, reason: PauseReason): void {
+    if (state.has(reason)) return;
+    if (reason === 'control') state.pipeline.hold(true);
+    if (state.add(reason)) this.adapter.pause(state.route.topic, state.partition);
   }
 
-  private clearFlag(state: PartitionState, flag: Pause): void {
-    if (!(state.flags & flag)) return;
-    state.flags &= ~flag;
-    if (flag === Pause.User) state.pipeline.hold(false);
-    if (state.flags === 0) this.adapter.resume(state.route.topic, state.partition);
+  private clear(state: PartitionState, reason: PauseReason): void {
+    if (!state.has(reason)) return;
+    if (reason === 'control') state.pipeline.hold(false);
+    if (state.delete(reason)) this.adapter.resume(state.route.topic, state.partition);
   }
 }

@@ -1,4 +1,4 @@
-import { nextOffset, OffsetTracker } from './offset-tracker';
+import { compareOffsets, nextOffset, OffsetTracker } from './offset-tracker';
 
 describe('OffsetTracker', () => {
   it('commits only the finished prefix, whatever order records finish in', () => {
@@ -13,6 +13,30 @@ describe('OffsetTracker', () => {
     tracker.complete(b);
     expect(tracker.commitOffset).toBe('13');
     expect(tracker.inFlight).toBe(0);
+  });
+
+  it('rewinds to the oldest unfinished record, naming the later ones that finished', () => {
+    const tracker = new OffsetTracker();
+    const [a, b, c, d] = ['3', '4', '5', '6'].map((o) => tracker.add(o));
+    tracker.complete(a);
+    tracker.complete(c);
+    expect(tracker.rewind()).toEqual({ from: '4', finished: ['5'] });
+    expect(tracker.inFlight).toBe(0);
+    expect(tracker.commitOffset).toBe('4');
+    tracker.complete(b); // a record forgotten by the rewind
+    tracker.complete(d);
+    expect(tracker.commitOffset).toBe('4');
+    const again = tracker.add('4');
+    tracker.complete(again);
+    expect(tracker.commitOffset).toBe('5');
+    expect(tracker.rewind()).toBeUndefined();
+  });
+
+  it('compares decimal offsets as numbers', () => {
+    expect(compareOffsets('9', '10')).toBeLessThan(0);
+    expect(compareOffsets('10', '9')).toBeGreaterThan(0);
+    expect(compareOffsets('12', '12')).toBe(0);
+    expect(compareOffsets('12', '13')).toBeLessThan(0);
   });
 
   it('handles gaps in offsets (compaction, transaction markers)', () => {

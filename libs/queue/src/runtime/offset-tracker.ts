@@ -64,10 +64,36 @@ export class OffsetTracker {
     return offset;
   }
 
+  /**
+   * For a partition that is read again from its oldest unfinished record (a redelivery): forgets
+   * every record from that one on and returns its offset, with the offsets after it that did
+   * finish (in log order, to be skipped when read again); undefined when every record finished.
+   * Call it only while no record runs: a late {@link complete} of a forgotten record is ignored.
+   */
+  rewind(): { from: string; finished: string[] } | undefined {
+    if (this.open === 0) return undefined;
+    const from = this.offsets[this.head];
+    const finished: string[] = [];
+    for (let i = this.head + 1; i < this.done.length; i++)
+      if (this.done[i]) finished.push(this.offsets[i]);
+    this.base += this.offsets.length;
+    this.offsets = [];
+    this.done = [];
+    this.head = 0;
+    this.open = 0;
+    return { from, finished };
+  }
+
   /** Forgets that the last taken offset was committed (the commit failed), so it is offered again. */
   untake(offset: string): void {
     if (this.lastTaken === offset) this.lastTaken = undefined;
   }
+}
+
+/** Compares two decimal offset strings (no leading zeros) as numbers: negative when `a` is lower. */
+export function compareOffsets(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** `offset + 1` for a decimal offset string. */

@@ -2,8 +2,15 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { MalformedPayloadError } from '@lib/retry';
 import type { IncomingEvent } from '../incoming-event';
-import { PartitionPipeline } from './partition-pipeline';
-import { binding, deferred, failureHandler, flush, MemorySink, record } from '../../test/runtime-kit';
+import { createPartitionPipeline, type PartitionPipelineOptions } from './partition-pipeline';
+import {
+  binding,
+  deferred,
+  failureHandler,
+  flush,
+  MemorySink,
+  record,
+} from '../../test/runtime-kit';
 
 describe('PartitionPipeline', () => {
   it('commits past a failed record once it was handed to the retry sink, not before', async () => {
@@ -16,7 +23,11 @@ describe('PartitionPipeline', () => {
     const b = binding((e: IncomingEvent<{ fail?: boolean }>) => {
       if (e.payload.fail) throw new Error('boom');
     });
-    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b, sink), transport: 'test' });
+    const pipeline = pipelineOf({
+      binding: b,
+      failures: failureHandler(b, sink),
+      transport: 'test',
+    });
     pipeline.dispatch(record(0, 'a', { fail: true }));
     pipeline.dispatch(record(1, 'a'));
     await flush();
@@ -31,13 +42,21 @@ describe('PartitionPipeline', () => {
 
   it('never commits past a handler that has not resolved, while later records finish', async () => {
     const gates = new Map<string, ReturnType<typeof deferred<void>>>();
-    const b = binding((e: IncomingEvent) => {
-      const gate = deferred();
-      gates.set(e.eventId, gate);
-      return gate.promise;
-    }, { concurrency: 3 });
-    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b), transport: 'test' });
-    for (const [offset, key] of [[0, 'a'], [1, 'b'], [2, 'c']] as const) pipeline.dispatch(record(offset, key));
+    const b = binding(
+      (e: IncomingEvent) => {
+        const gate = deferred();
+        gates.set(e.eventId, gate);
+        return gate.promise;
+      },
+      { concurrency: 3 },
+    );
+    const pipeline = pipelineOf({ binding: b, failures: failureHandler(b), transport: 'test' });
+    for (const [offset, key] of [
+      [0, 'a'],
+      [1, 'b'],
+      [2, 'c'],
+    ] as const)
+      pipeline.dispatch(record(offset, key));
     await flush();
     expect([...gates.keys()]).toEqual(['e0', 'e1', 'e2']);
     gates.get('e1')!.resolve();
@@ -53,7 +72,11 @@ describe('PartitionPipeline', () => {
     const sink = new MemorySink();
     const handler = jest.fn();
     const b = binding(handler);
-    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b, sink), transport: 'test' });
+    const pipeline = pipelineOf({
+      binding: b,
+      failures: failureHandler(b, sink),
+      transport: 'test',
+    });
     pipeline.dispatch({ ...record(0, 'a'), value: Buffer.from('nope') });
     await pipeline.idle();
     expect(handler).not.toHaveBeenCalled();
@@ -72,7 +95,7 @@ describe('PartitionPipeline', () => {
       { batchSize: 4 },
     );
     const finished: string[] = [];
-    const pipeline = new PartitionPipeline({
+    const pipeline = pipelineOf({
       binding: b,
       failures: failureHandler(b, sink),
       transport: 'test',
@@ -100,7 +123,11 @@ describe('PartitionPipeline', () => {
       },
       { batchSize: 10 },
     );
-    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b, sink), transport: 'test' });
+    const pipeline = pipelineOf({
+      binding: b,
+      failures: failureHandler(b, sink),
+      transport: 'test',
+    });
     pipeline.dispatch(record(0, 'a'));
     pipeline.dispatch({ ...record(1, 'a'), value: Buffer.from('{}') });
     pipeline.dispatch(record(2, 'a'));
@@ -122,7 +149,7 @@ describe('PartitionPipeline', () => {
       }),
       { batchSize: 3, concurrency: 2 },
     );
-    const pipeline = new PartitionPipeline({
+    const pipeline = pipelineOf({
       binding: b,
       failures: failureHandler(b, sink),
       transport: 'test',
@@ -155,7 +182,7 @@ describe('PartitionPipeline', () => {
       },
       { batchSize: 10 },
     );
-    const pipeline = new PartitionPipeline({
+    const pipeline = pipelineOf({
       binding: b,
       failures: failureHandler(b),
       transport: 'test',
@@ -179,16 +206,29 @@ describe('PartitionPipeline', () => {
     const b = binding(
       (events: IncomingEvent[]) => {
         batches.push(events.map((e) => e.eventId));
-        return events.some((e) => e.eventId === 'e3') ? { failed: [{ eventId: 'e3', error: new Error('bad one') }] } : {};
+        return events.some((e) => e.eventId === 'e3')
+          ? { failed: [{ eventId: 'e3', error: new Error('bad one') }] }
+          : {};
       },
       { batchSize: 4 },
     );
-    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b, sink), transport: 'test' });
-    for (let i = 0; i < 6; i++) pipeline.dispatch(i === 1 ? { ...record(1, 'a'), value: Buffer.from('not json') } : record(i, 'a'));
+    const pipeline = pipelineOf({
+      binding: b,
+      failures: failureHandler(b, sink),
+      transport: 'test',
+    });
+    for (let i = 0; i < 6; i++)
+      pipeline.dispatch(
+        i === 1 ? { ...record(1, 'a'), value: Buffer.from('not json') } : record(i, 'a'),
+      );
     await pipeline.idle();
     for (let i = 6; i < 8; i++) pipeline.dispatch(record(i, 'a'));
     await pipeline.idle();
-    expect(batches).toEqual([['e0', 'e2', 'e3'], ['e4', 'e5'], ['e6', 'e7']]);
+    expect(batches).toEqual([
+      ['e0', 'e2', 'e3'],
+      ['e4', 'e5'],
+      ['e6', 'e7'],
+    ]);
     expect(sink.deadLettered.map((m) => m.position.offset)).toEqual(['1']);
     expect(sink.retried.map((m) => m.position.offset)).toEqual(['3']);
     expect(pipeline.commitOffset).toBe('8');
@@ -206,7 +246,7 @@ describe('PartitionPipeline', () => {
       },
       { batchSize: 2, concurrency: 2 },
     );
-    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b), transport: 'test' });
+    const pipeline = pipelineOf({ binding: b, failures: failureHandler(b), transport: 'test' });
     for (let i = 0; i < 6; i++) pipeline.dispatch(record(i, 'same'));
     // Batches start one per turn of the event loop (each handler first runs its synchronous part).
     for (let turn = 0; turn < 4; turn++) await flush();
@@ -228,7 +268,7 @@ describe('PartitionPipeline', () => {
       },
       { batchSize: 2, concurrency: 10 },
     );
-    const pipeline = new PartitionPipeline({ binding: b, failures: failureHandler(b), transport: 'test' });
+    const pipeline = pipelineOf({ binding: b, failures: failureHandler(b), transport: 'test' });
     pipeline.dispatch(record(0, 'a'));
     pipeline.dispatch(record(1, 'b'));
     await flush();
@@ -251,7 +291,7 @@ describe('PartitionPipeline', () => {
     const sink = new MemorySink();
     sink.deadLetter = () => Promise.reject(new Error('broker down'));
     const failures = failureHandler(b, sink);
-    const pipeline = new PartitionPipeline({ binding: b, failures, transport: 'test' });
+    const pipeline = pipelineOf({ binding: b, failures, transport: 'test' });
     pipeline.dispatch(record(0, 'a'));
     await flush();
     failures.stop();
@@ -260,6 +300,14 @@ describe('PartitionPipeline', () => {
     expect(pipeline.inFlight).toBe(1);
   });
 });
+
+/** A pipeline that rewinds on redelivery without a transport to read again. */
+function pipelineOf(options: Omit<PartitionPipelineOptions, 'redelivery'>) {
+  return createPartitionPipeline({
+    ...options,
+    redelivery: { mode: 'rewind', stopReading: () => undefined, readFrom: () => undefined },
+  });
+}
 
 /** A full garbage collection, without starting jest with --expose-gc. */
 function runGc(): () => void {
