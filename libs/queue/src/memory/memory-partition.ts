@@ -33,7 +33,8 @@ export class MemoryPartition {
     const message: RawMessage = {
       key,
       value,
-      headers,
+      // A copy, frozen: every consumer group's events share this record's headers.
+      headers: Object.freeze({ ...headers }),
       position: { topic: this.topic, partition: this.index, offset: String(this.endOffset) },
       timestamp: Date.now(),
     };
@@ -51,7 +52,8 @@ export class MemoryPartition {
   /** Removes one record (a replayed dead letter); true when it was there. */
   remove(offset: number): boolean {
     const index = offset - this.start;
-    if (index < 0 || index >= this.records.length || this.records[index] === undefined) return false;
+    if (index < 0 || index >= this.records.length || this.records[index] === undefined)
+      return false;
     this.records[index] = undefined;
     return true;
   }
