@@ -167,7 +167,7 @@ describe('ShutdownCoordinator', () => {
 
   it('reports a clean outcome when every participant finished, and names the ones that hung or threw', async () => {
     const clean = newCoordinator();
-    clean.register({ name: 'intake', phase: ShutdownPhase.StopIntake, run: tick });
+    clean.register({ name: 'intake', phase: ShutdownPhase.StopIntake, run: () => void tick() });
     expect(clean.outcome).toBeUndefined();
     await clean.shutdown();
     expect(clean.outcome).toEqual(
@@ -185,7 +185,11 @@ describe('ShutdownCoordinator', () => {
       phase: ShutdownPhase.CloseBrokers,
       run: () => Promise.reject(new Error('socket already closed')),
     });
-    troubled.register({ name: 'database', phase: ShutdownPhase.CloseDatabase, run: tick });
+    troubled.register({
+      name: 'database',
+      phase: ShutdownPhase.CloseDatabase,
+      run: () => void tick(),
+    });
     await troubled.shutdown();
     expect(troubled.outcome).toEqual(
       expect.objectContaining({
