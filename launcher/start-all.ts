@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { isConfigError, type Env } from '@lib/config';
+import { isStartupRefusal, type Env } from '@lib/config';
 import { databaseConfig, startEmbeddedPostgres, type EmbeddedPostgres } from '@lib/database';
 import { ShutdownCoordinator } from '@lib/lifecycle';
 import type { HttpApp } from '@lib/platform';
@@ -61,14 +61,21 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll('SIGTERM'));
 
   if (!database.DATABASE_URL) {
-    embedded = await startEmbeddedPostgres(join(database.DATA_DIR, 'pglite'), EMBEDDED_CONNECTIONS_PER_APP * APPS.length);
+    embedded = await startEmbeddedPostgres(
+      join(database.DATA_DIR, 'pglite'),
+      EMBEDDED_CONNECTIONS_PER_APP * APPS.length,
+    );
     logger.log(`embedded PostgreSQL (${embedded.dataDir}) at ${embedded.url}`);
   }
 
   try {
     // Sequentially: each app applies pending migrations under a lock at start-up.
     for (const spec of APPS) {
-      const env: Env = { ...base, PORT: String(spec.port), DATABASE_URL: database.DATABASE_URL ?? embedded!.url };
+      const env: Env = {
+        ...base,
+        PORT: String(spec.port),
+        DATABASE_URL: database.DATABASE_URL ?? embedded!.url,
+      };
       const app = await spec.create(env, { memoryBroker });
       started.push(app);
       logger.log(`${spec.name} listening on ${await app.listen()}`);
@@ -81,12 +88,14 @@ async function main(): Promise<void> {
   }
 }
 
-function once<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+function once<A extends unknown[]>(
+  fn: (...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
   let running: Promise<void> | undefined;
   return (...args: A) => (running ??= fn(...args));
 }
 
 main().catch((error: unknown) => {
-  console.error(isConfigError(error) ? error.message : error);
+  console.error(isStartupRefusal(error) ? error.message : error);
   process.exit(1);
 });

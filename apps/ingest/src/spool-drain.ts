@@ -10,7 +10,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, isConfigError, validateConfigs, type Env } from '@lib/config';
+import { ConfigError, isStartupRefusal, validateConfigs, type Env } from '@lib/config';
 import { lifecycleConfig } from '@lib/lifecycle';
 import { createLogger, observabilityConfig } from '@lib/observability';
 import { EventPublisher, queueConfig } from '@lib/queue';
@@ -86,7 +86,7 @@ async function main(env: Env): Promise<number> {
 main(process.env).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (isConfigError(error) || error instanceof SpoolDrainTimeoutError) {
+    if (isStartupRefusal(error) || error instanceof SpoolDrainTimeoutError) {
       console.error(`spool:drain failed: ${error.message}`);
     } else if (error instanceof SpoolLockedError) {
       console.error(`spool:drain refused: ${error.message}; stop that process first`);

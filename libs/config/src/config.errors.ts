@@ -1,7 +1,17 @@
 import { displayValue } from './secret-values';
 
+/** Something an operator must fix before the app can start; its message is the one line printed, with no stack. */
+export class StartupRefusal extends Error {
+  override readonly name: string = 'StartupRefusal';
+}
+
+/** True when the error should stop start-up with its one-line message. */
+export function isStartupRefusal(error: unknown): error is StartupRefusal {
+  return error instanceof StartupRefusal;
+}
+
 /** A missing or malformed environment variable; its message is the one line printed at start-up. */
-export class ConfigError extends Error {
+export class ConfigError extends StartupRefusal {
   override readonly name = 'ConfigError';
 
   /**

@@ -1,4 +1,4 @@
-export { ConfigError, isConfigError } from './config.errors';
+export { ConfigError, isConfigError, isStartupRefusal, StartupRefusal } from './config.errors';
 export { APP_NAME, ENV } from './config.constants';
 export { ConfigModule } from './config.module';
 export { FILE_SUFFIX, parseConfig, type Env } from './parse-config';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { isConfigError } from '@lib/config';
+import { isStartupRefusal } from '@lib/config';
 import { ShutdownCoordinator } from '@lib/lifecycle';
 import type { HttpApp } from './create-http-app';
 
@@ -24,7 +24,7 @@ export function runMain(create: () => Promise<HttpApp>): void {
       new Logger(created.name).log(`listening on ${url}`);
     })
     .catch((error: unknown) => {
-      if (isConfigError(error)) {
+      if (isStartupRefusal(error)) {
         console.error(error.message);
       } else {
         console.error('start-up failed:', error);

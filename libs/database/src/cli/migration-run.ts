@@ -4,7 +4,7 @@
  * exits 0; run again, it applies nothing. MIGRATIONS_AT_STARTUP does not apply here: migrating is
  * this command's whole job (the migrate service and the migration Job share the apps' settings).
  */
-import { isConfigError } from '@lib/config';
+import { isStartupRefusal } from '@lib/config';
 import { databaseConfig } from '../database.config';
 import { databaseRejection } from '../database-rejection';
 import { openDatabase } from '../open-database';
@@ -25,6 +25,6 @@ async function main(): Promise<void> {
 
 main().catch((error) => {
   // A TLS rejection in one line (`TLS: certificate verify failed (…)`); anything else in full.
-  console.error(isConfigError(error) ? error.message : (databaseRejection(error) ?? error));
+  console.error(isStartupRefusal(error) ? error.message : (databaseRejection(error) ?? error));
   process.exit(1);
 });

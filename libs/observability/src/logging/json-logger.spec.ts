@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { StartupRefusal } from '@lib/config';
 import { Writable } from 'node:stream';
 import { JsonLogger, PROCESS_NAME, type LogLevelName } from './json-logger';
 
@@ -128,5 +129,12 @@ describe('JsonLogger', () => {
         },
       }),
     );
+  });
+
+  it("leaves a start-up refusal to the start-up path's one line, and logs Nest's other failures", () => {
+    const out = install('info', ['ingest']);
+    new Logger('ExceptionHandler').error(new StartupRefusal('fix the secret'));
+    new Logger('ExceptionHandler').error(new Error('a bug'));
+    expect(out.parsed.map((line) => line.msg)).toEqual(['a bug']);
   });
 });

@@ -1,4 +1,5 @@
 import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import { isStartupRefusal } from '@lib/config';
 import pino, { type DestinationStream, type Logger as Pino } from 'pino';
 
 /** `LOG_LEVEL` values. */
@@ -67,6 +68,9 @@ export class JsonLogger extends ConsoleLogger {
     _stream?: 'stdout' | 'stderr',
     errorStack?: unknown,
   ): void {
+    // Nest reports a provider's failure here before rethrowing it; a refusal is printed as its
+    // one line by the start-up path, and a stack would only bury it.
+    if (context === 'ExceptionHandler' && messages.some(isStartupRefusal)) return;
     const fields: Record<string, unknown> = {};
     const texts: string[] = [];
     for (const message of messages) collect(message, fields, texts);

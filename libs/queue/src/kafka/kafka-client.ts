@@ -13,6 +13,7 @@ import {
 import type { ConnectionOptions } from 'node:tls';
 import { accessRejection, type KafkaAccessMonitor } from './kafka-access';
 import type { KafkaSecurity } from './kafka-security.config';
+import { assertKafkajsPatched } from './kafkajs-patch';
 
 /** Options of {@link createKafkaClient}. */
 export interface KafkaClientOptions {
@@ -60,6 +61,7 @@ const ACCESS_LOG_TEXT =
  * Its producers, consumers and admin clients tell the monitor whether each connect was accepted.
  */
 export function createKafkaClient(options: KafkaClientOptions): Kafka {
+  assertKafkajsPatched();
   const { logger, monitor } = options;
   const config: KafkaConfig = {
     clientId: options.clientId,
