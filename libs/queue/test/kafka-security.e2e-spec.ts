@@ -91,6 +91,14 @@ async function startApp(
   return created;
 }
 
+/** `/health/ready` answers 503 and names the refusal under the broker's check. */
+async function expectNotReady(app: HttpApp, reason: RegExp): Promise<void> {
+  const response = await fetch(`http://${app.host}:${app.port}/health/ready`);
+  expect(response.status).toBe(503);
+  const body = (await response.json()) as { error?: Record<string, { message?: string }> };
+  expect(body.error?.kafka?.message).toMatch(reason);
+}
+
 function event(stream: string, eventId: string) {
   return { stream, key: eventId, value: { eventId, at: Date.now() } };
 }
@@ -216,6 +224,7 @@ describe('Kafka security (real broker with SASL_SSL and mutual TLS)', () => {
       app = await startApp(uniqueName('refused-app'), stream, scramEnv(wrongPassword), []);
       const access = app.app.get(BrokerAccess);
       expect(access.rejection()).toMatch(/SASL credentials/);
+      await expectNotReady(app, /Kafka rejected the SASL credentials/);
       await expect(
         app.app.get(EventPublisher).publish([event(stream, 'x')]),
       ).rejects.toBeInstanceOf(PublishError);
@@ -261,6 +270,7 @@ describe('Kafka security (real broker with SASL_SSL and mutual TLS)', () => {
       expect(access.rejection()).toMatch(
         /TLS certificate is not trusted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)/,
       );
+      await expectNotReady(app, /TLS certificate is not trusted/);
       await expect(
         app.app.get(EventPublisher).publish([event(stream, 'x')]),
       ).rejects.toBeInstanceOf(PublishError);
