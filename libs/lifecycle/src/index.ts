@@ -8,3 +8,4 @@ export {
 } from './shutdown.coordinator';
 export { ReadinessRegistry, type ReadinessCheck } from './readiness.registry';
 export { StartupStatus } from './startup-status';
+export { READINESS_DEPENDENCY_UP } from './readiness.metrics';

@@ -2,13 +2,14 @@ import { Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller';
 import { lifecycleConfig } from './lifecycle.config';
+import { ReadinessMetrics } from './readiness.metrics';
 import { ReadinessGraceParticipant } from './readiness.participant';
 import { ReadinessRegistry } from './readiness.registry';
 import { ShutdownCoordinator } from './shutdown.coordinator';
 import { ShutdownHealthIndicator } from './shutdown.health';
 
 /**
- * Shutdown coordination and the health routes. Global so every lib can register participants and
+ * Shutdown coordination, the health routes and `readiness_dependency_up`. Global so every lib can register participants and
  * readiness checks; it owns no resources, so Nest destroying it last is harmless.
  */
 @Global()
@@ -21,6 +22,7 @@ import { ShutdownHealthIndicator } from './shutdown.health';
     ReadinessRegistry,
     ShutdownHealthIndicator,
     ReadinessGraceParticipant,
+    ReadinessMetrics,
   ],
   exports: [ShutdownCoordinator, ReadinessRegistry, TerminusModule],
 })

@@ -3,6 +3,7 @@ export { createLogger } from './create-logger';
 export { METRICS_REGISTRY } from './metrics.constants';
 export { registeredMetric } from './registered-metric';
 export { MetricsModule } from './metrics.module';
+export { HTTP_REQUEST_DURATION, installHttpMetricsHook } from './http-metrics.hook';
 export {
   JsonLogger,
   PROCESS_NAME,

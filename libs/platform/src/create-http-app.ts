@@ -5,8 +5,10 @@ import { validateConfigs, type ConfigDefinition, type Env } from '@lib/config';
 import { lifecycleConfig, ShutdownCoordinator, StartupStatus } from '@lib/lifecycle';
 import {
   createLogger,
+  installHttpMetricsHook,
   installRequestLogHook,
   LogRecorder,
+  METRICS_REGISTRY,
   observabilityConfig,
   RequestLogSummary,
 } from '@lib/observability';
@@ -109,6 +111,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     slowRequestMs: SLOW_REQUEST_MS,
     printInfoLines: LOG_LEVEL === 'info' || LOG_LEVEL === 'debug',
   });
+  installHttpMetricsHook(fastify, app.get(METRICS_REGISTRY));
   app.useGlobalFilters(new HttpExceptionFilter(recorder));
 
   return {
