@@ -66,4 +66,9 @@ export interface FileSpoolStats {
   readonly corrupted: number;
   /** Bytes of a torn tail cut off when the spool was opened. */
   readonly tornBytes: number;
+  /**
+   * Epoch ms when the oldest unacknowledged record was written (for records recovered at open,
+   * its segment file's last modification); undefined when the spool is empty.
+   */
+  readonly oldestAppendedAt?: number;
 }

@@ -91,6 +91,29 @@ describe('FileSpool', () => {
     expect(spool.depth()).toBe(0);
   });
 
+  it('dates the oldest unacknowledged record, across acks and a reopen', async () => {
+    let spool = await openSpool({ segmentBytes: 1024 });
+    expect(spool.stats().oldestAppendedAt).toBeUndefined();
+    const before = Date.now();
+    await spool.append(range(0, 40).map(rec));
+    const first = spool.stats().oldestAppendedAt!;
+    expect(first).toBeGreaterThanOrEqual(before);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await spool.append(range(40, 80).map(rec));
+    expect(spool.stats().oldestAppendedAt).toBe(first);
+
+    await spool.ack((await spool.readBatch(40)).cursor);
+    expect(spool.stats().oldestAppendedAt).toBeGreaterThan(first);
+    await spool.close();
+
+    spool = await openSpool({ segmentBytes: 1024 });
+    const recovered = spool.stats().oldestAppendedAt!;
+    expect(recovered).toBeGreaterThanOrEqual(first);
+    expect(recovered).toBeLessThanOrEqual(Date.now());
+    await drainIds(spool);
+    expect(spool.stats().oldestAppendedAt).toBeUndefined();
+  });
+
   it('limits a batch by bytes but always returns at least one record', async () => {
     const spool = await openSpool();
     await spool.append([

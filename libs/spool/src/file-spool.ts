@@ -1,5 +1,6 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { recoveredAppendTimes, type AppendTimes } from './append-times';
 import { writeCheckpoint } from './checkpoint';
 import {
   FILE_SPOOL_DEFAULTS,
@@ -70,6 +71,7 @@ export class FileSpool<T = unknown> {
     private writer: FileHandle,
     private readonly tornBytes: number,
     private readonly releaseLock: () => Promise<void>,
+    private readonly appendTimes: AppendTimes,
   ) {
     this.maxBytes = options.maxBytes ?? FILE_SPOOL_DEFAULTS.maxBytes;
     this.segmentBytes = options.segmentBytes ?? FILE_SPOOL_DEFAULTS.segmentBytes;
@@ -100,8 +102,18 @@ export class FileSpool<T = unknown> {
     const releaseLock = await acquireSpoolLock(dir);
     try {
       const { segments, head, tornBytes } = await recoverSpool(dir);
+      const appendTimes = await recoveredAppendTimes(segments);
       const writer = await open(segments[segments.length - 1].path, 'r+');
-      return new FileSpool<T>(dir, options, segments, head, writer, tornBytes, releaseLock);
+      return new FileSpool<T>(
+        dir,
+        options,
+        segments,
+        head,
+        writer,
+        tornBytes,
+        releaseLock,
+        appendTimes,
+      );
     } catch (error) {
       await releaseLock();
       throw error;
@@ -196,6 +208,7 @@ export class FileSpool<T = unknown> {
       dropped: this.dropped,
       corrupted: this.corrupted,
       tornBytes: this.tornBytes,
+      oldestAppendedAt: this.appendTimes.oldest(this.head.seq),
     };
   }
 
@@ -322,6 +335,7 @@ export class FileSpool<T = unknown> {
   private async writeGroup(group: PendingAppend[]): Promise<void> {
     const bytes = group.reduce((sum, append) => sum + append.buffer.length, 0);
     const count = group.reduce((sum, append) => sum + append.count, 0);
+    const writtenAt = Date.now();
     try {
       if (
         this.policy === 'drop-oldest' &&
@@ -344,6 +358,7 @@ export class FileSpool<T = unknown> {
       this.pendingBytes -= bytes;
       this.nextSeq += count;
       segment.endSeq = this.nextSeq;
+      this.appendTimes.add(this.nextSeq, writtenAt);
       this.appended += count;
       for (const append of group) append.resolve();
     } catch (error) {

@@ -45,6 +45,16 @@ const GAUGES: ReadonlyArray<readonly [string, string, Read]> = [
     'Publish circuit breaker: 0 closed, 1 half-open, 2 open.',
     (s) => BREAKER_STATE_VALUES[s.breaker],
   ],
+  [
+    'spool_breaker_open',
+    '1 while the publish circuit breaker is open (events go to the spool), else 0.',
+    (s) => (s.breaker === 'open' ? 1 : 0),
+  ],
+  [
+    'spool_oldest_event_age_seconds',
+    'Age of the oldest event waiting in the spool (0 when it is empty).',
+    (s) => (s.oldestAt === undefined ? 0 : Math.max(0, Date.now() - s.oldestAt) / 1000),
+  ],
 ];
 
 // Apps may run several spools on one registry: each metric keeps its spools and reads them at

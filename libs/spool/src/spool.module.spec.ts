@@ -160,6 +160,24 @@ describe('SpoolModule', () => {
     expect(text).toContain('spool_depth_events{spool="ingest"} 1');
     expect(text).toContain('spool_breaker_state{spool="ingest"} 2');
     expect(text).toMatch(/spool_size_bytes\{spool="ingest"\} [1-9]\d*/);
+    expect(text).toContain('spool_breaker_open{spool="ingest"} 1');
+  });
+
+  it('reports the oldest spooled event’s age, growing while the broker stays down', async () => {
+    const registry = moduleRef.get<Registry>(METRICS_REGISTRY);
+    const age = async () => {
+      const text = await registry.getSingleMetricAsString('spool_oldest_event_age_seconds');
+      return Number(/spool_oldest_event_age_seconds\{spool="ingest"\} (\S+)/.exec(text)?.[1]);
+    };
+    expect(await age()).toBe(0);
+    broker.failing = true;
+    await publisher().publish([message(1)]);
+    const first = await age();
+    await sleep(300);
+    await publisher().publish([message(2)]); // a newer event does not make the oldest younger
+    const later = await age();
+    expect(later - first).toBeGreaterThanOrEqual(0.29);
+    expect(later).toBeLessThan(5);
   });
 
   it('stops the drainer in Flush, before the publisher closes, and leaves the rest in the spool', async () => {

@@ -36,6 +36,8 @@ export interface SpoolingPublisherStats {
   readonly depth: number;
   /** Bytes waiting in the spool. */
   readonly bytes: number;
+  /** Epoch ms when the oldest event waiting in the spool was spooled; undefined when none waits. */
+  readonly oldestAt?: number;
   /** The spool's cap in bytes. */
   readonly maxBytes: number;
   /** The spool refuses appends for lack of room. */
@@ -190,6 +192,7 @@ export class SpoolingPublisher extends EventPublisher {
       breaker: this.breaker.state,
       depth: spool.depth,
       bytes: spool.bytes,
+      oldestAt: spool.oldestAppendedAt,
       maxBytes: spool.maxBytes,
       full: spool.full,
       fullPolicy: spool.fullPolicy,
