@@ -88,12 +88,26 @@ export function createQueueMetrics(registry: Registry, queue: string): QueueMetr
         registers,
       }),
   );
+  const failures = registeredMetric(
+    registry,
+    'work_queue_flush_failures_total',
+    () =>
+      new Counter({
+        name: 'work_queue_flush_failures_total',
+        help: 'Flushes that failed (their events stay buffered and are flushed again)',
+        labelNames: ['queue'],
+        registers,
+      }),
+  );
   const labels = { queue };
+  // Present from the start, so that rate() and increase() see the first failure.
+  failures.inc(labels, 0);
   return {
     depth: (value) => depth.set(labels, value),
     paused: (value) => paused.set(labels, value ? 1 : 0),
     flushed(seconds, outcome, eventCount, rowCount) {
       duration.observe({ queue, outcome }, seconds);
+      if (outcome === 'failed') failures.inc(labels);
       if (outcome === 'ok') {
         size.observe(labels, eventCount);
         rows.observe(labels, rowCount);
