@@ -39,6 +39,7 @@ export { CONSUMER_GROUP, QUEUE_TRANSPORT } from './queue.constants';
 export { connectQueueConsumers } from './connect-queue-consumers';
 export { MemoryBroker, type MemoryBrokerOptions } from './memory/memory-broker';
 export { PassThroughRpcFilter, QueueContext } from './runtime/handler-invoker';
+export { eventFields, withPayload } from './runtime/envelope';
 export {
   checkPayload,
   validateBatch,

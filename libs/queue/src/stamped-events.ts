@@ -1,5 +1,6 @@
 import { withReceivedAt } from '@lib/contracts';
 import type { IncomingEvent } from './incoming-event';
+import { withPayload } from './runtime/envelope';
 
 /**
  * The events of a stream whose payloads are `stampedPayload`s, ready to validate: a payload
@@ -13,7 +14,7 @@ export function withRecordTimes(
   for (let i = 0; i < events.length; i++) {
     const event = events[i];
     const payload = withReceivedAt(event.payload, event.timestamp);
-    out[i] = payload === event.payload ? event : { ...event, payload };
+    out[i] = payload === event.payload ? event : withPayload(event, payload);
   }
   return out;
 }

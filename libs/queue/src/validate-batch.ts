@@ -2,16 +2,14 @@ import { fieldIssues } from '@lib/contracts';
 import { EventValidationError } from '@lib/retry';
 import type { z } from 'zod';
 import type { IncomingEvent } from './incoming-event';
+import { withPayload } from './runtime/envelope';
 import type { BatchResult } from './queue.decorators';
 
 /** A payload that passed its schema, or why it did not (every failing field, `field: problem; …`). */
 export type PayloadCheck<T> = { ok: true; value: T } | { ok: false; problem: string };
 
 /** Validates one consumed payload against `schema`. */
-export function checkPayload<S extends z.ZodType>(
-  schema: S,
-  payload: unknown,
-): PayloadCheck<z.infer<S>> {
+export function checkPayload<S extends z.ZodType>(schema: S, payload: unknown): PayloadCheck<z.infer<S>> {
   const result = schema.safeParse(payload);
   if (result.success) return { ok: true, value: result.data };
   const problems = fieldIssues(result.error, payload)
@@ -47,13 +45,11 @@ export function validateBatch<S extends z.ZodType>(
   const failed: Array<{ eventId: string; error: unknown }> = [];
   for (const event of events) {
     const checked = checkPayload(schema, event.payload);
-    if (checked.ok) valid.push({ ...event, payload: checked.value });
+    if (checked.ok) valid.push(withPayload(event, checked.value));
     else
       failed.push({
         eventId: event.eventId,
-        error: new EventValidationError(
-          `invalid ${event.stream} record ${event.eventId}: ${checked.problem}`,
-        ),
+        error: new EventValidationError(`invalid ${event.stream} record ${event.eventId}: ${checked.problem}`),
       });
   }
   return { valid, result: failed.length > 0 ? { failed } : {} };

@@ -1,6 +1,6 @@
 import type { IHeaders, KafkaMessage } from 'kafkajs';
 import { HEADERS } from '@lib/contracts';
-import { toIncomingEvent } from '../runtime/envelope';
+import { eventFields, toIncomingEvent } from '../runtime/envelope';
 import { rawMessageOf } from './kafka-message';
 
 /** A record as kafkajs decodes it from a v2 record batch. */
@@ -34,12 +34,12 @@ describe('rawMessageOf', () => {
     expect(rawMessageOf('page-views', 0, message({}, null)).key).toBeNull();
   });
 
-  it('becomes a plain event whose copies keep every field', () => {
+  it('becomes an event with every field as a plain record would give', () => {
     const event = toIncomingEvent(
       'page-views',
       rawMessageOf('page-views', 1, message({ [HEADERS.attempt]: Buffer.from('2') })),
     );
-    const fields = {
+    expect(eventFields(event)).toEqual({
       stream: 'page-views',
       key: 'page-1',
       eventId: 'e1',
@@ -49,9 +49,6 @@ describe('rawMessageOf', () => {
       source: { topic: 'page-views', partition: 1, offset: '42' },
       position: { topic: 'page-views', partition: 1, offset: '42' },
       timestamp: 1_700_000_000_000,
-    };
-    expect({ ...event }).toStrictEqual(fields);
-    expect(structuredClone(event)).toEqual(fields); // toEqual: the clone comes from another realm than jest's
-    expect(Object.isFrozen(event.headers)).toBe(true);
+    });
   });
 });

@@ -33,8 +33,7 @@ export class MemoryPartition {
     const message: RawMessage = {
       key,
       value,
-      // A copy, frozen: every consumer group's events share this record's headers.
-      headers: Object.freeze({ ...headers }),
+      headers,
       position: { topic: this.topic, partition: this.index, offset: String(this.endOffset) },
       timestamp: Date.now(),
     };
@@ -52,8 +51,7 @@ export class MemoryPartition {
   /** Removes one record (a replayed dead letter); true when it was there. */
   remove(offset: number): boolean {
     const index = offset - this.start;
-    if (index < 0 || index >= this.records.length || this.records[index] === undefined)
-      return false;
+    if (index < 0 || index >= this.records.length || this.records[index] === undefined) return false;
     this.records[index] = undefined;
     return true;
   }

@@ -15,12 +15,11 @@ const MAX_ROUTING_KEY_BYTES = 255;
 const BROKER_DEATH_HEADER = /^x-(first-|last-)?death/;
 
 /**
- * The message's headers as strings, frozen (a consumed event carries them as they are). Values we
- * wrote are strings already; numbers and buffers from other producers are converted. RabbitMQ's
- * dead-lettering headers are left out: they are broker bookkeeping (a table, for `x-death`), not
- * contract headers, and would pile up on the copies.
+ * The message's headers as strings. Values we wrote are strings already; numbers and buffers from
+ * other producers are converted. RabbitMQ's dead-lettering headers are left out: they are broker
+ * bookkeeping (a table, for `x-death`), not contract headers, and would pile up on the copies.
  */
-export function headersOf(properties: MessageProperties): Readonly<MessageHeaders> {
+export function headersOf(properties: MessageProperties): MessageHeaders {
   const headers: MessageHeaders = {};
   const raw = properties.headers as Record<string, unknown> | undefined;
   // for…in rather than Object.entries: this runs for every delivery.
@@ -38,18 +37,14 @@ export function headersOf(properties: MessageProperties): Readonly<MessageHeader
       headers[name] = value.toString('utf8');
     }
   }
-  return Object.freeze(headers);
+  return headers;
 }
 
 /**
  * The event key of a delivery: the key header, else the routing key when the message came
  * straight from the stream exchange (producers outside this project set only that), else null.
  */
-export function keyOf(
-  message: Message,
-  headers: Readonly<MessageHeaders>,
-  stream: string,
-): string | null {
+export function keyOf(message: Message, headers: MessageHeaders, stream: string): string | null {
   const header = headers[KEY_HEADER];
   if (header !== undefined) return header;
   return message.fields.exchange === stream && message.fields.routingKey !== ''
