@@ -46,6 +46,8 @@ export class RmqConnection {
   private connecting?: Promise<void>;
   private readonly readyHooks: RmqReadyHook[] = [];
   private readonly lostHooks: Array<(error?: Error) => void> = [];
+  /** Errors of opening the socket (unreachable or refused), as opposed to the ready hooks failing. */
+  private readonly openFailed = new WeakSet<object>();
   private readonly logger: LoggerService;
 
   constructor(private readonly options: RmqConnectionOptions) {
@@ -95,6 +97,21 @@ export class RmqConnection {
     this.connect().catch((error: Error) => this.scheduleReconnect(error));
   }
 
+  /**
+   * Connects now when RabbitMQ is there; when it is unreachable or refuses our credentials, keeps
+   * trying in the background (the ready hooks run once it accepts) instead of failing, so an app
+   * starts and reports the outage or the refusal through readiness. A failure of the ready hooks
+   * (e.g. a topology that clashes with existing queues) still rejects: retrying cannot fix it.
+   */
+  async connectOrKeepTrying(): Promise<void> {
+    try {
+      await this.connect();
+    } catch (error) {
+      if (!(error instanceof BrokerConnectionError) || !this.openFailed.has(error)) throw error;
+      this.scheduleReconnect(error);
+    }
+  }
+
   /** Closes for good: stops reconnecting and closes the connection (its channels with it). Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -117,16 +134,20 @@ export class RmqConnection {
       });
     } catch (error) {
       const rejection = rmqAccessRejection(error);
-      if (rejection) {
-        this.options.access?.rejected(rejection);
-        throw new BrokerConnectionError(`RabbitMQ refused access (${this.options.name}): ${rejection}`, {
-          cause: error,
-        });
-      }
-      const why = (error as Error).message;
-      throw new BrokerConnectionError(`RabbitMQ unreachable (${this.options.name}): ${why}`, {
-        cause: error,
-      });
+      if (rejection) this.options.access?.rejected(rejection);
+      const failure = rejection
+        ? new BrokerConnectionError(
+            `RabbitMQ refused access (${this.options.name}): ${rejection}`,
+            {
+              cause: error,
+            },
+          )
+        : new BrokerConnectionError(
+            `RabbitMQ unreachable (${this.options.name}): ${(error as Error).message}`,
+            { cause: error },
+          );
+      this.openFailed.add(failure);
+      throw failure;
     }
     this.options.access?.accepted();
     if (this.closed) {

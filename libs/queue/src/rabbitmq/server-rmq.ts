@@ -63,7 +63,11 @@ export class RmqQueueServer extends QueueServer {
     this.connection.onLost(() => (this.sender = undefined));
   }
 
-  /** Connects (rejecting with a BrokerConnectionError when RabbitMQ is unreachable or the topology clashes) and consumes. */
+  /**
+   * Consumes once connected: now when RabbitMQ is there, else in the background (an unreachable
+   * or refusing broker is reported by readiness, not by a failed start); rejects only when the
+   * topology clashes.
+   */
   protected async start(bindings: readonly ConsumerBinding[]): Promise<void> {
     if (bindings.length === 0) return; // an app that only publishes needs no consumer connection
     for (const binding of bindings) {
@@ -77,7 +81,7 @@ export class RmqQueueServer extends QueueServer {
       });
       this.consumers.set(binding.stream, consumer);
     }
-    await this.connection.connect();
+    await this.connection.connectOrKeepTrying();
   }
 
   /** Runs on every (re)connection: the confirm channel for retries, then each stream's consumer. */
