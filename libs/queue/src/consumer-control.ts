@@ -6,6 +6,8 @@ export interface StreamConsumerStatus {
   readonly inFlight: number;
   /** Kafka only: messages behind the end of the log, summed over the assigned partitions. */
   readonly lag?: number;
+  /** Log brokers (Kafka, memory): the lag of each assigned partition of the main topic. */
+  readonly partitions?: ReadonlyArray<{ readonly partition: number; readonly lag: number }>;
 }
 
 /**

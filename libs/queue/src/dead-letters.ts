@@ -21,4 +21,10 @@ export abstract class DeadLetterAdmin {
   abstract replay(stream: string, ids?: readonly string[]): Promise<number>;
   /** Deletes every dead letter of the stream; returns how many. */
   abstract purge(stream: string): Promise<number>;
+  /**
+   * How many dead letters the stream holds, from one cheap broker call (for metrics): RabbitMQ
+   * the failed queue's message count; Kafka the dead-letter topic's end offsets minus its low
+   * watermarks, which also counts replay markers and replayed letters not yet deleted.
+   */
+  abstract depth(stream: string): Promise<number>;
 }

@@ -16,7 +16,8 @@ describe('QueueLifecycle', () => {
       calls.push(name);
     };
     const transport = { stopIntake: step('stop intake'), drain: step('drain'), flush: step('flush'), control: {} };
-    const driver = { transport, close: step('close') } as unknown as QueueDriver;
+    const deadLetters = {};
+    const driver = { transport, deadLetters, close: step('close') } as unknown as QueueDriver;
     const coordinator = new ShutdownCoordinator(lifecycleConfig.load({ SHUTDOWN_GRACE_MS: '0' }), 'test');
     const readiness = new ReadinessRegistry();
     const health = { check: () => ({ memory: { status: 'up' } }) } as unknown as BrokerHealthIndicator;
@@ -28,6 +29,6 @@ describe('QueueLifecycle', () => {
 
     expect(calls).toEqual(['stop intake', 'drain', 'flush', 'close', 'database']);
     expect(readiness.all()).toHaveLength(1);
-    expect(metrics.observe).toHaveBeenCalledWith(transport.control);
+    expect(metrics.observe).toHaveBeenCalledWith(transport.control, deadLetters);
   });
 });

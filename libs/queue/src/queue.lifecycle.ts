@@ -22,7 +22,7 @@ export class QueueLifecycle implements OnModuleInit {
 
   onModuleInit(): void {
     const { transport } = this.driver;
-    this.metrics.observe(transport.control);
+    this.metrics.observe(transport.control, this.driver.deadLetters);
     this.readiness.register('broker', () => this.health.check());
     const step = (name: string, phase: ShutdownPhase, run: () => Promise<void> | void) =>
       this.coordinator.register({ name: `queue ${name}`, phase, run });

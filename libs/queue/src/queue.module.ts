@@ -24,6 +24,7 @@ import {
 import { rabbitmqTlsConfig, type RmqTlsSettings } from './rabbitmq/rmq-tls.config';
 import { createStreamLog } from './stream-log.factory';
 import { StreamLog } from './stream-log';
+import { TimedPublisher } from './timed-publisher';
 
 function createDriver(
   config: ConfigOf<typeof queueConfig>,
@@ -108,8 +109,9 @@ function createDriver(
     {
       // Concurrent publishers (HTTP requests, log shipping) share broker round trips.
       provide: EventPublisher,
-      useFactory: (driver: QueueDriver) => new CoalescingPublisher(driver.publisher),
-      inject: [QUEUE_DRIVER],
+      useFactory: (driver: QueueDriver, metrics: QueueMetrics) =>
+        new CoalescingPublisher(new TimedPublisher(driver.publisher, metrics)),
+      inject: [QUEUE_DRIVER, QueueMetrics],
     },
     {
       provide: ConsumerControl,

@@ -92,6 +92,12 @@ export class KafkaDeadLetters extends DeadLetterAdmin {
     return entries.length;
   }
 
+  async depth(stream: string): Promise<number> {
+    const admin = await this.connectedAdmin();
+    const partitions = await admin.fetchTopicOffsets(this.topic(stream));
+    return partitions.reduce((sum, p) => sum + Math.max(0, Number(p.high) - Number(p.low)), 0);
+  }
+
   /** Disconnects the admin client; idempotent. */
   async close(): Promise<void> {
     const admin = this.admin;

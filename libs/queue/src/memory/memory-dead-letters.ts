@@ -38,6 +38,10 @@ export class MemoryDeadLetters extends DeadLetterAdmin {
     return entries.length;
   }
 
+  async depth(stream: string): Promise<number> {
+    return this.entries(stream).length;
+  }
+
   private entries(stream: string): Array<{ id: string; message: RawMessage }> {
     const entries: Array<{ id: string; message: RawMessage }> = [];
     for (const partition of this.broker.partitions(topologyNames.kafka.deadLetterTopic(stream, this.group))) {

@@ -106,6 +106,13 @@ export class RmqDeadLetterAdmin extends DeadLetterAdmin {
     );
   }
 
+  depth(stream: string): Promise<number> {
+    // Serial: a listing holds messages unacked, which the count would leave out.
+    return this.serial(() =>
+      this.withChannel(false, (channel) => this.readyCount(channel, this.failedQueue(stream))),
+    );
+  }
+
   private failedQueue(stream: string): string {
     return topologyNames.rabbitmq.failedQueue(this.group, stream);
   }

@@ -1,7 +1,7 @@
 import type { IncomingEvent } from '../incoming-event';
 import type { BatchResult } from '../queue.decorators';
 import { toIncomingEvent, type RawMessage } from './envelope';
-import { invokeHandler } from './handler-invoker';
+import { DeliveredEvents } from './delivered-events';
 import { PartitionPipeline } from './pipeline-core';
 
 /**
@@ -142,7 +142,7 @@ export class BatchPipeline extends PartitionPipeline {
     if (events.length > 0) {
       let result: unknown;
       try {
-        result = await invokeHandler(this.binding.handler, events, this.newContext());
+        result = await this.invoke(events, new DeliveredEvents(events, raws, indexes));
       } catch (error) {
         for (let e = 0; e < events.length; e++) {
           const i = indexes === undefined ? e : indexes[e];

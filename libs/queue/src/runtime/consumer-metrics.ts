@@ -6,6 +6,8 @@ export interface ConsumerMetrics {
   failed(stream: string): void;
   retried(stream: string): void;
   deadLettered(stream: string): void;
+  /** One handler call took `seconds` (per record, or per batch with `@Batch`), failed or not. */
+  handlerDuration(stream: string, seconds: number): void;
 }
 
 /** Counts nothing: for transports built outside a QueueModule (tests, benchmarks). */
@@ -14,4 +16,5 @@ export const NO_METRICS: ConsumerMetrics = {
   failed: () => undefined,
   retried: () => undefined,
   deadLettered: () => undefined,
+  handlerDuration: () => undefined,
 };

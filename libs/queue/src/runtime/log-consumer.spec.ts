@@ -130,7 +130,9 @@ describe('LogConsumer', () => {
     const { core, adapter, state } = consumer(() => gate.promise, 1);
     core.pause('orders');
     expect(core.offer(state, record(0, 'a'))).toBe(false);
-    expect(core.status()).toEqual([{ stream: 'orders', paused: true, inFlight: 0, lag: 0 }]);
+    expect(core.status()).toEqual([
+      { stream: 'orders', paused: true, inFlight: 0, lag: 0, partitions: [] },
+    ]);
     core.resume('orders');
     expect(core.offer(state, record(0, 'a'))).toBe(true);
     core.pause('orders');

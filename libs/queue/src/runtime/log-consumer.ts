@@ -209,22 +209,33 @@ export class LogConsumer {
 
   /** Per stream: paused through ConsumerControl, records in flight, and the lag of its main topic. */
   status(): StreamConsumerStatus[] {
-    const byStream = new Map<string, { inFlight: number; lag: number }>();
+    type Entry = {
+      inFlight: number;
+      lag: number;
+      partitions: { partition: number; lag: number }[];
+    };
+    const byStream = new Map<string, Entry>();
     for (const route of this.routes.values())
-      if (!byStream.has(route.stream)) byStream.set(route.stream, { inFlight: 0, lag: 0 });
+      if (!byStream.has(route.stream))
+        byStream.set(route.stream, { inFlight: 0, lag: 0, partitions: [] });
     for (const state of this.states.values()) {
       const entry = byStream.get(state.route.stream)!;
       entry.inFlight += state.pipeline.inFlight;
       if (state.route.retryDelayMs === undefined && state.highWatermark >= 0) {
         const committed = Number(state.pipeline.commitOffset ?? state.fetched);
-        if (committed >= 0) entry.lag += Math.max(0, state.highWatermark - committed);
+        if (committed >= 0) {
+          const lag = Math.max(0, state.highWatermark - committed);
+          entry.lag += lag;
+          entry.partitions.push({ partition: state.partition, lag });
+        }
       }
     }
-    return [...byStream].map(([stream, { inFlight, lag }]) => ({
+    return [...byStream].map(([stream, { inFlight, lag, partitions }]) => ({
       stream,
       paused: this.controlPaused.has(stream),
       inFlight,
       lag,
+      partitions,
     }));
   }
 

@@ -4,7 +4,8 @@ import type { ConsumerMetrics } from './consumer-metrics';
 import { NO_METRICS } from './consumer-metrics';
 import type { RawMessage } from './envelope';
 import type { FailureHandler } from './failure-handler';
-import { QueueContext } from './handler-invoker';
+import type { EventMetadataReader, IncomingEvent } from '../incoming-event';
+import { invokeHandler, QueueContext } from './handler-invoker';
 import { compareOffsets, OffsetTracker } from './offset-tracker';
 
 /**
@@ -106,8 +107,21 @@ export abstract class PartitionPipeline {
   }
 
   /** The context of one handler invocation (one per record, or per batch). */
-  protected newContext(): QueueContext {
-    return new QueueContext(this.stream, this.options.transport);
+  protected newContext(events: EventMetadataReader): QueueContext {
+    return new QueueContext(this.stream, this.options.transport, events);
+  }
+
+  /** Calls the handler with a new context, timing the call for the handler duration metric. */
+  protected async invoke(
+    data: IncomingEvent | IncomingEvent[],
+    events: EventMetadataReader,
+  ): Promise<unknown> {
+    const started = performance.now();
+    try {
+      return await invokeHandler(this.binding.handler, data, this.newContext(events));
+    } finally {
+      this.metrics.handlerDuration(this.stream, (performance.now() - started) / 1000);
+    }
   }
 
   /** Resolves once no handler or failure publish of this pipeline is running or queued. */

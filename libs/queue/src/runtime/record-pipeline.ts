@@ -1,6 +1,6 @@
 import type { IncomingEvent } from '../incoming-event';
 import { toIncomingEvent, type RawMessage } from './envelope';
-import { invokeHandler } from './handler-invoker';
+import { DeliveredEvent } from './delivered-events';
 import { KeyedScheduler } from './keyed-scheduler';
 import { PartitionPipeline, type PartitionPipelineOptions } from './pipeline-core';
 
@@ -44,7 +44,7 @@ export class RecordPipeline extends PartitionPipeline {
       return this.fail(raw, sequence, error);
     }
     try {
-      await invokeHandler(this.binding.handler, event, this.newContext());
+      await this.invoke(event, new DeliveredEvent(event, raw));
     } catch (error) {
       return this.fail(raw, sequence, error);
     }
