@@ -2,7 +2,12 @@ export { MAX_CONSUMER_IN_FLIGHT, queueConfig } from './queue.config';
 export { QUEUE_CONFIGS } from './queue.configs';
 /** The Kafka consumer's fetch sizes, for comparisons that must read the same way (consumer-kafka bench). */
 export { KAFKA_FETCH_OPTIONS } from './kafka/server-kafka';
-export type { EventPosition, IncomingEvent } from './incoming-event';
+export type {
+  EventMetadata,
+  EventMetadataReader,
+  EventPosition,
+  IncomingEvent,
+} from './incoming-event';
 export type { OutgoingMessage } from './outgoing-message';
 export { EventPublisher } from './event-publisher';
 export { ConsumerControl, type StreamConsumerStatus } from './consumer-control';
@@ -39,7 +44,6 @@ export { CONSUMER_GROUP, QUEUE_TRANSPORT } from './queue.constants';
 export { connectQueueConsumers } from './connect-queue-consumers';
 export { MemoryBroker, type MemoryBrokerOptions } from './memory/memory-broker';
 export { PassThroughRpcFilter, QueueContext } from './runtime/handler-invoker';
-export { eventFields, withPayload } from './runtime/envelope';
 export {
   checkPayload,
   validateBatch,

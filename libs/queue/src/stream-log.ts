@@ -1,4 +1,4 @@
-import type { IncomingEvent } from './incoming-event';
+import type { EventMetadataReader, IncomingEvent } from './incoming-event';
 import { QueueError } from './queue.errors';
 
 /** A position in one partition of a stream's log. */
@@ -8,8 +8,11 @@ export interface PartitionOffset {
   readonly offset: string;
 }
 
-/** Records of one partition handed to a follower callback, in log order. */
-export interface StreamLogBatch {
+/**
+ * Records of one partition handed to a follower callback, in log order; `metadataOf(event)` gives
+ * an event's key, headers, record time, … (see {@link EventMetadataReader}).
+ */
+export interface StreamLogBatch extends EventMetadataReader {
   readonly partition: number;
   /** The parsable records of the batch (payload parsed, `eventId` present), in offset order. */
   readonly events: ReadonlyArray<IncomingEvent<unknown>>;

@@ -2,7 +2,6 @@ import { fieldIssues } from '@lib/contracts';
 import { EventValidationError } from '@lib/retry';
 import type { z } from 'zod';
 import type { IncomingEvent } from './incoming-event';
-import { withPayload } from './runtime/envelope';
 import type { BatchResult } from './queue.decorators';
 
 /** A payload that passed its schema, or why it did not (every failing field, `field: problem; …`). */
@@ -45,7 +44,7 @@ export function validateBatch<S extends z.ZodType>(
   const failed: Array<{ eventId: string; error: unknown }> = [];
   for (const event of events) {
     const checked = checkPayload(schema, event.payload);
-    if (checked.ok) valid.push(withPayload(event, checked.value));
+    if (checked.ok) valid.push({ ...event, payload: checked.value });
     else
       failed.push({
         eventId: event.eventId,

@@ -1,6 +1,12 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import { validateBatch, withRecordTimes, type BatchResult, type IncomingEvent } from '@lib/queue';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import {
+  validateBatch,
+  withRecordTimes,
+  type BatchResult,
+  type IncomingEvent,
+  type QueueContext,
+} from '@lib/queue';
 import { WorkQueueBatch } from '@lib/work-queue';
 import { CandlesQueue } from './candles.queue';
 import { QuoteBook } from './quote-book';
@@ -21,8 +27,11 @@ export class TicksConsumer {
 
   @EventPattern('ticks')
   @WorkQueueBatch()
-  async handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
-    const { valid, result } = validateBatch(withRecordTimes(events), tickPayload);
+  async handle(
+    @Payload() events: IncomingEvent<unknown>[],
+    @Ctx() context: QueueContext,
+  ): Promise<BatchResult> {
+    const { valid, result } = validateBatch(withRecordTimes(events, context), tickPayload);
     if (valid.length > 0) {
       await this.candles.queue.add(valid);
       this.quotes.offer(valid.map((event) => event.payload));

@@ -1,6 +1,11 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import { withRecordTimes, type BatchResult, type IncomingEvent } from '@lib/queue';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import {
+  withRecordTimes,
+  type BatchResult,
+  type IncomingEvent,
+  type QueueContext,
+} from '@lib/queue';
 import { addValidEvents, WorkQueueBatch } from '@lib/work-queue';
 import { deliveryResultPayload } from './delivery-result-payload';
 import { DeliveryResultsQueue } from './delivery-results.queue';
@@ -17,7 +22,14 @@ export class DeliveryResultsConsumer {
 
   @EventPattern('delivery-results')
   @WorkQueueBatch()
-  handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
-    return addValidEvents(this.results.queue, withRecordTimes(events), deliveryResultPayload);
+  handle(
+    @Payload() events: IncomingEvent<unknown>[],
+    @Ctx() context: QueueContext,
+  ): Promise<BatchResult> {
+    return addValidEvents(
+      this.results.queue,
+      withRecordTimes(events, context),
+      deliveryResultPayload,
+    );
   }
 }

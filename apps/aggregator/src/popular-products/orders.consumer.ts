@@ -1,6 +1,11 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import { withRecordTimes, type BatchResult, type IncomingEvent } from '@lib/queue';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import {
+  withRecordTimes,
+  type BatchResult,
+  type IncomingEvent,
+  type QueueContext,
+} from '@lib/queue';
 import { addValidEvents, WorkQueueBatch } from '@lib/work-queue';
 import { DailySalesQueue } from './daily-sales.queue';
 import { orderPayload } from './order-payload';
@@ -17,7 +22,10 @@ export class OrdersConsumer {
 
   @EventPattern('orders')
   @WorkQueueBatch()
-  handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
-    return addValidEvents(this.sales.queue, withRecordTimes(events), orderPayload);
+  handle(
+    @Payload() events: IncomingEvent<unknown>[],
+    @Ctx() context: QueueContext,
+  ): Promise<BatchResult> {
+    return addValidEvents(this.sales.queue, withRecordTimes(events, context), orderPayload);
   }
 }

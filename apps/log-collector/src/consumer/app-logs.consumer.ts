@@ -1,6 +1,11 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import { withRecordTimes, type BatchResult, type IncomingEvent } from '@lib/queue';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import {
+  withRecordTimes,
+  type BatchResult,
+  type IncomingEvent,
+  type QueueContext,
+} from '@lib/queue';
 import { addValidEvents, WorkQueueBatch } from '@lib/work-queue';
 import { appLogPayload } from './app-log-payload';
 import { AppLogsQueue } from './app-logs.queue';
@@ -17,7 +22,10 @@ export class AppLogsConsumer {
 
   @EventPattern('app-logs')
   @WorkQueueBatch()
-  handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
-    return addValidEvents(this.logs.queue, withRecordTimes(events), appLogPayload);
+  handle(
+    @Payload() events: IncomingEvent<unknown>[],
+    @Ctx() context: QueueContext,
+  ): Promise<BatchResult> {
+    return addValidEvents(this.logs.queue, withRecordTimes(events, context), appLogPayload);
   }
 }

@@ -1,6 +1,11 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import { withRecordTimes, type BatchResult, type IncomingEvent } from '@lib/queue';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import {
+  withRecordTimes,
+  type BatchResult,
+  type IncomingEvent,
+  type QueueContext,
+} from '@lib/queue';
 import { addValidEvents, WorkQueueBatch } from '@lib/work-queue';
 import { DailyViewsQueue } from './daily-views.queue';
 import { pageViewPayload } from './page-view-payload';
@@ -17,7 +22,10 @@ export class PageViewsConsumer {
 
   @EventPattern('page-views')
   @WorkQueueBatch()
-  handle(@Payload() events: IncomingEvent<unknown>[]): Promise<BatchResult> {
-    return addValidEvents(this.daily.queue, withRecordTimes(events), pageViewPayload);
+  handle(
+    @Payload() events: IncomingEvent<unknown>[],
+    @Ctx() context: QueueContext,
+  ): Promise<BatchResult> {
+    return addValidEvents(this.daily.queue, withRecordTimes(events, context), pageViewPayload);
   }
 }

@@ -80,7 +80,12 @@ export class DayRecount {
     this.stats.records += batch.events.length + batch.malformed;
     this.stats.invalid += batch.malformed;
     for (const event of batch.events) {
-      const parsed = checkPayload(pageViewPayload, withReceivedAt(event.payload, event.timestamp));
+      // The record time only when the payload lacks receivedAt: the metadata is decoded on demand.
+      const payload =
+        (event.payload as { receivedAt?: unknown }).receivedAt === undefined
+          ? withReceivedAt(event.payload, batch.metadataOf(event).timestamp)
+          : event.payload;
+      const parsed = checkPayload(pageViewPayload, payload);
       if (!parsed.ok) {
         this.stats.invalid++;
         continue;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
-import { toIncomingEvent } from '../runtime/envelope';
+import { DeliveredEvents } from '../runtime/delivered-events';
+import { toIncomingEvent, type RawMessage } from '../runtime/envelope';
 import { rawMessageOf } from './kafka-message';
 import type { IncomingEvent } from '../incoming-event';
 import { QueueError } from '../queue.errors';
@@ -51,6 +52,7 @@ export async function followTopic(
         const cursor = cursors.get(batch.partition);
         if (cursor === undefined) return; // a partition we were not asked for
         const events: IncomingEvent<unknown>[] = [];
+        const raws: RawMessage[] = [];
         let malformed = 0;
         let next = cursor;
         for (const message of batch.messages) {
@@ -58,7 +60,9 @@ export async function followTopic(
           if (offset < next) continue;
           next = offset + 1n;
           try {
-            events.push(toIncomingEvent(topic, rawMessageOf(topic, batch.partition, message)));
+            const raw = rawMessageOf(topic, batch.partition, message);
+            events.push(toIncomingEvent(topic, raw));
+            raws.push(raw);
           } catch {
             malformed++; // the live consumer dead-letters these; a recount skips them
           }
@@ -67,11 +71,13 @@ export async function followTopic(
         if (last > next && BigInt(batch.firstOffset() ?? batch.lastOffset()) <= next) next = last;
         if (next === cursor) return;
         cursors.set(batch.partition, next);
+        const delivered = new DeliveredEvents(events, raws);
         await onBatch({
           partition: batch.partition,
           events,
           malformed,
           nextOffset: next.toString(),
+          metadataOf: (event) => delivered.metadataOf(event),
         });
       },
     });

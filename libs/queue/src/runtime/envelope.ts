@@ -1,7 +1,6 @@
 import { HEADERS, type MessageHeaders } from '@lib/contracts';
 import { MalformedPayloadError } from '@lib/retry';
-import { inspect } from 'node:util';
-import type { EventPosition, IncomingEvent } from '../incoming-event';
+import type { EventMetadata, EventPosition, IncomingEvent } from '../incoming-event';
 import type { OutgoingMessage } from '../outgoing-message';
 
 /**
@@ -15,7 +14,7 @@ export interface RawMessage {
   readonly headers: MessageHeaders;
   /** Where this delivery was read from. */
   readonly position: EventPosition;
-  /** When the broker took the record, epoch ms (see {@link IncomingEvent.timestamp}). */
+  /** When the broker took the record, epoch ms (see {@link EventMetadata.timestamp}). */
   readonly timestamp?: number;
 }
 
@@ -75,7 +74,8 @@ export function sourceOf(headers: MessageHeaders, position: EventPosition): Even
 }
 
 /**
- * Parses a consumed message into the event a handler sees.
+ * Parses a consumed message into the event a handler sees: a plain object whose `position` is the
+ * raw message's.
  *
  * @throws MalformedPayloadError when the value is not a JSON object with a string `eventId`
  *   (the failure handler then dead-letters it without retries)
@@ -96,80 +96,23 @@ export function toIncomingEvent<T = unknown>(stream: string, raw: RawMessage): I
   if (typeof eventId !== 'string' || eventId.length === 0) {
     throw new MalformedPayloadError('message value has no string eventId');
   }
-  return new ParsedEvent<T>(stream, eventId, payload as T, raw);
+  // Why only these four: the metadata (key, headers, …) is decoded when a handler asks the
+  // context for it. Made for every record, it cost two to three times the Kafka transport's CPU
+  // per record (docs/benchmarks.md, Plain consumed events).
+  return { stream, eventId, payload: payload as T, position: raw.position };
 }
 
-/**
- * An event parsed from a {@link RawMessage}: `stream`, `eventId` and `payload` are fields, the
- * rest is read from the raw message when a handler asks.
- *
- * Why: most handlers read the payload and eventId only, and decoding the headers of every record
- * of a large Kafka fetch, whose objects have left the CPU's caches by the time its batch runs,
- * cost a fifth of the transport's CPU per record (consumer-kafka bench). The accessors live on the
- * prototype, so a spread copy (`{ ...event }`) has only the three fields: use {@link withPayload}
- * to derive an event, or {@link eventFields} for a plain copy. JSON.stringify and util.inspect
- * give every field.
- */
-export class ParsedEvent<T = unknown> implements IncomingEvent<T> {
-  readonly #raw: RawMessage;
-
-  constructor(
-    readonly stream: string,
-    readonly eventId: string,
-    readonly payload: T,
-    raw: RawMessage,
-  ) {
-    this.#raw = raw;
-  }
-
-  get key(): string | null {
-    return this.#raw.key;
-  }
-
-  get headers(): MessageHeaders {
-    return this.#raw.headers;
-  }
-
-  get attempt(): number {
-    return attemptOf(this.#raw.headers);
-  }
-
-  get source(): EventPosition {
-    return sourceOf(this.#raw.headers, this.#raw.position);
-  }
-
-  get position(): EventPosition {
-    return this.#raw.position;
-  }
-
-  get timestamp(): number | undefined {
-    return this.#raw.timestamp;
-  }
-
-  /** The same event with another payload (e.g. the validated one). */
-  withPayload<U>(payload: U): ParsedEvent<U> {
-    return new ParsedEvent(this.stream, this.eventId, payload, this.#raw);
-  }
-
-  toJSON(): IncomingEvent<T> {
-    return eventFields(this);
-  }
-
-  /** console.log and util.inspect show every field, as for a plain event. */
-  [inspect.custom](): IncomingEvent<T> {
-    return eventFields(this);
-  }
-}
-
-/** A plain-object copy of an event with every field read. */
-export function eventFields<T>(event: IncomingEvent<T>): IncomingEvent<T> {
-  const { stream, key, eventId, payload, headers, attempt, source, position, timestamp } = event;
-  return { stream, key, eventId, payload, headers, attempt, source, position, timestamp };
-}
-
-/** The same event with another payload, keeping how its other fields are read. */
-export function withPayload<T, U>(event: IncomingEvent<T>, payload: U): IncomingEvent<U> {
-  return event instanceof ParsedEvent ? event.withPayload(payload) : { ...eventFields(event), payload };
+/** The metadata of a consumed message, decoded now; `position` is the delivered event's. */
+export function metadataOfMessage(raw: RawMessage, position: EventPosition): EventMetadata {
+  const headers = raw.headers;
+  return {
+    key: raw.key,
+    headers,
+    attempt: attemptOf(headers),
+    source: sourceOf(headers, position),
+    position,
+    timestamp: raw.timestamp,
+  };
 }
 
 /**

@@ -2,15 +2,48 @@ import { Catch, type RpcExceptionFilter } from '@nestjs/common';
 import type { MessageHandler } from '@nestjs/microservices';
 import { BaseRpcContext } from '@nestjs/microservices/ctx-host/base-rpc.context';
 import { isObservable, lastValueFrom, throwError, type Observable } from 'rxjs';
-import type { IncomingEvent } from '../incoming-event';
+import type { EventMetadata, EventMetadataReader, IncomingEvent } from '../incoming-event';
+
+/** The reader of a context made without delivered events (tests, hand-made invocations). */
+const NO_EVENTS: EventMetadataReader = {
+  metadataOf(event) {
+    throw new Error(`metadataOf: event ${event?.eventId} was not delivered with this context`);
+  },
+};
 
 /**
- * The context a queue handler may take with `@Ctx()`: the stream, the event(s) and the transport
- * ('memory', 'kafka', 'rabbitmq'). One per invocation (per record, or per batch in batch mode).
+ * The context a queue handler may take with `@Ctx()`: the stream, the transport ('memory',
+ * 'kafka', 'rabbitmq') and the message metadata of the event(s) it was given. One per invocation
+ * (per record, or per batch in batch mode).
+ *
+ * ```ts
+ * @EventPattern('orders')
+ * handle(@Payload() event: IncomingEvent<Order>, @Ctx() context: QueueContext) {
+ *   const { key, headers, attempt, timestamp } = context.metadataOf(event);
+ * }
+ * ```
  */
-export class QueueContext extends BaseRpcContext<[stream: string, transport: string]> {
-  constructor(stream: string, transport: string) {
+export class QueueContext
+  extends BaseRpcContext<[stream: string, transport: string]>
+  implements EventMetadataReader
+{
+  constructor(
+    stream: string,
+    transport: string,
+    private readonly events: EventMetadataReader = NO_EVENTS,
+  ) {
     super([stream, transport]);
+  }
+
+  /**
+   * The message metadata of an event of this invocation (key, headers, attempt, source, position,
+   * timestamp), decoded on the first call. The event is found by its `position`: pass the event
+   * as delivered or a copy of it (`{ ...event, payload }`, `structuredClone`).
+   *
+   * @throws Error when `event` was not delivered with this context
+   */
+  metadataOf(event: IncomingEvent<unknown>): EventMetadata {
+    return this.events.metadataOf(event);
   }
 
   /** The stream the event(s) came from. */

@@ -5,7 +5,8 @@
  * - {@link bindingsOf}: `@EventPattern` handlers and their decorator options → {@link ConsumerBinding}s.
  * - {@link invokeHandler} / {@link QueueContext} / {@link PassThroughRpcFilter}: calling a handler
  *   and getting its original error back.
- * - {@link toIncomingEvent} / {@link encodeMessage} / {@link decodeHeaders}: the envelope.
+ * - {@link toIncomingEvent} / {@link encodeMessage} / {@link decodeHeaders}: the envelope;
+ *   {@link DeliveredEvents}: the metadata of delivered events, read through the context.
  * - {@link KeyedScheduler}: per-key order with N keys in parallel.
  * - {@link OffsetTracker}: the committable offset of a partition (contiguous finished prefix).
  * - {@link FailureHandler} + {@link FailureSink}: retry vs dead letter and the CONTRACT.md headers;
@@ -18,6 +19,7 @@
 export * from './consumer-binding';
 export * from './consumer-metrics';
 export * from './envelope';
+export * from './delivered-events';
 export * from './failure-handler';
 export * from './handler-invoker';
 export * from './keyed-scheduler';
