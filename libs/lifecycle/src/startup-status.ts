@@ -5,10 +5,17 @@
  */
 export class StartupStatus {
   private readonly waits = new Map<string, string>();
+  private readonly waitListeners: Array<() => void> = [];
+
+  /** Calls `listener` when start-up first has to wait for a dependency. */
+  onFirstWait(listener: () => void): void {
+    this.waitListeners.push(listener);
+  }
 
   /** Records that start-up waits for `dependency`; `reason` is shown by readiness, so no secret in it. */
   waiting(dependency: string, reason: string): void {
     this.waits.set(dependency, reason);
+    for (const listener of this.waitListeners.splice(0)) listener();
   }
 
   /** Records that `dependency` no longer holds start-up back. */

@@ -18,7 +18,7 @@ import { httpConfig } from './http.config';
 import { HttpExceptionFilter } from './http-exception.filter';
 import { installIntakeGate } from './intake-gate';
 import { installRequestIdHook, requestIdFrom } from './request-id.hook';
-import { startStartupProbe } from './startup-probe';
+import { startStartupProbe, type StartupProbe } from './startup-probe';
 
 /** Requests larger than this are answered 413 (CONTRACT.md). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -80,8 +80,12 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     logger: false,
     forceCloseConnections: 'idle',
   });
+  // The probe opens only once start-up has to wait for a dependency: a normal start is not
+  // slowed, and nobody mistakes the probe for the app.
   const startup = new StartupStatus();
-  const probe = await startStartupProbe(http.HOST, http.PORT, startup);
+  let opening: Promise<StartupProbe> | undefined;
+  startup.onFirstWait(() => (opening = startStartupProbe(http.HOST, http.PORT, startup)));
+  const probe = { close: async () => (await opening)?.close() };
   let app: NestFastifyApplication;
   try {
     app = await NestFactory.create<NestFastifyApplication>(

@@ -7,9 +7,10 @@ export interface StartupProbe {
 }
 
 /**
- * Answers the health routes on the app's address while the app is still starting, so that an
- * orchestrator sees a live process that is not ready (and why) instead of a refused connection,
- * and does not restart an app that waits for an operator to fix a credential or certificate.
+ * Answers the health routes on the app's address while start-up waits for a dependency that
+ * refuses us (opened only then), so that an orchestrator sees a live process that is not ready
+ * (and why) instead of a refused connection, and does not restart an app that waits for an
+ * operator to fix a credential or certificate.
  * `/health/live` is 200, `/health/ready` 503 in the terminus format with what start-up waits
  * for; everything else 503. Written with node:http because the Nest app does not exist yet.
  * Resolves to a no-op probe when the address is taken or the port is 0 (the app's own listen
