@@ -14,6 +14,10 @@ import type { ConnectionOptions } from 'node:tls';
 import { accessRejection, type KafkaAccessMonitor } from './kafka-access';
 import type { KafkaSecurity } from './kafka-security.config';
 import { assertKafkajsPatched } from './kafkajs-patch';
+import { RepeatThrottle } from './repeat-throttle';
+
+/** How often the same transient kafkajs line (a refused connection during an outage) is logged. */
+const TRANSIENT_LOG_INTERVAL_MS = 10_000;
 
 /** Options of {@link createKafkaClient}. */
 export interface KafkaClientOptions {
@@ -63,6 +67,7 @@ const ACCESS_LOG_TEXT =
 export function createKafkaClient(options: KafkaClientOptions): Kafka {
   assertKafkajsPatched();
   const { logger, monitor } = options;
+  const throttle = new RepeatThrottle(TRANSIENT_LOG_INTERVAL_MS);
   const config: KafkaConfig = {
     clientId: options.clientId,
     brokers: [...options.brokers],
@@ -88,10 +93,12 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
       )
         return;
       const text = `${entry.namespace}: ${message}${error && !message.includes(error) ? ` (${error})` : ''}`;
-      // Connection errors are retried too: a warning each, the caller sees the final failure.
+      // Connection errors are retried too: a warning per interval, the caller sees the final failure.
       const transient = entry.namespace === 'Connection' || entry.namespace === 'BrokerPool';
-      if (entry.level === logLevel.ERROR && !transient) logger.error(text);
-      else if (entry.level <= logLevel.WARN) logger.warn?.(text);
+      if (entry.level === logLevel.ERROR && !transient) return logger.error(text);
+      if (entry.level > logLevel.WARN) return;
+      const line = transient ? throttle.pass(text) : text;
+      if (line !== undefined) logger.warn?.(line);
     },
   };
   return monitor ? new MonitoredKafka(config, monitor) : new Kafka(config);
