@@ -8,7 +8,7 @@
  */
 import type { Env } from '@lib/config';
 import type { HttpApp } from '@lib/platform';
-import { EventPublisher, StreamLog, type IncomingEvent } from '@lib/queue';
+import { EventPublisher, StreamLog, type EventMetadata, type IncomingEvent } from '@lib/queue';
 import { createThrowawayDatabase, freeTcpPort, type KafkaBroker, startDedicatedKafka, uniqueName, waitFor } from '@test/support';
 import { randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -154,16 +154,16 @@ async function startAggregator(env: Env) {
       }, { timeoutMs: 90_000, intervalMs: 200, description: `${want} items sold on ${day} in sales_daily` });
       expect(got).toBe(want);
     },
-    /** Every message on `popular-products` so far (from the start of the log to its current end). */
-    async published(): Promise<Array<IncomingEvent<Message>>> {
+    /** Every message on `popular-products` so far (from the start of the log to its current end), with its metadata. */
+    async published(): Promise<Array<Published>> {
       const start = await log.offsetsAt('popular-products', 0);
       const end = await log.offsetsAt('popular-products', Date.now() + 3_600_000);
       const reached = new Map(start.map((p) => [p.partition, BigInt(p.offset)]));
       const done = () => end.every((p) => (reached.get(p.partition) ?? 0n) >= BigInt(p.offset));
-      const events: Array<IncomingEvent<Message>> = [];
+      const events: Array<Published> = [];
       if (done()) return events;
       const follower = await log.follow('popular-products', start, (batch) => {
-        events.push(...(batch.events as Array<IncomingEvent<Message>>));
+        for (const event of batch.events as Array<IncomingEvent<Message>>) events.push({ ...event, meta: batch.metadataOf(event) });
         reached.set(batch.partition, BigInt(batch.nextOffset));
       });
       try {
@@ -187,9 +187,12 @@ async function startAggregator(env: Env) {
 
 type Aggregator = Awaited<ReturnType<typeof startAggregator>>;
 
+/** A message read back from `popular-products`, with its metadata. */
+type Published = IncomingEvent<Message> & { readonly meta: EventMetadata };
+
 /** The messages of `day`, grouped by store. */
-function byStore(events: ReadonlyArray<IncomingEvent<Message>>, day: string): Map<string, Array<IncomingEvent<Message>>> {
-  const grouped = new Map<string, Array<IncomingEvent<Message>>>();
+function byStore(events: ReadonlyArray<Published>, day: string): Map<string, Array<Published>> {
+  const grouped = new Map<string, Array<Published>>();
   for (const event of events) {
     if (event.payload.date !== day) continue;
     const list = grouped.get(event.payload.storeId) ?? [];
@@ -228,8 +231,8 @@ describe('popular-products export on demand (Kafka, PostgreSQL)', () => {
     for (const storeId of storeIds) {
       const [event, ...more] = messages.get(storeId)!;
       expect(more).toHaveLength(0);
-      expect(event.key).toBe(storeId);
-      expect(event.headers['x-event-id']).toBe(event.payload.eventId);
+      expect(event.meta.key).toBe(storeId);
+      expect(event.meta.headers['x-event-id']).toBe(event.payload.eventId);
       expect(event.payload.products).toEqual(expected.get(storeId));
       expect(event.payload.products.slice(0, 2).map((p) => p.productId)).toEqual(['p-tie-a', 'p-tie-b']);
       const served = await agg.request('GET', `/v1/stores/${encodeURIComponent(storeId)}/popular-products?date=${day}`);

@@ -4,6 +4,7 @@ import type { LoggerService } from '@nestjs/common';
 import { DEFAULT_RETRY_POLICY, topologyNames } from '@lib/retry';
 import { testServices, waitFor } from '@test/support';
 import type { IncomingEvent } from '../src/incoming-event';
+import type { QueueContext } from '../src/runtime/handler-invoker';
 import type { HandlerOptions } from '../src/queue.decorators';
 import { RmqQueueServer } from '../src/rabbitmq/server-rmq';
 
@@ -164,7 +165,7 @@ async function deleteWith(
 }
 
 /** A handler as the transport's tests register it: gets each event (or batch), may throw or resolve late. */
-export type TestHandler = (data: IncomingEvent | IncomingEvent[]) => unknown;
+export type TestHandler = (data: IncomingEvent | IncomingEvent[], context: QueueContext) => unknown;
 
 /**
  * Starts a RmqQueueServer the way Nest would (handlers registered, then `listen`), without a Nest app:
@@ -185,7 +186,7 @@ export async function startServer(
     reconnectMaxMs: 500,
   });
   for (const [stream, { handle, options }] of Object.entries(handlers)) {
-    server.addHandler(stream, async (data: IncomingEvent | IncomingEvent[]) => handle(data), true, {
+    server.addHandler(stream, async (data: IncomingEvent | IncomingEvent[], context: QueueContext) => handle(data, context), true, {
       queue: options ?? {},
     });
   }

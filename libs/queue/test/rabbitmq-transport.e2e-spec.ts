@@ -1,6 +1,6 @@
 import { HEADERS } from '@lib/contracts';
 import { TcpProxy, uniqueName, waitFor } from '@test/support';
-import type { IncomingEvent } from '../src/incoming-event';
+import type { EventMetadata, IncomingEvent } from '../src/incoming-event';
 import { BrokerConnectionError } from '../src/queue.errors';
 import { RmqEventPublisher } from '../src/rabbitmq/rmq-publisher';
 import type { RmqQueueServer } from '../src/rabbitmq/server-rmq';
@@ -58,12 +58,13 @@ describe('RmqQueueServer (real broker)', () => {
     }));
 
   it('retries through the TTL queue back to this group only, then dead-letters with every contract header', async () => {
-    const calls: Array<{ event: IncomingEvent; at: number }> = [];
+    const calls: Array<{ event: IncomingEvent; meta: EventMetadata; at: number }> = [];
     const other: IncomingEvent[] = [];
     await server(probe.urlVia(probe.target.port), 'ga', {
       [stream]: {
-        handle: (event) => {
-          calls.push({ event: event as IncomingEvent, at: Date.now() });
+        handle: (event, context) => {
+          const meta = context.metadataOf(event as IncomingEvent);
+          calls.push({ event: event as IncomingEvent, meta, at: Date.now() });
           throw new TypeError('downstream refused');
         },
         options: { retry: { delaysMs: [300], maxAttempts: 2 } },
@@ -78,13 +79,14 @@ describe('RmqQueueServer (real broker)', () => {
     await waitFor(() => calls.length === 2, { description: 'first attempt and one retry' });
     const [first, retry] = calls;
     expect(retry.at - first.at).toBeGreaterThanOrEqual(290);
-    expect(retry.event).toMatchObject({
+    expect(retry.event.eventId).toBe(`${stream}-0`);
+    expect(retry.meta).toMatchObject({
       attempt: 1,
       key: 'key-1',
-      eventId: `${stream}-0`,
       source: first.event.position,
+      position: retry.event.position,
     });
-    expect(Number(retry.event.headers[HEADERS.dueAt])).toBeLessThanOrEqual(retry.at);
+    expect(Number(retry.meta.headers[HEADERS.dueAt])).toBeLessThanOrEqual(retry.at);
     expect(first.event.position).toMatchObject({ topic: stream, partition: 0 });
 
     const [letter] = await probe.take(`ga.${stream}.failed`, 1);
@@ -119,12 +121,13 @@ describe('RmqQueueServer (real broker)', () => {
   });
 
   it('declares a deleted retry queue again instead of losing the retry', async () => {
-    const calls: IncomingEvent[] = [];
+    const calls: EventMetadata[] = [];
     await server(probe.urlVia(probe.target.port), 'g', {
       [stream]: {
-        handle: (event) => {
-          calls.push(event as IncomingEvent);
-          if ((event as IncomingEvent).attempt === 0) throw new Error('first attempt fails');
+        handle: (event, context) => {
+          const meta = context.metadataOf(event as IncomingEvent);
+          calls.push(meta);
+          if (meta.attempt === 0) throw new Error('first attempt fails');
         },
         options: { retry: { delaysMs: [300] } },
       },

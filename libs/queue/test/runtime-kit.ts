@@ -1,12 +1,13 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import { resolveRetryPolicy, type RetryPolicy } from '@lib/retry';
 import type { ConsumerBinding } from '../src/runtime/consumer-binding';
+import type { QueueContext } from '../src/runtime/handler-invoker';
 import type { RawMessage } from '../src/runtime/envelope';
 import { FailureHandler, type FailureSink } from '../src/runtime/failure-handler';
 
 /** Test helpers for the runtime specs: bindings, records and a recording failure sink. */
-export function binding(handler: (data: any) => unknown, options: Partial<Omit<ConsumerBinding, 'handler' | 'policy'>> & { policy?: Partial<RetryPolicy> } = {}): ConsumerBinding {
-  const wrapped = (async (data: unknown) => handler(data)) as MessageHandler;
+export function binding(handler: (data: any, context: QueueContext) => unknown, options: Partial<Omit<ConsumerBinding, 'handler' | 'policy'>> & { policy?: Partial<RetryPolicy> } = {}): ConsumerBinding {
+  const wrapped = (async (data: unknown, context: QueueContext) => handler(data, context)) as MessageHandler;
   wrapped.isEventHandler = true;
   return {
     stream: options.stream ?? 'orders',

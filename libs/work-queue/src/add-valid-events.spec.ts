@@ -9,12 +9,8 @@ function eventOf(eventId: string, payload: unknown): IncomingEvent<unknown> {
   const position = { topic: 'page-views', partition: 0, offset: '0' };
   return {
     stream: 'page-views',
-    key: null,
     eventId,
     payload,
-    headers: {},
-    attempt: 0,
-    source: position,
     position,
   };
 }

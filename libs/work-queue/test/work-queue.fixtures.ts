@@ -99,14 +99,10 @@ export function pageViewEvent(
   const position = { topic: at.topic ?? stream, partition: at.partition ?? 0, offset };
   return {
     stream,
-    key: view.pageId,
     eventId:
       at.eventId ??
       `ev-${position.topic}-${position.partition}-${offset}-${Math.random().toString(36).slice(2)}`,
     payload: view,
-    headers: {},
-    attempt: 0,
-    source: position,
     position,
   };
 }

@@ -69,7 +69,12 @@ describe('candle merge', () => {
 
   it('keys by symbol and UTC minute, and does not mutate its inputs', () => {
     const event = (payload: TickPayload) =>
-      ({ stream: 'ticks', key: payload.symbol, eventId: payload.eventId, payload }) as IncomingEvent<TickPayload>;
+      ({
+        stream: 'ticks',
+        eventId: payload.eventId,
+        payload,
+        position: { topic: 'ticks', partition: 0, offset: '0' },
+      }) satisfies IncomingEvent<TickPayload>;
     expect(candleKeyOf(event(tick(1, '2026-03-01T10:59:59.999+02:00', 1)))).toBe(`ACME|${Date.parse('2026-03-01T08:59:00Z')}`);
     expect(minuteOf(Date.parse('2026-03-01T10:00:59.999Z'))).toBe(Date.parse('2026-03-01T10:00:00Z'));
     const a = candleOf(ticks[0]);

@@ -1,12 +1,29 @@
-import type { IncomingEvent } from '@lib/queue';
+import { QueueContext, type IncomingEvent } from '@lib/queue';
 import { EventValidationError, isRetriable } from '@lib/retry';
 import { DeliveryResultsConsumer } from './delivery-results.consumer';
 import type { DeliveryResultsQueue } from './delivery-results.queue';
 import { lifecycleRankSql, LIFECYCLE_RANK } from './delivery-status';
 
-function event(eventId: string, payload: unknown): IncomingEvent<unknown> {
-  const position = { topic: 'delivery-results', partition: 0, offset: '0' };
-  return { stream: 'delivery-results', key: 'm', eventId, payload, headers: {}, attempt: 0, source: position, position };
+/** Record times by event id, as {@link context} reports them. */
+const recordTimes = new Map<string, number>();
+
+function event(eventId: string, payload: unknown, timestamp?: number): IncomingEvent<unknown> {
+  if (timestamp !== undefined) recordTimes.set(eventId, timestamp);
+  return { stream: 'delivery-results', eventId, payload, position: { topic: 'delivery-results', partition: 0, offset: eventId } };
+}
+
+/** A handler's context: each event's metadata, its record time from {@link event}. */
+function context(): QueueContext {
+  return new QueueContext('delivery-results', 'memory', {
+    metadataOf: (e) => ({
+      key: null,
+      headers: {},
+      attempt: 0,
+      source: e.position,
+      position: e.position,
+      timestamp: recordTimes.get(e.position.offset),
+    }),
+  });
 }
 
 const valid = (eventId: string) => ({
@@ -32,7 +49,7 @@ describe('DeliveryResultsConsumer', () => {
       event('d', { ...valid('d'), occurredAt: undefined }),
       event('e', noRequest),
       event('f', null),
-    ]);
+    ], context());
     expect(add.mock.calls[0][0].map((e: IncomingEvent) => e.eventId)).toEqual(['a', 'd', 'e']);
     expect(add.mock.calls[0][0][1].payload.occurredAt).toBe(valid('d').receivedAt);
     expect(result.failed?.map((f) => f.eventId)).toEqual(['b', 'c', 'f']);
@@ -46,7 +63,7 @@ describe('DeliveryResultsConsumer', () => {
   it('hands a queue failure on as the pending work of the batch, which fails it whole (redelivered)', async () => {
     const add = jest.fn().mockRejectedValue(new Error('discarded'));
     const consumer = new DeliveryResultsConsumer({ queue: { add } } as unknown as DeliveryResultsQueue);
-    const { pending } = await consumer.handle([event('a', valid('a'))]);
+    const { pending } = await consumer.handle([event('a', valid('a'))], context());
     await expect(pending).rejects.toThrow('discarded');
   });
 

@@ -15,7 +15,7 @@ function event(payload: Partial<OrderPayload>): IncomingEvent<OrderPayload> {
     occurredAt: '2026-03-01T10:00:00Z',
     ...payload,
   } as OrderPayload;
-  return { stream: 'orders', key: full.storeId, eventId: full.eventId, payload: full, headers: {}, attempt: 0, source: position, position };
+  return { stream: 'orders', eventId: full.eventId, payload: full, position };
 }
 
 describe('daily sales aggregation', () => {

@@ -7,7 +7,7 @@ import type { PageViewPayload } from './page-view-payload';
 function event(payload: Partial<PageViewPayload>): IncomingEvent<PageViewPayload> {
   const position = { topic: 'page-views', partition: 0, offset: '0' };
   const full = { eventId: 'e', pageId: 'home', occurredAt: '2026-03-01T10:00:00Z', ...payload } as PageViewPayload;
-  return { stream: 'page-views', key: full.pageId, eventId: full.eventId, payload: full, headers: {}, attempt: 0, source: position, position };
+  return { stream: 'page-views', eventId: full.eventId, payload: full, position };
 }
 
 describe('daily page-view aggregation', () => {

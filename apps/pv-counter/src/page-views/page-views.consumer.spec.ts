@@ -1,11 +1,17 @@
-import type { IncomingEvent } from '@lib/queue';
+import { QueueContext, type IncomingEvent } from '@lib/queue';
 import { EventValidationError, isRetriable } from '@lib/retry';
 import type { DailyViewsQueue } from './daily-views.queue';
 import { PageViewsConsumer } from './page-views.consumer';
 
-function event(eventId: string, payload: unknown, timestamp?: number): IncomingEvent<unknown> {
-  const position = { topic: 'page-views', partition: 0, offset: '0' };
-  return { stream: 'page-views', key: 'home', eventId, payload, headers: {}, attempt: 0, source: position, position, timestamp };
+function event(eventId: string, payload: unknown): IncomingEvent<unknown> {
+  return { stream: 'page-views', eventId, payload, position: { topic: 'page-views', partition: 0, offset: eventId } };
+}
+
+/** A context whose events all have the record time `timestamp`. */
+function context(timestamp?: number): QueueContext {
+  return new QueueContext('page-views', 'memory', {
+    metadataOf: (e) => ({ key: 'home', headers: {}, attempt: 0, source: e.position, position: e.position, timestamp }),
+  });
 }
 
 const valid = (eventId: string) => ({
@@ -31,7 +37,7 @@ describe('PageViewsConsumer', () => {
       event('f', anonymous),
       event('g', { ...valid('g'), occurredAt: 'yesterday' }),
       event('h', { ...valid('h'), pageId: 'x'.repeat(201) }),
-    ]);
+    ], context());
     expect(add).toHaveBeenCalledTimes(1);
     expect(add.mock.calls[0][0].map((e: IncomingEvent) => e.eventId)).toEqual(['a', 'e', 'f']);
     expect(result.failed?.map((f) => f.eventId)).toEqual(['b', 'c', 'd', 'g', 'h']);
@@ -47,23 +53,23 @@ describe('PageViewsConsumer', () => {
     const consumer = new PageViewsConsumer({ queue: { add } } as unknown as DailyViewsQueue);
     const recordTime = Date.parse('2026-02-03T04:05:06.789Z');
     await consumer.handle([
-      event('r', { eventId: 'r', pageId: 'home', receivedAt: '2026-01-01T23:59:59+01:00' }, recordTime),
-      event('t', { eventId: 't', pageId: 'home' }, recordTime),
-      event('o', { eventId: 'o', pageId: 'home', occurredAt: '2026-01-05T00:00:00Z' }, recordTime),
-    ]);
+      event('r', { eventId: 'r', pageId: 'home', receivedAt: '2026-01-01T23:59:59+01:00' }),
+      event('t', { eventId: 't', pageId: 'home' }),
+      event('o', { eventId: 'o', pageId: 'home', occurredAt: '2026-01-05T00:00:00Z' }),
+    ], context(recordTime));
     const payloads = add.mock.calls[0][0].map((e: IncomingEvent) => e.payload);
     expect(payloads).toEqual([
       { eventId: 'r', pageId: 'home', occurredAt: '2026-01-01T23:59:59+01:00', receivedAt: '2026-01-01T23:59:59+01:00' },
       { eventId: 't', pageId: 'home', occurredAt: '2026-02-03T04:05:06.789Z', receivedAt: '2026-02-03T04:05:06.789Z' },
       { eventId: 'o', pageId: 'home', occurredAt: '2026-01-05T00:00:00Z', receivedAt: '2026-02-03T04:05:06.789Z' },
     ]);
-    expect(add.mock.calls[0][0].map((e: IncomingEvent) => e.timestamp)).toEqual([recordTime, recordTime, recordTime]);
+    expect(add.mock.calls[0][0].map((e: IncomingEvent) => e.position.offset)).toEqual(['r', 't', 'o']);
   });
 
   it('does not touch the queue when every record is invalid', async () => {
     const add = jest.fn();
     const consumer = new PageViewsConsumer({ queue: { add } } as unknown as DailyViewsQueue);
-    const result = await consumer.handle([event('x', { visitorId: 'v' })]);
+    const result = await consumer.handle([event('x', { visitorId: 'v' })], context());
     expect(add).not.toHaveBeenCalled();
     expect(result.failed).toHaveLength(1);
   });
@@ -71,7 +77,7 @@ describe('PageViewsConsumer', () => {
   it('hands a queue failure on as the pending work of the batch, which fails it whole (redelivered)', async () => {
     const add = jest.fn().mockRejectedValue(new Error('discarded'));
     const consumer = new PageViewsConsumer({ queue: { add } } as unknown as DailyViewsQueue);
-    const { pending } = await consumer.handle([event('a', valid('a'))]);
+    const { pending } = await consumer.handle([event('a', valid('a'))], context());
     await expect(pending).rejects.toThrow('discarded');
   });
 });

@@ -2,21 +2,28 @@ import type { IncomingEvent, StreamLogBatch } from '@lib/queue';
 import { HyperLogLog } from '../storage';
 import { DayRecount } from './day-recount';
 
+const RECORD_TIME = Date.parse('2026-03-01T12:00:00Z');
+
 function batch(partition: number, first: number, payloads: object[]): StreamLogBatch {
   const events = payloads.map((payload, i): IncomingEvent<unknown> => {
     const position = { topic: 'page-views', partition, offset: String(first + i) };
     return {
       stream: 'page-views',
-      key: null,
       eventId: 'x',
       payload,
-      headers: {},
-      attempt: 0,
-      source: position,
       position,
     };
   });
-  return { partition, events, malformed: 0, nextOffset: String(first + payloads.length) };
+  // Record times are those of the payloads that lack receivedAt (all of these): a fixed instant.
+  const metadataOf = (event: IncomingEvent<unknown>) => ({
+    key: null,
+    headers: {},
+    attempt: 0,
+    source: event.position,
+    position: event.position,
+    timestamp: RECORD_TIME,
+  });
+  return { partition, events, malformed: 0, nextOffset: String(first + payloads.length), metadataOf };
 }
 
 const view = (eventId: string, pageId: string, occurredAt: string, visitorId?: string) => ({

@@ -1,6 +1,6 @@
 import type { IHeaders, KafkaMessage } from 'kafkajs';
 import { HEADERS } from '@lib/contracts';
-import { eventFields, toIncomingEvent } from '../runtime/envelope';
+import { metadataOfMessage, toIncomingEvent } from '../runtime/envelope';
 import { rawMessageOf } from './kafka-message';
 
 /** A record as kafkajs decodes it from a v2 record batch. */
@@ -34,16 +34,17 @@ describe('rawMessageOf', () => {
     expect(rawMessageOf('page-views', 0, message({}, null)).key).toBeNull();
   });
 
-  it('becomes an event with every field as a plain record would give', () => {
-    const event = toIncomingEvent(
-      'page-views',
-      rawMessageOf('page-views', 1, message({ [HEADERS.attempt]: Buffer.from('2') })),
-    );
-    expect(eventFields(event)).toEqual({
+  it('becomes a plain event, its metadata decoded from the record when asked', () => {
+    const raw = rawMessageOf('page-views', 1, message({ [HEADERS.attempt]: Buffer.from('2') }));
+    const event = toIncomingEvent('page-views', raw);
+    expect(event).toEqual({
       stream: 'page-views',
-      key: 'page-1',
       eventId: 'e1',
       payload: { eventId: 'e1', pageId: 'page-1' },
+      position: { topic: 'page-views', partition: 1, offset: '42' },
+    });
+    expect(metadataOfMessage(raw, event.position)).toEqual({
+      key: 'page-1',
       headers: { [HEADERS.attempt]: '2' },
       attempt: 2,
       source: { topic: 'page-views', partition: 1, offset: '42' },

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { HEADERS } from '@lib/contracts';
 import type { IncomingEvent } from '../incoming-event';
+import type { QueueContext } from './handler-invoker';
 import { RedeliverError } from '../queue.errors';
 import { binding, deferred, failureHandler, flush, record } from '../../test/runtime-kit';
 import { LogConsumer, type LogConsumerAdapter, type PartitionOffset } from './log-consumer';
@@ -97,7 +98,7 @@ describe('LogConsumer', () => {
 
   it('pauses a retry topic until its head record is due, without calling the handler early', async () => {
     const calls: number[] = [];
-    const b = binding((e: IncomingEvent) => void calls.push(e.attempt), {
+    const b = binding((e: IncomingEvent, context: QueueContext) => void calls.push(context.metadataOf(e).attempt), {
       policy: { delaysMs: [50] },
     });
     const adapter = new FakeAdapter();

@@ -1,5 +1,5 @@
 import { Controller, Module, type Type } from '@nestjs/common';
-import { EventPattern } from '@nestjs/microservices';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createServer, type AddressInfo } from 'node:net';
 import { PlatformModule, createHttpApp } from '@lib/platform';
@@ -11,7 +11,9 @@ import {
   QueueModule,
   Retry,
   type BatchResult,
+  type EventMetadata,
   type IncomingEvent,
+  type QueueContext,
 } from '@lib/queue';
 import type { ContractBroker } from './contract-broker';
 import { freePort } from '@test/support';
@@ -27,11 +29,16 @@ export interface ContractStreams {
   readonly batched: string;
   readonly restart: string;
   readonly paused: string;
+  readonly plain: string;
 }
 
 /** One handler call as the test controller saw it. */
 export interface Call {
   readonly event: IncomingEvent<Record<string, unknown>>;
+  /** `context.metadataOf(event)` during the call. */
+  readonly meta: EventMetadata;
+  /** The handler's context, to look up copies of the event afterwards. */
+  readonly context: QueueContext;
   readonly at: number;
 }
 
@@ -43,10 +50,18 @@ export class Probe {
   maxRunning = 0;
   replayBroken = true;
 
-  record(stream: string, event: IncomingEvent): void {
+  /** Records a call; returns the event's metadata. */
+  record(stream: string, event: IncomingEvent, context: QueueContext): EventMetadata {
     const list = this.calls.get(stream) ?? [];
-    list.push({ event: event as IncomingEvent<Record<string, unknown>>, at: Date.now() });
+    const meta = context.metadataOf(event);
+    list.push({
+      event: event as IncomingEvent<Record<string, unknown>>,
+      meta,
+      context,
+      at: Date.now(),
+    });
     this.calls.set(stream, list);
+    return meta;
   }
 
   of(stream: string): Call[] {
@@ -66,8 +81,8 @@ export function restartController(stream: string, probe: Probe, delayMs: number)
   @Controller()
   class RestartController {
     @EventPattern(stream)
-    async restart(event: IncomingEvent) {
-      probe.record(stream, event);
+    async restart(@Payload() event: IncomingEvent, @Ctx() context: QueueContext) {
+      probe.record(stream, event, context);
       await pause(delayMs);
     }
   }
@@ -80,61 +95,72 @@ export function contractController(s: ContractStreams, probe: Probe): Type {
   class ContractController {
     @EventPattern(s.ordered)
     @KeyedConcurrency(4)
-    async ordered(event: IncomingEvent) {
+    async ordered(@Payload() event: IncomingEvent, @Ctx() context: QueueContext) {
       probe.running++;
       probe.maxRunning = Math.max(probe.maxRunning, probe.running);
-      probe.record(s.ordered, event);
+      probe.record(s.ordered, event, context);
       await pause(Math.random() * 3);
       probe.running--;
     }
 
     @EventPattern(s.flaky)
     @Retry({ delaysMs: [200, 400] })
-    flaky(event: IncomingEvent) {
-      probe.record(s.flaky, event);
-      if (event.attempt < 2) throw new FlakyDependencyError(`attempt ${event.attempt} fails`);
+    flaky(@Payload() event: IncomingEvent, @Ctx() context: QueueContext) {
+      const { attempt } = probe.record(s.flaky, event, context);
+      if (attempt < 2) throw new FlakyDependencyError(`attempt ${attempt} fails`);
     }
 
     @EventPattern(s.failing)
     @Retry({ delaysMs: [100], maxAttempts: 2 })
-    failing(event: IncomingEvent) {
-      probe.record(s.failing, event);
+    failing(@Payload() event: IncomingEvent, @Ctx() context: QueueContext) {
+      probe.record(s.failing, event, context);
       throw new FlakyDependencyError('always fails');
     }
 
     @EventPattern(s.strict)
     @Retry({ delaysMs: [100] })
-    strict(event: IncomingEvent) {
-      probe.record(s.strict, event);
+    strict(@Payload() event: IncomingEvent, @Ctx() context: QueueContext) {
+      probe.record(s.strict, event, context);
     }
 
     @EventPattern(s.mixed)
     @Retry({ delaysMs: [1_500] })
-    mixed(event: IncomingEvent<{ fail?: boolean }>) {
-      probe.record(s.mixed, event);
-      if (event.payload.fail && event.attempt === 0)
+    mixed(@Payload() event: IncomingEvent<{ fail?: boolean }>, @Ctx() context: QueueContext) {
+      const { attempt } = probe.record(s.mixed, event, context);
+      if (event.payload.fail && attempt === 0)
         throw new FlakyDependencyError('first attempt fails');
     }
 
     @EventPattern(s.replay)
     @Retry({ delaysMs: [100], maxAttempts: 2 })
-    replay(event: IncomingEvent) {
-      probe.record(s.replay, event);
+    replay(@Payload() event: IncomingEvent, @Ctx() context: QueueContext) {
+      probe.record(s.replay, event, context);
       if (probe.replayBroken) throw new FlakyDependencyError('broken until replay');
     }
 
+    @EventPattern(s.plain)
+    plain(@Payload() event: IncomingEvent, @Ctx() context: QueueContext) {
+      probe.record(s.plain, event, context);
+    }
+
     @EventPattern(s.paused)
-    paused(event: IncomingEvent) {
-      probe.record(s.paused, event);
+    paused(@Payload() event: IncomingEvent, @Ctx() context: QueueContext) {
+      probe.record(s.paused, event, context);
     }
 
     @EventPattern(s.batched)
     @Batch(50)
     @Retry({ delaysMs: [100] })
-    batched(events: IncomingEvent<{ poison?: boolean }>[]): BatchResult {
+    batched(
+      @Payload() events: IncomingEvent<{ poison?: boolean }>[],
+      @Ctx() context: QueueContext,
+    ): BatchResult {
       probe.batchSizes.push(events.length);
-      for (const event of events) probe.record(s.batched, event);
-      const poisoned = events.filter((e) => e.payload.poison && e.attempt === 0);
+      for (const event of events) probe.record(s.batched, event, context);
+      // A filtered copy of the array: the metadata is still found by the events themselves.
+      const poisoned = events.filter(
+        (e) => e.payload.poison && context.metadataOf(e).attempt === 0,
+      );
       return {
         failed: poisoned.map((e) => ({
           eventId: e.eventId,

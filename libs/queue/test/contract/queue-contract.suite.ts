@@ -43,6 +43,7 @@ export function describeQueueContract(name: string, factory: () => Promise<Contr
       batched: `${run}-batched`,
       restart: `${run}-restart`,
       paused: `${run}-paused`,
+      plain: `${run}-plain`,
     };
     const group = `${run}-app`;
     const probe = new Probe();
@@ -93,13 +94,46 @@ export function describeQueueContract(name: string, factory: () => Promise<Contr
       // At-least-once: a duplicate (e.g. a producer retry) is removed by eventId, as consumers do.
       const seen = new Map<string, number[]>();
       const ids = new Set<string>();
-      for (const { event: e } of probe.of(streams.ordered)) {
+      for (const { event: e, meta } of probe.of(streams.ordered)) {
         if (ids.has(e.eventId)) continue;
         ids.add(e.eventId);
-        seen.set(e.key!, [...(seen.get(e.key!) ?? []), e.payload.seq as number]);
+        seen.set(meta.key!, [...(seen.get(meta.key!) ?? []), e.payload.seq as number]);
       }
       for (const key of keys) expect(seen.get(key)).toEqual(Array.from({ length: 15 }, (_, i) => i));
       expect(probe.maxRunning).toBeGreaterThan(1);
+    });
+
+    it('hands plain events, whose copies keep every field; the context gives each its metadata', async () => {
+      const before = Date.now();
+      const message: OutgoingMessage = { ...event(streams.plain, 'p1', { n: 1 }), headers: { 'x-custom': 'yes' } };
+      const eventId = (message.value as { eventId: string }).eventId;
+      await publisher.publish([message]);
+      await waitFor(() => probe.of(streams.plain).length >= 1, { ...WAIT, description: 'the plain event' });
+      const [{ event: e, meta, context }] = probe.of(streams.plain);
+      expect(e).toEqual({
+        stream: streams.plain,
+        eventId,
+        payload: message.value,
+        position: { topic: streams.plain, partition: expect.any(Number), offset: expect.stringMatching(/^\d+$/) },
+      });
+      expect(Object.keys(e).sort()).toEqual(['eventId', 'payload', 'position', 'stream']);
+      expect({ ...e }).toEqual(e);
+      expect(structuredClone(e)).toEqual(e);
+      expect(meta).toEqual({
+        key: 'p1',
+        headers: expect.objectContaining({ 'x-custom': 'yes', [HEADERS.eventId]: eventId, [HEADERS.eventType]: streams.plain }),
+        attempt: 0,
+        source: e.position,
+        position: e.position,
+        timestamp: expect.any(Number),
+      });
+      // RabbitMQ's timestamp property has whole seconds.
+      expect(meta.timestamp!).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+      expect(meta.timestamp!).toBeLessThanOrEqual(Date.now());
+      expect(structuredClone(meta)).toEqual(meta);
+      expect(context.metadataOf({ ...e, payload: { derived: true } })).toBe(meta);
+      expect(context.metadataOf(structuredClone(e))).toBe(meta);
+      expect(() => context.metadataOf({ ...e, position: { ...e.position, offset: '999999999' } })).toThrow(/not delivered/);
     });
 
     it('retries a failing handler after the configured delays and succeeds once', async () => {
@@ -108,16 +142,18 @@ export function describeQueueContract(name: string, factory: () => Promise<Contr
       await waitFor(() => probe.of(streams.flaky).length >= 3, { ...WAIT, description: 'three attempts' });
       await new Promise((r) => setTimeout(r, 600)); // nothing more may come
       const calls = probe.of(streams.flaky);
-      expect(calls.map((c) => c.event.attempt)).toEqual([0, 1, 2]);
+      expect(calls.map((c) => c.meta.attempt)).toEqual([0, 1, 2]);
       expect(calls[1].at - calls[0].at).toBeGreaterThanOrEqual(200);
       expect(calls[2].at - calls[1].at).toBeGreaterThanOrEqual(400);
-      const retried = calls[1].event;
-      expect(retried.eventId).toBe((message.value as { eventId: string }).eventId);
+      const retried = calls[1].meta;
+      expect(calls[1].event.eventId).toBe((message.value as { eventId: string }).eventId);
       expect(retried.headers[HEADERS.attempt]).toBe('1');
       expect(Number(retried.headers[HEADERS.dueAt])).toBeLessThanOrEqual(calls[1].at);
       expect(retried.headers[HEADERS.errorClass]).toBe('FlakyDependencyError');
       expect(retried.headers[HEADERS.originalStream]).toBe(streams.flaky);
       expect(retried.source).toEqual(calls[0].event.position);
+      expect(retried.position).toBe(calls[1].event.position);
+      expect(retried.key).toBe('f1');
       expect(await deadLetters(streams.flaky)).toEqual([]);
     });
 
@@ -159,11 +195,11 @@ export function describeQueueContract(name: string, factory: () => Promise<Contr
       await publisher.publish([event(streams.mixed, 'same', { fail: true }), ...Array.from({ length: 5 }, (_, i) => event(streams.mixed, 'same', { n: i }))]);
       await waitFor(() => probe.of(streams.mixed).length >= 6, { ...WAIT, description: 'the healthy records' });
       const firstPass = probe.of(streams.mixed).slice(0, 6);
-      expect(firstPass.map((c) => c.event.attempt)).toEqual([0, 0, 0, 0, 0, 0]);
+      expect(firstPass.map((c) => c.meta.attempt)).toEqual([0, 0, 0, 0, 0, 0]);
       expect(Math.max(...firstPass.map((c) => c.at)) - started).toBeLessThan(1_500);
       await waitFor(() => probe.of(streams.mixed).length >= 7, { ...WAIT, description: 'the retry' });
       const retry = probe.of(streams.mixed)[6];
-      expect(retry.event.attempt).toBe(1);
+      expect(retry.meta.attempt).toBe(1);
       expect(retry.event.payload.fail).toBe(true);
     });
 
@@ -174,9 +210,9 @@ export function describeQueueContract(name: string, factory: () => Promise<Contr
       const replayed = await app.request('POST', '/admin/dead-letters/replay', { stream: streams.replay, ids: [letter.id] });
       expect(replayed).toEqual({ status: 200, body: { replayed: 1 } });
       await waitFor(() => probe.of(streams.replay).length >= 3, { ...WAIT, description: 'the replayed event' });
-      const again = probe.of(streams.replay)[2].event;
+      const again = probe.of(streams.replay)[2].meta;
       expect(again.attempt).toBe(0);
-      expect(again.eventId).toBe(letter.headers[HEADERS.eventId]);
+      expect(probe.of(streams.replay)[2].event.eventId).toBe(letter.headers[HEADERS.eventId]);
       expect(again.headers[HEADERS.errorClass]).toBeUndefined();
       expect(again.source).toEqual(again.position);
       expect(await deadLetters(streams.replay)).toEqual([]);
@@ -188,10 +224,15 @@ export function describeQueueContract(name: string, factory: () => Promise<Contr
       await waitFor(() => probe.of(streams.batched).length >= 121, { ...WAIT, description: 'all batched events and one retry' });
       await new Promise((r) => setTimeout(r, 300));
       const attempts = new Map<string, number[]>();
-      for (const { event: e } of probe.of(streams.batched)) attempts.set(e.eventId, [...(attempts.get(e.eventId) ?? []), e.attempt]);
+      for (const { event: e, meta } of probe.of(streams.batched)) attempts.set(e.eventId, [...(attempts.get(e.eventId) ?? []), meta.attempt]);
       const poisonId = (messages[17].value as { eventId: string }).eventId;
       expect(attempts.get(poisonId)).toEqual([0, 1]);
       expect([...attempts.values()].filter((a) => a.length === 1)).toHaveLength(119);
+      // Each event of a batch gets its own record's metadata (keyed b0…b6, as the payload says).
+      for (const { event: e, meta } of probe.of(streams.batched)) {
+        expect(meta.key).toBe(e.payload.key);
+        expect(meta.position).toBe(e.position);
+      }
       expect(Math.max(...probe.batchSizes)).toBeGreaterThan(1);
       expect(Math.max(...probe.batchSizes)).toBeLessThanOrEqual(50);
     });

@@ -13,12 +13,8 @@ function event(
   const position = { topic, partition, offset: String(offset) };
   return {
     stream: 'pv',
-    key: pageId,
     eventId,
     payload: { pageId },
-    headers: {},
-    attempt: 0,
-    source: position,
     position,
   };
 }
