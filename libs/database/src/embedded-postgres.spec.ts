@@ -55,7 +55,7 @@ describe('openDatabase without DATABASE_URL (embedded)', () => {
     );
     expect(offsets.reloptions).toContain('fillfactor=70');
     expect(
-      await dataSource.query("SELECT to_regclass('processed_events') IS NOT NULL AS present"),
+      await dataSource.query("SELECT to_regclass('dedupe_ids') IS NOT NULL AS present"),
     ).toEqual([{ present: true }]);
     expect(await readFile(join(dataDir, 'pglite', 'embedded.lock'), 'utf8')).toBe(
       String(process.pid),
@@ -93,7 +93,8 @@ describe('openDatabase without DATABASE_URL (embedded)', () => {
           );
           await manager.query('SELECT pg_sleep(0.01)');
           await manager.query(
-            "INSERT INTO processed_events (group_id, event_id) VALUES ('g', 'event-' || $1::text)",
+            // A key dated 1970: the default partition takes it.
+            "INSERT INTO dedupe_ids (key) VALUES (lpad(to_hex($1::int), 32, '0')::uuid)",
             [partition],
           );
           await manager.query(
@@ -106,7 +107,7 @@ describe('openDatabase without DATABASE_URL (embedded)', () => {
     await expect(
       dataSource.transaction(async (manager) => {
         await manager.query(
-          "INSERT INTO processed_events (group_id, event_id) VALUES ('g', 'rolled-back')",
+          "INSERT INTO dedupe_ids (key) VALUES ('ffffffff-ffff-7fff-bfff-ffffffffffff')",
         );
         throw new Error('handler failed');
       }),
@@ -121,11 +122,9 @@ describe('openDatabase without DATABASE_URL (embedded)', () => {
         next_offset: String(100 + partition),
       })),
     );
-    const events = await dataSource.query(
-      'SELECT event_id FROM processed_events ORDER BY event_id',
-    );
-    expect(events.map((e: { event_id: string }) => e.event_id)).toEqual(
-      Array.from({ length: POOL_SIZE }, (_, i) => `event-${i}`),
+    const keys = await dataSource.query('SELECT key FROM dedupe_ids ORDER BY key');
+    expect(keys.map((k: { key: string }) => k.key)).toEqual(
+      Array.from({ length: POOL_SIZE }, (_, i) => `00000000-0000-0000-0000-00000000000${i}`),
     );
   });
 });

@@ -65,20 +65,23 @@ describe('openDatabase with DATABASE_URL', () => {
     const tables = await query<{ table_name: string }>(
       url,
       `SELECT table_name FROM information_schema.tables
-        WHERE table_schema = 'public' AND table_name IN ('consumer_offsets', 'processed_events')
+        WHERE table_schema = 'public' AND table_name IN ('consumer_offsets', 'dedupe_ids', 'processed_events')
         ORDER BY table_name`,
     );
-    expect(tables.map((t) => t.table_name)).toEqual(['consumer_offsets', 'processed_events']);
+    expect(tables.map((t) => t.table_name)).toEqual(['consumer_offsets', 'dedupe_ids']);
     const [offsets] = await query<{ reloptions: string[] }>(
       url,
       "SELECT reloptions FROM pg_class WHERE relname = 'consumer_offsets' AND relkind = 'r'",
     );
     expect(offsets.reloptions).toContain('fillfactor=70');
-    const indexes = await query<{ indexname: string }>(
+    const [dedupe] = await query<{ kind: string; partitions: number }>(
       url,
-      "SELECT indexname FROM pg_indexes WHERE tablename = 'processed_events' AND indexname = 'processed_events_processed_at'",
+      `SELECT c.relkind AS kind, (SELECT count(*)::int FROM pg_inherits WHERE inhparent = c.oid) AS partitions
+         FROM pg_class c WHERE c.relname = 'dedupe_ids'`,
     );
-    expect(indexes).toHaveLength(1);
+    // Partitioned, with the default partition and the hours around now (previous generation to 6 h ahead).
+    expect(dedupe.kind).toBe('p');
+    expect(dedupe.partitions).toBeGreaterThanOrEqual(1 + 13);
   });
 
   it('applies nothing new when opened again', async () => {

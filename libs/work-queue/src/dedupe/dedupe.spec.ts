@@ -1,7 +1,7 @@
 /**
  * De-duplication by eventId in the flush's transaction: duplicates within one batch and across
  * batches are applied once (aggregation happens after de-duplication), scopes are per queue,
- * and retention deletes old ids in small batches.
+ * ids that are not UUIDv7 de-duplicate across generations, and retention drops whole partitions.
  */
 import type { OpenDatabase } from '@lib/database';
 import {
@@ -17,8 +17,10 @@ import {
   type PageView,
 } from '../../test/work-queue.fixtures';
 import type { BatchingWorkQueue } from '../batching-work-queue';
+import { v7 as timeOrderedUuid } from 'uuid';
+import { GENERATION_MS, HOUR_MS, generationOf } from './dedupe-keys';
 import { DedupeRetentionJob } from './dedupe-retention.job';
-import { claimEventIds } from './processed-events';
+import { claimEventIds, claimedEventIds } from './processed-events';
 
 describe('de-duplication', () => {
   let database: OpenDatabase;
@@ -52,6 +54,29 @@ describe('de-duplication', () => {
     return { statements, stop: () => (database.dataSource.logger = logger) };
   }
 
+  /** Which of `ids` are claimed in `scope`. */
+  async function claimed(scope: string, ids: string[]): Promise<Set<string>> {
+    const runner = database.dataSource.createQueryRunner();
+    try {
+      return await claimedEventIds(runner, scope, ids);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Claims `ids` in a transaction of its own, committed; returns the duplicates, sorted. */
+  async function claim(ids: string[], scope = 'app/q', now?: number): Promise<string[]> {
+    const runner = database.dataSource.createQueryRunner();
+    await runner.startTransaction();
+    try {
+      const duplicates = await claimEventIds(runner, scope, [...ids].sort(), now);
+      await runner.commitTransaction();
+      return [...duplicates].sort();
+    } finally {
+      await runner.release();
+    }
+  }
+
   beforeEach(async () => {
     ({ database, url } = await openTestDatabase('dedupe'));
   });
@@ -82,11 +107,15 @@ describe('de-duplication', () => {
     await queue.flush();
     await Promise.all(replayed);
     expect(await dailyViews(url)).toEqual({ '2026-05-01|home': 5 }); // only d is new
-    const ids = await query<{ event_id: string }>(
-      url,
-      "SELECT event_id FROM processed_events WHERE group_id = 'wq-test/counts' ORDER BY 1",
-    );
-    expect(ids.map((r) => r.event_id)).toEqual(['a', 'b', 'c', 'd', 'warm-up']);
+    const offered = ['a', 'b', 'c', 'd', 'e', 'warm-up'];
+    expect([...(await claimed('wq-test/counts', offered))].sort()).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+      'warm-up',
+    ]);
+    expect(await claimed('wq-test/other', offered)).toEqual(new Set());
   });
 
   it('keeps one scope per queue, so two queues on one stream both apply an event', async () => {
@@ -124,80 +153,144 @@ describe('de-duplication', () => {
   });
 
   it('names exactly the ids claimed before, by an earlier flush or a concurrent one', async () => {
-    const claim = async (ids: string[], scope = 'app/q') => {
-      const runner = database.dataSource.createQueryRunner();
-      await runner.startTransaction();
-      try {
-        const duplicates = await claimEventIds(runner, scope, ids);
-        await runner.commitTransaction();
-        return [...duplicates].sort();
-      } finally {
-        await runner.release();
-      }
-    };
-    const recording = recordQueries(/processed_events|SAVEPOINT/);
-    const kinds = () => recording.statements.splice(0).map((sql) => sql.replace(/\s+/g, ' ').slice(0, 40));
+    const [a, b, c, d, e, f, g] = Array.from({ length: 7 }, () => timeOrderedUuid());
+    const recording = recordQueries(/dedupe_ids|SAVEPOINT|pg_inherits/);
+    const kinds = () =>
+      recording.statements.splice(0).map((sql) => sql.replace(/\s+/g, ' ').slice(0, 40));
     try {
-      expect(await claim(['a', 'b'])).toEqual([]);
+      expect(await claim([a, b])).toEqual([]);
       // No duplicate: one plain INSERT under a savepoint.
       expect(kinds()).toEqual([
         'SAVEPOINT claim_event_ids',
-        'INSERT INTO processed_events (group_id, ',
+        'INSERT INTO dedupe_ids (key) SELECT k FR',
         'RELEASE SAVEPOINT claim_event_ids',
       ]);
-      expect(await claim(['a', 'c', 'd'])).toEqual(['a']);
-      // 'a' makes the plain INSERT fail: rolled back, the ids go in skipping 'a', which is named.
-      const statements = kinds();
-      expect(statements.slice(0, 4)).toEqual([
+      expect(await claim([a, c, d])).toEqual([a]);
+      // `a` makes the plain INSERT fail: rolled back, the keys go in skipping a's, which is named.
+      expect(kinds()).toEqual([
         'SAVEPOINT claim_event_ids',
-        'INSERT INTO processed_events (group_id, ',
+        'INSERT INTO dedupe_ids (key) SELECT k FR',
         'ROLLBACK TO SAVEPOINT claim_event_ids',
         'RELEASE SAVEPOINT claim_event_ids',
+        'INSERT INTO dedupe_ids (key) SELECT k FR',
       ]);
-      expect(statements.slice(4).map((sql) => sql.slice(0, 6))).toEqual(['INSERT', 'SELECT']);
     } finally {
       recording.stop();
     }
-    expect(await claim(['a', 'b', 'c', 'd'])).toEqual(['a', 'b', 'c', 'd']);
-    expect(await claim(['a', 'e'], 'other/q')).toEqual([]);
+    expect(await claim([a, b, c, d])).toEqual([a, b, c, d].sort());
+    expect(await claim([a, e], 'other/q')).toEqual([]);
+    // An upper-case spelling is another id (stored by hash), as it was with text ids.
+    expect(await claim([a.toUpperCase()])).toEqual([]);
 
-    // A concurrent transaction holding 'f': our claim waits for its COMMIT, then names 'f'.
+    // A concurrent transaction holding `f`: our claim waits for its COMMIT, then names `f`.
     const holder = database.dataSource.createQueryRunner();
     await holder.startTransaction();
-    expect(await claimEventIds(holder, 'app/q', ['f'])).toEqual(new Set());
-    const waiting = claim(['e', 'f', 'g']);
+    expect(await claimEventIds(holder, 'app/q', [f])).toEqual(new Set());
+    const waiting = claim([e, f, g]);
     await new Promise((resolve) => setTimeout(resolve, 200));
     await holder.commitTransaction();
     await holder.release();
-    expect(await waiting).toEqual(['f']);
+    expect(await waiting).toEqual([f]);
   });
 
-  it('deletes ids older than the retention window in small batches, per scope', async () => {
-    await database.dataSource.query(`
-      INSERT INTO processed_events (group_id, event_id, processed_at)
-      SELECT 'app/q', 'old-' || n, now() - interval '25 hours' FROM generate_series(1, 2500) n
-      UNION ALL SELECT 'app/q', 'new-' || n, now() - interval '23 hours' FROM generate_series(1, 10) n
-      UNION ALL SELECT 'other/q', 'old-' || n, now() - interval '25 hours' FROM generate_series(1, 5) n`);
-    const job = new DedupeRetentionJob(database.dataSource, () => ['app/q'], {
-      retentionHours: 24,
-      batchSize: 1000,
-      pauseMs: 1,
-    });
-    const recording = recordQueries(/DELETE FROM processed_events/);
+  it('de-duplicates ids that are not UUIDv7 across generations, and across a boundary while both run', async () => {
+    const now = Date.now();
+    const generation = generationOf(now);
+    expect(await claim(['order-1', 'order-2'], 'app/q', now)).toEqual([]);
+    expect(await claim(['order-1'], 'other/q', now)).toEqual([]); // scopes are apart
+    // A retry in the next generation, past its overlap: found by the look-up of older generations.
+    const later = generation + GENERATION_MS + 30 * 60_000;
+    expect(await claim(['order-1', 'order-3'], 'app/q', later)).toEqual(['order-1']);
+    // Two generations on, at the start of one: inserted under both, still found.
+    const twoOn = generation + 2 * GENERATION_MS + 1_000;
+    expect(await claim(['order-2', 'order-3', 'order-4'], 'app/q', twoOn)).toEqual([
+      'order-2',
+      'order-3',
+    ]);
+
+    // One transaction claims `edge` just before a generation starts and holds it; another claims
+    // it just after: it meets the first's key under the older generation and waits for its COMMIT.
+    const boundary = generation + GENERATION_MS;
+    const holder = database.dataSource.createQueryRunner();
+    await holder.startTransaction();
+    expect(await claimEventIds(holder, 'app/q', ['edge'], boundary - 2_000)).toEqual(new Set());
+    const waiting = claim(['edge', 'other'], 'app/q', boundary + 3_000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await holder.commitTransaction();
+    await holder.release();
+    expect(await waiting).toEqual(['edge']);
+  });
+
+  it('drops whole partitions past the window, deleting no row, after which expired ids are accepted again', async () => {
+    const now = Date.now();
+    const retentionHours = 24;
+    const job = (at: number) =>
+      new DedupeRetentionJob(database.dataSource, () => ['app/q'], {
+        retentionHours,
+        now: () => at,
+      });
+    // Partitions of 40 hours ago, as a job then made them; ids claimed then.
+    const then = now - 40 * HOUR_MS;
+    const early = job(then);
+    expect(await early.runOnce()).toBe(0);
+    await early.stop();
+    const oldId = timeOrderedUuid({ msecs: then });
+    const recentId = timeOrderedUuid({ msecs: now - 2 * HOUR_MS });
+    expect(await claim([oldId, 'old-named'], 'app/q', then)).toEqual([]);
+    expect(await claim([recentId, 'recent-named'], 'app/q', now - 2 * HOUR_MS)).toEqual([]);
+    // Still within the window an hour later. (A named id claimed again is stored again under the
+    // current generation, so it is remembered from its latest sighting: not asked at `now` here.)
+    expect(await claim([oldId, 'old-named'], 'app/q', then + HOUR_MS)).toEqual(
+      [oldId, 'old-named'].sort(),
+    );
+    expect(await claim([recentId, 'recent-named'], 'app/q', now)).toEqual(
+      [recentId, 'recent-named'].sort(),
+    );
+    const partitions = async () =>
+      Number(
+        (
+          await query<{ n: number }>(
+            url,
+            "SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'dedupe_ids'::regclass",
+          )
+        )[0].n,
+      );
+    const before = await partitions();
+
+    const recording = recordQueries(/DELETE|DROP TABLE/);
+    const current = job(now);
+    let dropped: number;
     try {
-      expect(await job.runOnce()).toBe(2500);
+      dropped = await current.runOnce();
     } finally {
       recording.stop();
-      await job.stop();
+      await current.stop();
     }
-    expect(recording.statements).toHaveLength(3); // 1000 + 1000 + 500
-    const left = await query<{ group_id: string; count: string }>(
+    expect(dropped).toBeGreaterThanOrEqual(6); // at least the 40-hour-old generation's hours
+    expect(recording.statements.filter((sql) => /DELETE/.test(sql))).toEqual([]);
+    expect(recording.statements.filter((sql) => /DROP TABLE/.test(sql))).toHaveLength(dropped);
+    expect(await partitions()).toBe(before - dropped);
+    const [{ deleted }] = await query<{ deleted: number }>(
       url,
-      'SELECT group_id, count(*) FROM processed_events GROUP BY group_id ORDER BY group_id',
+      "SELECT coalesce(sum(n_tup_del), 0)::int AS deleted FROM pg_stat_user_tables WHERE relname LIKE 'dedupe_ids%'",
     );
-    expect(left).toEqual([
-      { group_id: 'app/q', count: '10' },
-      { group_id: 'other/q', count: '5' },
-    ]);
+    expect(deleted).toBe(0);
+
+    // Past the window the old ids are new again; the recent ones are still duplicates.
+    expect(await claim([oldId, 'old-named', recentId, 'recent-named'], 'app/q', now)).toEqual(
+      [recentId, 'recent-named'].sort(),
+    );
+  });
+
+  it('never fails a claim for a missing partition: a skewed clock lands in the default partition', async () => {
+    const farFuture = timeOrderedUuid({ msecs: Date.UTC(2100, 0, 1) });
+    const farPast = timeOrderedUuid({ msecs: Date.UTC(2001, 0, 1) });
+    expect(await claim([farFuture, farPast])).toEqual([]);
+    expect(await claim([farFuture, farPast])).toEqual([farFuture, farPast].sort());
+    const [{ n }] = await query<{ n: number }>(
+      url,
+      'SELECT count(*)::int AS n FROM dedupe_ids_default',
+    );
+    expect(n).toBe(2);
   });
 });

@@ -1,53 +1,123 @@
 import type { QueryRunner } from 'typeorm';
+import {
+  GENERATION_MS,
+  GENERATION_OVERLAP_MS,
+  generationOf,
+  isTimeOrderedId,
+  namedKey,
+  namedTail,
+  scopeMask,
+  timeOrderedKey,
+  timePrefix,
+} from './dedupe-keys';
+import { listHours } from './dedupe-partitions';
 
 /** The savepoint the optimistic claim runs under. */
 const CLAIM_SAVEPOINT = 'claim_event_ids';
 
-/** Inserts the ids ($2) of a scope ($1); the claim adds `ON CONFLICT DO NOTHING` when it must. */
-const INSERT_IDS = 'INSERT INTO processed_events (group_id, event_id) SELECT $1, id FROM unnest($2::text[]) AS u(id)';
+/** Inserts the keys ($1, sorted: lock order); the claim adds `ON CONFLICT DO NOTHING` when it must. */
+const INSERT_KEYS = 'INSERT INTO dedupe_ids (key) SELECT k FROM unnest($1::uuid[]) AS u(k)';
 
 /** PostgreSQL's unique_violation. */
 const UNIQUE_VIOLATION = '23505';
+
+/** An id's stored keys, and what a named id must look up in older generations. */
+interface Planned {
+  /** Key (32 hex digits) → the id it stands for. */
+  readonly owners: Map<string, string>;
+  /** Named ids and their key tails. */
+  readonly named: Array<{ id: string; tail: string }>;
+  /** The oldest generation named ids were inserted under; older ones are looked up. */
+  readonly oldestInserted: number;
+}
 
 /**
  * Records event ids as processed, in the flush's transaction, and returns those that were not new:
  * the duplicates, almost always none. Ids already present (an earlier batch, another instance)
  * are not applied again; an id another transaction is inserting right now waits for it, so two
- * instances never both apply one event. `ids` must be distinct and sorted (lock order).
+ * instances never both apply one event. `ids` must be distinct; `now` is the claim's clock.
  *
- * A flush claims thousands of ids and almost never finds a duplicate, so the common path is a
- * plain INSERT under a savepoint: about 30 % less PostgreSQL time than `ON CONFLICT DO NOTHING`,
- * whose speculative insertion checks the index first and writes a confirmation record per row.
- * Only when that INSERT meets an id already there (unique violation, nothing of it kept) do the
- * ids go in with `ON CONFLICT DO NOTHING`, and, its row count falling short, one more statement
- * names the duplicates: the offered ids whose row was not inserted by this transaction (its
- * `xmin` is another transaction's id; the savepoint is released first, so ours carry the
- * transaction's own id).
+ * Each id becomes one 16-byte key in `dedupe_ids`, partitioned by the hour of the key's first 48
+ * bits. A canonical UUIDv7 (ingest stamps them) keeps its own time there, its other bits XORed
+ * with the scope's mask. Any other id is a hash of scope and id under the start of the current
+ * 6-hour generation (and, in a generation's first minutes, under the previous one too), and is
+ * also looked up under every older generation still kept.
+ *
+ * The common path is a plain INSERT under a savepoint: about 30 % less PostgreSQL time than
+ * `ON CONFLICT DO NOTHING`. Only when it meets a key already there (unique violation, nothing of
+ * it kept) do the keys go in with `ON CONFLICT DO NOTHING RETURNING`, the keys not returned
+ * naming the duplicates.
  */
 export async function claimEventIds(
   runner: QueryRunner,
   scope: string,
   ids: readonly string[],
+  now = Date.now(),
 ): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  if (await insertAllNew(runner, scope, ids)) return new Set();
-  const inserted = await runner.query(`${INSERT_IDS} ON CONFLICT DO NOTHING`, [scope, ids], true);
-  if ((inserted as { affected?: number }).affected === ids.length) return new Set();
-  const rows: Array<{ event_id: string }> = await runner.query(
-    `SELECT u.id AS event_id FROM unnest($2::text[]) AS u(id)
-      WHERE NOT EXISTS (
-        SELECT 1 FROM processed_events p
-         WHERE p.group_id = $1 AND p.event_id = u.id AND p.xmin = pg_current_xact_id()::xid)`,
-    [scope, ids],
-  );
-  return new Set(rows.map((row) => row.event_id));
+  const plan = planKeys(scope, ids, now);
+  const keys = [...plan.owners.keys()].sort();
+  const duplicates = new Set<string>();
+  if (!(await insertAllNew(runner, keys))) {
+    const rows: Array<{ key: string }> = await runner.query(
+      `${INSERT_KEYS} ON CONFLICT DO NOTHING RETURNING key::text`,
+      [keys],
+    );
+    const inserted = new Set(rows.map((r) => r.key.replaceAll('-', '')));
+    for (const key of keys) if (!inserted.has(key)) duplicates.add(plan.owners.get(key)!);
+  }
+  if (plan.named.length > 0) {
+    for (const id of await foundInOlderGenerations(runner, plan)) duplicates.add(id);
+  }
+  return duplicates;
 }
 
-/** Inserts every id, or nothing and returns false when one of them was there already. */
-async function insertAllNew(runner: QueryRunner, scope: string, ids: readonly string[]): Promise<boolean> {
+function planKeys(scope: string, ids: readonly string[], now: number): Planned {
+  const owners = new Map<string, string>();
+  const named: Array<{ id: string; tail: string }> = [];
+  const generation = generationOf(now);
+  const overlap = now - generation < GENERATION_OVERLAP_MS;
+  let mask: Buffer | undefined;
+  for (const id of ids) {
+    if (isTimeOrderedId(id)) {
+      owners.set(timeOrderedKey(id, (mask ??= scopeMask(scope))), id);
+      continue;
+    }
+    const tail = namedTail(scope, id);
+    named.push({ id, tail });
+    owners.set(namedKey(tail, generation), id);
+    if (overlap) owners.set(namedKey(tail, generation - GENERATION_MS), id);
+  }
+  return { owners, named, oldestInserted: overlap ? generation - GENERATION_MS : generation };
+}
+
+/**
+ * The named ids claimed under an older generation that is still kept: every generation from the
+ * oldest hour partition on (keys of a generation without a partition are in the default one).
+ */
+async function foundInOlderGenerations(runner: QueryRunner, plan: Planned): Promise<string[]> {
+  const hours = await listHours(runner.manager);
+  if (hours.length === 0) return [];
+  const prefixes: string[] = [];
+  for (let g = generationOf(hours[0]); g < plan.oldestInserted; g += GENERATION_MS) {
+    prefixes.push(timePrefix(g));
+  }
+  if (prefixes.length === 0) return [];
+  const rows: Array<{ id: string }> = await runner.query(
+    `SELECT t.id FROM unnest($1::text[], $2::text[]) AS t(id, tail)
+      WHERE EXISTS (
+        SELECT 1 FROM unnest($3::text[]) AS g(prefix)
+          JOIN dedupe_ids d ON d.key = (g.prefix || t.tail)::uuid)`,
+    [plan.named.map((n) => n.id), plan.named.map((n) => n.tail), prefixes],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Inserts every key, or nothing and returns false when one of them was there already. */
+async function insertAllNew(runner: QueryRunner, keys: readonly string[]): Promise<boolean> {
   await runner.query(`SAVEPOINT ${CLAIM_SAVEPOINT}`);
   try {
-    await runner.query(INSERT_IDS, [scope, ids]);
+    await runner.query(INSERT_KEYS, [keys]);
     await runner.query(`RELEASE SAVEPOINT ${CLAIM_SAVEPOINT}`);
     return true;
   } catch (error) {
@@ -60,24 +130,39 @@ async function insertAllNew(runner: QueryRunner, scope: string, ids: readonly st
 }
 
 /**
- * Deletes up to `limit` ids of `scope` processed more than `hours` ago (by the database's
- * clock); returns how many. SKIP LOCKED lets several instances run retention at once.
+ * Which of `ids` are claimed in `scope` now (committed, or by this transaction): for tests and an
+ * operator's look-up, since keys name neither scope nor id.
  */
-export async function deleteProcessedBefore(
+export async function claimedEventIds(
   runner: QueryRunner,
   scope: string,
-  hours: number,
-  limit: number,
-): Promise<number> {
-  const result = await runner.query(
-    `WITH doomed AS (
-       SELECT ctid FROM processed_events
-        WHERE group_id = $1 AND processed_at < now() - make_interval(hours => $2)
-        LIMIT $3 FOR UPDATE SKIP LOCKED
-     )
-     DELETE FROM processed_events p USING doomed WHERE p.ctid = doomed.ctid`,
-    [scope, hours, limit],
-    true,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  const now = Date.now();
+  const plan = planKeys(scope, ids, now);
+  const hours = await listHours(runner.manager);
+  const prefixes: string[] = [];
+  if (hours.length > 0) {
+    for (let g = generationOf(hours[0]); g <= generationOf(now); g += GENERATION_MS) {
+      prefixes.push(timePrefix(g));
+    }
+  }
+  const v7 = [...plan.owners].filter(([, id]) => isTimeOrderedId(id));
+  const rows: Array<{ id: string }> = await runner.query(
+    `SELECT t.id FROM unnest($1::text[], $2::uuid[]) AS t(id, key)
+      WHERE EXISTS (SELECT 1 FROM dedupe_ids d WHERE d.key = t.key)
+     UNION
+     SELECT t.id FROM unnest($3::text[], $4::text[]) AS t(id, tail)
+      WHERE EXISTS (
+        SELECT 1 FROM unnest($5::text[]) AS g(prefix)
+          JOIN dedupe_ids d ON d.key = (g.prefix || t.tail)::uuid)`,
+    [
+      v7.map(([, id]) => id),
+      v7.map(([key]) => key),
+      plan.named.map((n) => n.id),
+      plan.named.map((n) => n.tail),
+      prefixes,
+    ],
   );
-  return result.affected ?? 0;
+  return new Set(rows.map((r) => r.id));
 }
