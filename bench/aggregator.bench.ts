@@ -21,8 +21,7 @@
  * PostgreSQL: TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres) as for the tests.
  */
 import 'reflect-metadata';
-import { Kafka, logLevel, type Message } from 'kafkajs';
-import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,38 +30,15 @@ import { createAggregatorApp } from '../apps/aggregator/src/aggregator.app';
 import { createDatabase, dropDatabaseAt, newRunPrefix } from '../test/support/databases';
 import { formatRate, freePort, printHeadline, produceToNewTopic, startBenchKafka } from './support';
 import { startNaiveCandles } from './support/naive-candles';
+import { visibleIn, waitForStored } from './support/candle-counts';
 import { percentileOf, runPaced, type PacedResult } from './support/paced-ticks';
+import { tickMessage } from './support/tick-data';
 
 const NAME = 'aggregator';
 const TOPIC = 'ticks';
 const NAIVE_PACED_TOPIC = 'naive-paced-ticks';
 const PARTITIONS = 3;
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const START = Date.parse('2026-06-01T09:30:00Z');
-
-/** The i-th tick: symbols round-robin, 1 ms apart in occurredAt (so minutes fill up in turn). */
-function tickMessage(i: number, symbols: number, symbol = `B${i % symbols}`, occurredMs = START + i): Message {
-  const at = new Date(occurredMs).toISOString();
-  const value = {
-    eventId: randomUUID(),
-    symbol,
-    price: 100 + ((i * 7919) % 10_000) / 100,
-    volume: 1 + (i % 100),
-    occurredAt: at,
-    receivedAt: at,
-  };
-  return { key: symbol, value: JSON.stringify(value), headers: { 'x-event-id': value.eventId, 'x-event-type': TOPIC } };
-}
-
-async function storedTrades(pool: Pool, table: string): Promise<number> {
-  const result = await pool.query(`SELECT coalesce(sum(trades), 0)::bigint AS n FROM ${table} WHERE symbol LIKE 'B%'`);
-  return Number(result.rows[0].n);
-}
-
-async function visibleIn(pool: Pool, table: string, symbols: string[]): Promise<string[]> {
-  const result = await pool.query(`SELECT DISTINCT symbol FROM ${table} WHERE symbol = ANY($1)`, [symbols]);
-  return result.rows.map((row: { symbol: string }) => row.symbol);
-}
 
 function describeLatency(label: string, result: PacedResult): string {
   const { latencies } = result;
@@ -71,26 +47,6 @@ function describeLatency(label: string, result: PacedResult): string {
     `${latencies.length} markers: p50 ${percentileOf(latencies, 50).toFixed(1)} ms, p99 ${percentileOf(latencies, 99).toFixed(1)} ms, ` +
     `max ${percentileOf(latencies, 100).toFixed(1)} ms${result.missing > 0 ? `, ${result.missing} not visible within 30 s` : ''}`
   );
-}
-
-async function waitForStored(pool: Pool, table: string, count: number, label: string): Promise<number> {
-  let first = 0;
-  let atFirst = 0;
-  const deadline = Date.now() + 600_000;
-  for (;;) {
-    const n = await storedTrades(pool, table);
-    const now = performance.now();
-    if (n > 0 && first === 0) {
-      first = now;
-      atFirst = n;
-    }
-    if (n >= count) {
-      console.log(`${label}: ${n} ticks in candles; ${n - atFirst} of them in ${Math.round(now - first)} ms after the first`);
-      return (n - atFirst) / ((now - first) / 1000);
-    }
-    if (Date.now() > deadline) throw new Error(`${label}: only ${n} of ${count} ticks after 10 minutes`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Runs the benchmark; the last line printed is the headline. */

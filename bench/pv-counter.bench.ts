@@ -39,6 +39,7 @@ import { flushStats, flushTotals, formatFlushStats } from './support/flush-stats
 import { formatMergeStats, mergeTotals, type MergeTotals } from './support/merge-stats';
 import { tableSize, writeCost, writeSnapshot, type WriteCost } from './support/pg-write-stats';
 import { MARKER_DAY, measureVisibility } from './support/visibility-latency';
+import { viewsCounted } from './support/page-view-counts';
 
 const NAME = 'pv-counter';
 const TOPIC = 'page-views';
@@ -62,17 +63,6 @@ function describeCost(label: string, events: number, cost: WriteCost): void {
       `(${Math.round(cost.updates * per)} updates, ${cost.updates > 0 ? ((cost.hotUpdates / cost.updates) * 100).toFixed(0) : '–'} % HOT), ` +
       `${Math.round(cost.allTablesRowVersions * per)} over all tables, ${((cost.walBytes * per) / 1024 / 1024).toFixed(1)} MiB WAL`,
   );
-}
-
-async function viewsCounted(db: Client, day: string): Promise<number> {
-  const { rows } = await db.query<{ n: string }>(
-    // The same total as page_views_live, without its grouping per page (polled every 50 ms).
-    `SELECT CASE WHEN to_regclass('${VIEW_UPDATES}') IS NULL THEN '0' ELSE (` +
-      `(SELECT coalesce(sum(views), 0) FROM ${OURS_TABLE} WHERE day = $1::date) + ` +
-      `(SELECT coalesce(sum(v), 0) FROM ${VIEW_UPDATES} AS u, unnest(u.views) AS v WHERE u.day = $1::date))::text END AS n`,
-    [day],
-  );
-  return Number(rows[0].n);
 }
 
 /** Rows of flushed views and visitors not merged into the count and sketch tables yet. */
