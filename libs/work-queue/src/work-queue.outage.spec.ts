@@ -5,7 +5,7 @@
  * exactly once, every add() resolves and the stream resumes.
  */
 import type { OpenDatabase } from '@lib/database';
-import type { IncomingEvent } from '@lib/queue';
+import { isRedeliver, type IncomingEvent } from '@lib/queue';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { TcpProxy, waitFor } from '@test/support';
 import { setFlagsFromString } from 'node:v8';
@@ -224,6 +224,8 @@ describe('work queue during a database outage', () => {
     );
     expect(error).toBeInstanceOf(WorkDiscardedError);
     expect(isWorkDiscarded(error)).toBe(true);
+    // The transports read it as a redelivery, not as a failed attempt.
+    expect(isRedeliver(error)).toBe(true);
     expect(error).toMatchObject({ reason: 'shutdown' });
     proxy.restore();
     expect(await dailyViews(url)).toEqual({ '2026-06-04|a': 1 });

@@ -4,6 +4,7 @@
  * the offsets (reassignment) drops what was buffered under the old assignment.
  */
 import type { OpenDatabase } from '@lib/database';
+import { RedeliverError } from '@lib/queue';
 import { waitFor } from '@test/support';
 import { Client } from 'pg';
 import {
@@ -103,6 +104,7 @@ describe('offset fencing', () => {
     );
     expect(error).toBeInstanceOf(PartitionFencedError);
     expect(error).toBeInstanceOf(WorkDiscardedError);
+    expect(error).toBeInstanceOf(RedeliverError); // the transport reads the partition again
     expect(error).toMatchObject({
       topic: 'page-views',
       partition: 0,
