@@ -21,14 +21,15 @@ describe('daily page-view aggregation', () => {
     expect(dailyValueOf(event({}))).toEqual({ day: '2026-03-01', pageId: 'home', views: 1 });
     const withVisitor = dailyValueOf(event({ visitorId: 'v1' }));
     expect(withVisitor.views).toBe(1);
-    expect(typeof withVisitor.visitors).toBe('number');
+    expect(typeof withVisitor.visitors).toBe('bigint'); // the visitor's 64-bit hash
   });
 
   it('merges views and visitors without mutating either side', () => {
     const values = ['v1', 'v2', undefined, 'v1', 'v3'].map((visitorId) => dailyValueOf(event({ visitorId })));
-    const snapshots = values.map((value) => JSON.stringify(value));
+    const snapshot = (value: unknown) => JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+    const snapshots = values.map(snapshot);
     const merged = values.reduce((older, newer) => mergeDaily(older, newer));
-    expect(values.map((value) => JSON.stringify(value))).toEqual(snapshots);
+    expect(values.map(snapshot)).toEqual(snapshots);
     expect(merged.views).toBe(5);
     expect(trailUpdates(merged.visitors!)).toEqual(['v1', 'v2', 'v1', 'v3'].map((v) => dailyValueOf(event({ visitorId: v })).visitors));
     expect(HyperLogLog.fromBytes(raiseSketchBytes(null, trailUpdates(merged.visitors!))!).estimate()).toBe(3);

@@ -16,7 +16,8 @@ interface HeldView {
   readonly offset: bigint;
   readonly eventId: string;
   readonly pageId: string;
-  readonly visitor?: number;
+  /** The visitor's hash (`visitorUpdate`). */
+  readonly visitor?: bigint;
 }
 
 interface PartitionState {
@@ -41,8 +42,9 @@ export interface RecountStats {
 
 /**
  * Counts one UTC day (by `occurredAt`) from the `page-views` log, the way the live path does:
- * one view per valid event, de-duplicated by `eventId`, visitors in a HyperLogLog with the same
- * hashing (so an untouched day rebuilds to the very same sketch bytes).
+ * one view per valid event, de-duplicated by `eventId`, visitors in the same sketch with the same
+ * hashing (exact up to EXACT_LIMIT visitors, HyperLogLog registers of them all beyond; so an
+ * untouched day rebuilds to the very same sketch bytes).
  *
  * Each partition has a limit: the offset up to which the live path has committed. Views below it
  * are counted; views at or past it are held in memory (only the day's, a few fields each) until
@@ -51,7 +53,8 @@ export interface RecountStats {
  * live counts it replaces were made of.
  *
  * Memory: the event ids of the day, about 80 MB per million views (36-character ids in a Set),
- * plus one entry per page and a sketch per visited page (up to 16 KiB).
+ * plus one entry per page and a sketch per visited page (up to about 50 KB while exact, a Set of
+ * up to 1,000 hashes, and 16 KiB once dense).
  */
 export class DayRecount {
   readonly pages = new Map<string, RecountedPage>();

@@ -1,6 +1,8 @@
 // pv-counter's storage: `write/` records a flush, `merge/` folds the waiting rows into the count
 // and sketch tables, `read/` answers the queries; `hll/` is the sketch format all three share.
-export { HyperLogLog, visitorUpdate } from './hll/hyperloglog';
+export { HyperLogLog } from './hll/hyperloglog';
+export { EXACT_LIMIT } from './hll/sketch-format';
+export { registerUpdate, visitorUpdate } from './hll/visitor-hashes';
 export { raiseSketchBytes } from './hll/raise-sketch-bytes';
 export { packSketches, unpackedSketch, type PackedSketches } from './hll/packed-sketches';
 export {

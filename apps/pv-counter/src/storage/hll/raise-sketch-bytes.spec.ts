@@ -1,11 +1,15 @@
-import { HLL_REGISTERS, HyperLogLog, SPARSE_LIMIT, visitorUpdate } from './hyperloglog';
+import { seededRandom } from '../../../test/support/seeded-random';
+import { legacySketchOf } from '../../../test/support/sketches';
+import { HyperLogLog } from './hyperloglog';
 import { raiseSketchBytes } from './raise-sketch-bytes';
+import { EXACT_LIMIT, FORMAT_EXACT, FORMAT_SPARSE } from './sketch-format';
+import { registerUpdate, visitorUpdate } from './visitor-hashes';
 
 /** What the sketch object makes of the same input: the reference. */
-function reference(stored: Buffer | null, updates: readonly number[]): Buffer | null {
+function reference(stored: Buffer | null, hashes: readonly bigint[]): Buffer | null {
   const sketch = stored === null ? new HyperLogLog() : HyperLogLog.fromBytes(stored);
   let changed = false;
-  for (const update of updates) if (sketch.apply(update)) changed = true;
+  for (const hash of hashes) if (sketch.apply(hash)) changed = true;
   return changed ? sketch.toBytes() : null;
 }
 
@@ -15,54 +19,89 @@ function sketchBytes(visitors: number, prefix: string): Buffer {
   return sketch.toBytes();
 }
 
-const updatesOf = (from: number, to: number, prefix: string) =>
-  Array.from({ length: to - from }, (_, i) => visitorUpdate(`${prefix}${from + i}`));
+const ids = (from: number, to: number, prefix: string) =>
+  Array.from({ length: to - from }, (_, i) => `${prefix}${from + i}`);
+const hashesOf = (from: number, to: number, prefix: string) =>
+  ids(from, to, prefix).map(visitorUpdate);
 
 describe('raiseSketchBytes', () => {
   it.each([
-    ['no stored sketch, a few visitors', 0, 0, 5],
-    ['a small sparse sketch, new and repeated visitors', 40, 20, 80],
-    ['a sparse sketch near its limit, turning dense', SPARSE_LIMIT - 50, 0, SPARSE_LIMIT + 400],
+    ['no stored sketch, a few visitors', null, 0, 5],
+    ['an exact sketch, new and repeated visitors', 40, 20, 80],
+    ['an exact sketch at its limit, one more', EXACT_LIMIT, 0, EXACT_LIMIT + 1],
+    ['an exact sketch, past its limit by many', 600, 0, 6_000],
+    ['a sparse register sketch near its limit, turning dense', 3_500, 0, 7_000],
     ['a dense sketch', 100_000, 90_000, 110_000],
   ])('gives the bytes the sketch object gives: %s', (_, storedVisitors, from, to) => {
-    const stored = storedVisitors === 0 ? null : sketchBytes(storedVisitors, 'v');
-    const updates = updatesOf(from, to, 'v');
-    const expected = reference(stored, updates);
+    const stored = storedVisitors === null ? null : sketchBytes(storedVisitors, 'v');
+    const hashes = hashesOf(from, to, 'v');
+    const expected = reference(stored, hashes);
     expect(expected).not.toBeNull();
-    expect(raiseSketchBytes(stored, [...updates].reverse())).toEqual(expected);
+    expect(raiseSketchBytes(stored, [...hashes].reverse())).toEqual(expected);
+    expect(raiseSketchBytes(stored, BigUint64Array.from([...hashes, ...hashes]))).toEqual(expected);
   });
 
-  it('returns null when no register rises, sparse or dense, and leaves the stored bytes alone', () => {
-    for (const stored of [sketchBytes(30, 'v'), sketchBytes(50_000, 'v')]) {
+  it('keeps an exact sketch exact up to the limit, its bytes the sorted distinct hashes', () => {
+    const bytes = raiseSketchBytes(null, hashesOf(0, EXACT_LIMIT, 'v'))!;
+    expect(bytes[0]).toBe(FORMAT_EXACT);
+    expect(HyperLogLog.estimateOf(bytes)).toBe(EXACT_LIMIT);
+    const past = raiseSketchBytes(bytes, [visitorUpdate('one-more')])!;
+    expect(past[0]).toBe(FORMAT_SPARSE);
+    expect(past).toEqual(legacySketchOf([...ids(0, EXACT_LIMIT, 'v'), 'one-more']));
+  });
+
+  it('returns null when no visitor is new, exact, sparse or dense, and leaves the stored bytes alone', () => {
+    for (const stored of [
+      sketchBytes(30, 'v'),
+      sketchBytes(3_000, 'v'),
+      sketchBytes(50_000, 'v'),
+    ]) {
       const copy = Buffer.from(stored);
-      expect(raiseSketchBytes(stored, updatesOf(0, 30, 'v'))).toBeNull();
+      expect(raiseSketchBytes(stored, hashesOf(0, 30, 'v'))).toBeNull();
       expect(raiseSketchBytes(stored, [])).toBeNull();
-      expect(raiseSketchBytes(stored, updatesOf(0, 20_000, 'w'))).not.toBeNull();
+      expect(raiseSketchBytes(stored, hashesOf(0, 20_000, 'w'))).not.toBeNull();
       expect(stored).toEqual(copy);
     }
+    expect(raiseSketchBytes(null, [])).toBeNull();
   });
 
-  it('matches the sketch object on random sketches and updates', () => {
-    let seed = 7;
-    const random = (n: number) => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-      return seed % n;
-    };
+  it('matches the sketch object on random sketches and visitors', () => {
+    const random = seededRandom(7);
+    const below = (n: number) => Math.floor(random() * n);
     for (let round = 0; round < 200; round++) {
-      const stored = random(4) === 0 ? null : sketchBytes(random(6_000), `r${round}-`);
-      const updates = Array.from({ length: random(300) }, () => random(HLL_REGISTERS) * 64 + 1 + random(51));
-      expect(raiseSketchBytes(stored, [...updates])).toEqual(reference(stored, updates));
+      const stored = below(4) === 0 ? null : sketchBytes(below(6_000), `r${round}-`);
+      const hashes = hashesOf(0, below(1_500), `r${round}-`);
+      expect(raiseSketchBytes(stored, [...hashes])).toEqual(reference(stored, hashes));
     }
   });
 
-  it('refuses bytes that are not a sketch, or sparse entries out of order', () => {
+  it('takes register updates of rows written before hashes into registers', () => {
+    const legacy = ids(0, 50, 'old').map((id) => registerUpdate(visitorUpdate(id)));
+    const exact = sketchBytes(300, 'v');
+    const union = legacySketchOf([...ids(0, 300, 'v'), ...ids(0, 50, 'old'), 'new']);
+    expect(raiseSketchBytes(exact, [visitorUpdate('new')], [...legacy])).toEqual(union);
+    expect(raiseSketchBytes(null, [], [...legacy])).toEqual(legacySketchOf(ids(0, 50, 'old')));
+    const registers = legacySketchOf(ids(0, 300, 'v'));
+    expect(raiseSketchBytes(registers, [visitorUpdate('new')], [...legacy])).toEqual(union);
+    expect(raiseSketchBytes(union, [], [...legacy])).toBeNull();
+  });
+
+  it('refuses bytes that are not a sketch, or entries out of order', () => {
     const one = [visitorUpdate('a')];
     expect(() => raiseSketchBytes(Buffer.from([9, 14]), one)).toThrow(TypeError);
     expect(() => raiseSketchBytes(Buffer.from([1, 12]), one)).toThrow(TypeError);
     expect(() => raiseSketchBytes(Buffer.from([1, 14, 0xff, 0xff, 1]), one)).toThrow(TypeError);
     expect(() => raiseSketchBytes(Buffer.from([2, 14, 0]), one)).toThrow(TypeError);
+    expect(() => raiseSketchBytes(Buffer.from([3, 14, 0]), one)).toThrow(TypeError);
     expect(() => raiseSketchBytes(Buffer.from([1, 14, 0, 5, 1, 0, 3, 1]), one)).toThrow(/corrupt/);
     expect(() => raiseSketchBytes(Buffer.from([1, 14, 0, 5, 1, 0, 5, 2]), one)).toThrow(/corrupt/);
     expect(() => raiseSketchBytes(Buffer.from([1, 14, 0, 5, 0]), one)).toThrow(/corrupt/);
+    const exact = sketchBytes(2, 'v');
+    const reversed = Buffer.concat([
+      exact.subarray(0, 2),
+      exact.subarray(10),
+      exact.subarray(2, 10),
+    ]);
+    expect(() => raiseSketchBytes(reversed, one)).toThrow('corrupt exact visitor sketch');
   });
 });

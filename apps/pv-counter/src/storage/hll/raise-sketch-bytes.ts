@@ -1,30 +1,72 @@
 import {
   denseSketchBytes,
+  EXACT_LIMIT,
+  exactCount,
+  exactSketchBytes,
   FORMAT_DENSE,
+  FORMAT_EXACT,
   HEADER,
-  HLL_REGISTERS,
-  SPARSE_LIMIT,
+  readExactHashes,
   sketchFormat,
+  SPARSE_LIMIT,
   sparseEntryAt,
   sparseSketchBytes,
-} from './hyperloglog';
+} from './sketch-format';
+import { HLL_REGISTERS, registerUpdates, sortDistinct } from './visitor-hashes';
 
 /**
- * A stored sketch's bytes (`null`: none yet) raised by packed register updates (from
- * `visitorUpdate`): the new bytes, or `null` when no register changes. The bytes are exactly
- * those of `HyperLogLog.fromBytes(stored)`, each update applied, then `toBytes()`.
+ * A stored sketch's bytes (`null`: none yet) with more visitors added: the new bytes, or `null`
+ * when the sketch does not change. The bytes are exactly those of `HyperLogLog.fromBytes(stored)`
+ * with each hash applied, then `toBytes()`: an exact sketch takes the union of the hashes (and
+ * turns into registers of them all past EXACT_LIMIT), a register sketch raises its registers.
  *
- * Why on bytes: a flush merges the stored sketches of thousands of pages. Decoding each sparse
- * one into a Map and sorting it back out was most of a flush's JavaScript time; merging the
- * sorted updates into the sorted stored entries is one linear walk.
+ * `hashes` are visitor hashes (`visitorUpdate`), in any order, repeats allowed; a BigUint64Array
+ * is sorted in place (an array is copied first). `legacyUpdates` are packed register updates
+ * (`index * 64 + rank`) from `page_visitor_updates` rows written before flushes recorded hashes:
+ * they carry no hash, so a sketch they reach holds registers from then on. Sorts them in place.
  *
- * Sorts `updates` in place. Throws a TypeError on bytes that are not a sketch, so that a corrupt
- * row fails its flush rather than being overwritten.
+ * Why on bytes: a merge raises the stored sketches of thousands of pages. Decoding each into a
+ * Map or Set and sorting it back out was most of the JavaScript time; here an exact sketch is one
+ * native sort of the stored and new hashes, and a sparse one a linear walk.
+ *
+ * Throws a TypeError on bytes that are not a sketch, so that a corrupt row fails its merge rather
+ * than being overwritten.
  */
-export function raiseSketchBytes(stored: Uint8Array | null, updates: number[]): Buffer | null {
-  const dense = stored !== null && sketchFormat(stored) === FORMAT_DENSE;
+export function raiseSketchBytes(
+  stored: Uint8Array | null,
+  hashes: BigUint64Array | readonly bigint[],
+  legacyUpdates: number[] = [],
+): Buffer | null {
+  const format = stored === null ? FORMAT_EXACT : sketchFormat(stored);
+  const owned = hashes instanceof BigUint64Array ? hashes : BigUint64Array.from(hashes);
+  if (format === FORMAT_EXACT) return raiseExact(stored, owned, legacyUpdates);
+  const updates = registerUpdates(owned);
+  for (const update of legacyUpdates) updates.push(update);
   updates.sort((a, b) => a - b); // by index, then rank
-  return dense ? raiseDense(stored!, updates) : raiseSparse(stored, updates);
+  return format === FORMAT_DENSE ? raiseDense(stored!, updates) : raiseSparse(stored, updates);
+}
+
+/** The union of an exact sketch's hashes (none when `stored` is null) and the new ones. */
+function raiseExact(
+  stored: Uint8Array | null,
+  hashes: BigUint64Array,
+  legacyUpdates: number[],
+): Buffer | null {
+  const storedCount = stored === null ? 0 : exactCount(stored);
+  const all = new BigUint64Array(storedCount + hashes.length);
+  if (stored !== null) readExactHashes(stored, all);
+  all.set(hashes, storedCount);
+  const union = sortDistinct(all);
+  if (legacyUpdates.length === 0) {
+    if (union.length === storedCount) return null; // every visitor was there already
+    if (union.length <= EXACT_LIMIT) return exactSketchBytes(union);
+  }
+  const updates = registerUpdates(union);
+  for (const update of legacyUpdates) updates.push(update);
+  return raiseSparse(
+    null,
+    updates.sort((a, b) => a - b),
+  );
 }
 
 function raiseDense(stored: Uint8Array, updates: readonly number[]): Buffer | null {

@@ -5,7 +5,7 @@
 import type { ShutdownCoordinator, ShutdownParticipant } from '@lib/lifecycle';
 import { Registry } from 'prom-client';
 import { waitFor } from '@test/support';
-import { visitorUpdate } from '../hll/hyperloglog';
+import { visitorUpdate } from '../hll/visitor-hashes';
 import { sketchOf, storedSketches } from '../../../test/support/sketches';
 import { ROWS_PER_MERGE, VisitorSketchMerger } from './visitor-sketch-merger';
 import { PAGE_VISITORS_DAILY } from './visitor-sketches.writer';
@@ -54,8 +54,8 @@ describe('VisitorSketchMerger', () => {
         [
           shard,
           encodeVisitorUpdates([
-            { day: DAY, pageId: '/all', updates: [visitorUpdate(`v${i}`)] },
-            { day: DAY, pageId: `/p${i % pages}`, updates: [visitorUpdate(`v${i}`)] },
+            { day: DAY, pageId: '/all', hashes: [visitorUpdate(`v${i}`)] },
+            { day: DAY, pageId: `/p${i % pages}`, hashes: [visitorUpdate(`v${i}`)] },
           ]),
         ],
       );
@@ -143,7 +143,7 @@ describe('VisitorSketchMerger', () => {
     await instance.stop();
     await database.dataSource.transaction((manager) =>
       appendVisitorUpdates(manager.queryRunner!, [
-        { day: DAY, pageId: '/all', updates: [visitorUpdate('v3')] },
+        { day: DAY, pageId: '/all', hashes: [visitorUpdate('v3')] },
       ]),
     );
     await later.stop();
@@ -159,7 +159,7 @@ describe('VisitorSketchMerger', () => {
     );
     await database.dataSource.transaction((manager) =>
       appendVisitorUpdates(manager.queryRunner!, [
-        { day: DAY, pageId: '/all', updates: [visitorUpdate('v9')] },
+        { day: DAY, pageId: '/all', hashes: [visitorUpdate('v9')] },
       ]),
     );
     const instance = merger();

@@ -4,7 +4,7 @@
  * does not scan the table, and two merges racing on the same new keys both land.
  */
 import { tableWritesDuring } from '../../../test/support/table-writes';
-import { visitorUpdate } from '../hll/hyperloglog';
+import { visitorUpdate } from '../hll/visitor-hashes';
 import { sketchOf, storedSketches } from '../../../test/support/sketches';
 import type { VisitorUpdates } from './visitor-updates.codec';
 import { groupByKey } from './visitor-updates.store';
@@ -15,7 +15,7 @@ import { withTwoTransactions } from '../../../test/support/two-transactions';
 const DAY = '2026-03-01';
 
 function entry(pageId: string, visitors: readonly string[]): VisitorUpdates {
-  return { day: DAY, pageId, updates: visitors.map((visitor) => visitorUpdate(visitor)) };
+  return { day: DAY, pageId, hashes: visitors.map((visitor) => visitorUpdate(visitor)) };
 }
 
 describe('mergeVisitorSketches', () => {

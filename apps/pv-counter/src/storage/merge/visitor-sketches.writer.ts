@@ -50,14 +50,14 @@ interface StoredRow {
 }
 
 /**
- * Raises the stored sketches of the batch's keys by their updates, inside the caller's
+ * Adds the batch's visitors to the stored sketches of their keys, inside the caller's
  * transaction, with at most one row version per key: the stored sketches are locked
- * (`SELECT … FOR UPDATE`, no row version) and read, merged here (PostgreSQL cannot take the
- * register-wise maximum of our byte format), and written back by one UPDATE when a register
- * rose; new keys are inserted. `batch` must be in key order (day, then page id) with one entry
+ * (`SELECT … FOR UPDATE`, no row version) and read, merged here (PostgreSQL can neither union
+ * our sorted hashes nor take the register-wise maximum of our byte format), and written back by
+ * one UPDATE when a visitor was new to an exact sketch or a register rose; new keys are inserted. `batch` must be in key order (day, then page id) with one entry
  * per key: all row locks are taken by one statement in that order, so concurrent merges (several
  * instances) wait for each other instead of deadlocking, and none loses the other's visitors.
- * Sorts each entry's updates in place (they are its own: groupByKey makes them).
+ * Sorts each entry's hashes in place (they are its own: groupByKey makes them).
  */
 export async function mergeVisitorSketches(
   runner: QueryRunner,
@@ -92,11 +92,11 @@ async function mergeRound(
     if (i > 0 && i % KEYS_PER_TURN === 0) await yieldToEventLoop();
     const entry = batch[i];
     const current = storedAt[i];
-    if (entry.updates.length === 0) continue;
+    if (entry.hashes.length === 0 && entry.legacyUpdates.length === 0) continue;
     // A stored sketch that does not decode throws: the merge fails and is retried rather than
     // overwriting what is there.
-    const sketch = raiseSketchBytes(current?.hll ?? null, entry.updates);
-    if (sketch === null) continue; // no register rose (or no updates): the row stays as it is
+    const sketch = raiseSketchBytes(current?.hll ?? null, entry.hashes, entry.legacyUpdates);
+    if (sketch === null) continue; // no new visitor (or no register rose): the row stays as it is
     if (current) {
       updateIds.push(current.row_id);
       updateSketches.push(sketch);

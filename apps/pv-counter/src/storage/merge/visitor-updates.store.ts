@@ -12,7 +12,7 @@ import {
 export const PAGE_VISITOR_UPDATES = 'page_visitor_updates';
 
 /**
- * Records a flush's visitor updates as one row per shard (shardOf the page id), in the caller's
+ * Records a flush's visitors (their hashes) as one row per shard (shardOf the page id), in the caller's
  * (the flush's) transaction; entries keep their order within a shard. `shards[i]` is entry i's
  * shard, when the caller has it already.
  */
@@ -41,7 +41,7 @@ export interface TakenVisitorUpdates {
   readonly read: number;
   /** Rows deleted, their updates in `entries`. */
   readonly taken: number;
-  /** Their updates, one entry per (day, page), in key order. */
+  /** Their visitors, one entry per (day, page), in key order. */
   readonly entries: OwnedVisitorUpdates[];
   /** Rows that do not decode: left in the table, with the reason. */
   readonly rejected: ReadonlyArray<{ readonly id: string; readonly reason: string }>;
@@ -50,7 +50,7 @@ export interface TakenVisitorUpdates {
 /**
  * Deletes up to `limit` of the oldest rows (of `shard`, or of any; but those in `skip`), in the
  * caller's transaction, and
- * returns their updates grouped by key: the rows are gone only if that transaction commits (with
+ * returns their visitors grouped by key: the rows are gone only if that transaction commits (with
  * the merged sketches). SKIP LOCKED lets several instances merge at once, each its own rows.
  *
  * A row that does not decode (only this code writes them, so it takes a manual write or a
@@ -89,21 +89,40 @@ export async function takeVisitorUpdates(
 }
 
 /**
- * One entry per (day, page), updates concatenated into arrays of its own (the inputs are not
- * touched), sorted by day then page id (the lock order).
+ * One entry per (day, page), its hashes and legacy updates concatenated into arrays of its own
+ * (the inputs are not touched), sorted by day then page id (the lock order).
  */
 export function groupByKey(lists: ReadonlyArray<readonly VisitorUpdates[]>): OwnedVisitorUpdates[] {
-  const byKey = new Map<string, OwnedVisitorUpdates>();
+  const byKey = new Map<
+    string,
+    { entry: VisitorUpdates; parts: VisitorUpdates[]; hashes: number }
+  >();
   for (const list of lists) {
     for (const entry of list) {
       const key = `${entry.day}|${entry.pageId}`;
       const existing = byKey.get(key);
       if (existing === undefined)
-        byKey.set(key, { day: entry.day, pageId: entry.pageId, updates: [...entry.updates] });
-      else for (const update of entry.updates) existing.updates.push(update);
+        byKey.set(key, { entry, parts: [entry], hashes: entry.hashes.length });
+      else {
+        existing.parts.push(entry);
+        existing.hashes += entry.hashes.length;
+      }
     }
   }
-  return [...byKey.values()].sort(byDayThenPage);
+  const grouped: OwnedVisitorUpdates[] = [];
+  for (const { entry, parts, hashes } of byKey.values()) {
+    const all = new BigUint64Array(hashes);
+    const legacyUpdates: number[] = [];
+    let at = 0;
+    for (const part of parts) {
+      all.set(part.hashes, at);
+      at += part.hashes.length;
+      if (part.legacyUpdates !== undefined)
+        for (const update of part.legacyUpdates) legacyUpdates.push(update);
+    }
+    grouped.push({ day: entry.day, pageId: entry.pageId, hashes: all, legacyUpdates });
+  }
+  return grouped.sort(byDayThenPage);
 }
 
 /**

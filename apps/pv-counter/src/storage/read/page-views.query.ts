@@ -56,8 +56,9 @@ const TOP_PAGES =
 
 /**
  * Reads the counts (`page_views_daily` plus the views of `page_view_updates` not merged yet) and
- * the sketches of `page_visitors_daily`; unique visitors are estimated from the stored sketch,
- * which trails the views by up to SKETCH_MERGE_INTERVAL_MS.
+ * the sketches of `page_visitors_daily`; unique visitors are counted from the stored sketch
+ * (exactly up to EXACT_LIMIT, estimated beyond), which trails the views by up to
+ * SKETCH_MERGE_INTERVAL_MS.
  */
 @Injectable()
 export class PageViewsQuery {
@@ -81,5 +82,5 @@ export class PageViewsQuery {
 }
 
 function uniques(hll: Buffer | null): number {
-  return hll === null ? 0 : HyperLogLog.fromBytes(hll).estimate();
+  return hll === null ? 0 : HyperLogLog.estimateOf(hll);
 }

@@ -1,10 +1,10 @@
 /**
- * The register updates of the visitors seen in one flush for one key, as a persistent tree: the
+ * The hashes of the visitors seen in one flush for one key, as a persistent tree: the
  * work queue's merge must not mutate its inputs (a failed batch is retried from them), and
  * concatenating arrays on every event would be quadratic for a busy page; joining two trails in a
- * node is O(1). Leaves are packed updates from `visitorUpdate`.
+ * node is O(1). Leaves are visitor hashes from `visitorUpdate`.
  */
-export type VisitorTrail = number | { readonly older: VisitorTrail; readonly newer: VisitorTrail };
+export type VisitorTrail = bigint | { readonly older: VisitorTrail; readonly newer: VisitorTrail };
 
 /** The aggregate of one (UTC day, page) in a flush: views to add and the visitors seen. */
 export interface DailyPageViews {
@@ -28,15 +28,15 @@ export function mergeDaily(older: DailyPageViews, newer: DailyPageViews): DailyP
 }
 
 /**
- * The packed register updates of a trail, oldest first (iteratively: a trail of a busy page is a
- * deep left-leaning tree).
+ * The visitor hashes of a trail, oldest first (iteratively: a trail of a busy page is a deep
+ * left-leaning tree).
  */
-export function trailUpdates(trail: VisitorTrail): number[] {
-  const updates: number[] = [];
+export function trailUpdates(trail: VisitorTrail): bigint[] {
+  const updates: bigint[] = [];
   const stack: VisitorTrail[] = [trail];
   while (stack.length > 0) {
     const node = stack.pop()!;
-    if (typeof node === 'number') updates.push(node);
+    if (typeof node === 'bigint') updates.push(node);
     else stack.push(node.newer, node.older);
   }
   return updates;

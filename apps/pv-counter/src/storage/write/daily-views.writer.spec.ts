@@ -3,7 +3,7 @@
  * per day and shard for the view merge and its visitors as one row per shard for the sketch
  * merge, writes no row of the count table, and its views are readable at once (page_views_live).
  */
-import { visitorUpdate } from '../hll/hyperloglog';
+import { visitorUpdate } from '../hll/visitor-hashes';
 import { decodeVisitorUpdates } from '../merge/visitor-updates.codec';
 import { PAGE_VISITOR_UPDATES } from '../merge/visitor-updates.store';
 import type { DailyPageViews, VisitorTrail } from './daily-page-views';
@@ -94,12 +94,18 @@ describe('writeDailyViews', () => {
     expect(counted.size).toBe(40);
   });
 
-  it('records each flush visitors as one row of register updates per shard, pages without visitors left out', async () => {
+  it('records each flush visitors as one row of visitor hashes per shard, pages without visitors left out', async () => {
     await write([row('/a', 2, ['v1', 'v2']), row('/b', 1), row('/c', 5, ['v3'])]);
     await write([row('/b', 4)]); // no visitors at all: no row
     await write([row('/a', 3, ['v2'])]);
-    const a = { day: DAY, pageId: '/a', updates: [visitorUpdate('v1'), visitorUpdate('v2')] };
-    const c = { day: DAY, pageId: '/c', updates: [visitorUpdate('v3')] };
+    const recorded = (pageId: string, visitors: string[]) => ({
+      day: DAY,
+      pageId,
+      hashes: BigUint64Array.from(visitors.map(visitorUpdate)),
+      legacyUpdates: [],
+    });
+    const a = recorded('/a', ['v1', 'v2']);
+    const c = recorded('/c', ['v3']);
     const firstFlush =
       shardOf('/a') === shardOf('/c')
         ? [{ shard: shardOf('/a'), entries: [a, c] }]
@@ -111,7 +117,7 @@ describe('writeDailyViews', () => {
       ...firstFlush,
       {
         shard: shardOf('/a'),
-        entries: [{ day: DAY, pageId: '/a', updates: [visitorUpdate('v2')] }],
+        entries: [recorded('/a', ['v2'])],
       },
     ]);
   });

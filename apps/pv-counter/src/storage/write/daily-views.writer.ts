@@ -36,7 +36,7 @@ export async function writeDailyViews(
   for (let i = 0; i < batch.length; i++) {
     const row = batch[i];
     if (row.visitors === undefined) continue;
-    visitors.push({ day: row.day, pageId: row.pageId, updates: trailUpdates(row.visitors) });
+    visitors.push({ day: row.day, pageId: row.pageId, hashes: trailUpdates(row.visitors) });
     visitorShards.push(shards[i]);
   }
   await appendViewUpdates(runner, batch, shards);
