@@ -30,6 +30,7 @@ export { OffsetLedger } from './offsets/offset-ledger';
 export { StreamPauser } from './stream-pauser';
 export { createQueueMetrics, type QueueMetrics } from './work-queue.metrics';
 export { DedupeRetentionJob, type RetentionOptions } from './dedupe/dedupe-retention.job';
+export { claimEventIds, claimedEventIds } from './dedupe/processed-events';
 export {
   FlushTimeoutError,
   isRetriableWorkQueueError,

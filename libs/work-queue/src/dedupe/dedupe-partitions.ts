@@ -1,6 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { GENERATION_MS, HOUR_MS, generationOf, lowestKey } from './dedupe-keys';
 
+/** Anything that runs a query and resolves to its rows (a QueryRunner, a DataSource, a pg client wrapper). */
+export interface Queryable {
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
 /** The partitioned table of claimed event ids (one uuid key per id and scope). */
 export const DEDUPE_TABLE = 'dedupe_ids';
 
@@ -59,12 +64,12 @@ export function hoursWanted(now: number): number[] {
 }
 
 /** The hours that have a partition, oldest first, read from the catalogue. */
-export async function listHours(dataSource: DataSource | EntityManager): Promise<number[]> {
-  const rows: Array<{ name: string }> = await dataSource.query(
+export async function listHours(dataSource: Queryable): Promise<number[]> {
+  const rows = (await dataSource.query(
     `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
       WHERE i.inhparent = $1::regclass`,
     [DEDUPE_TABLE],
-  );
+  )) as Array<{ name: string }>;
   return rows
     .map((r) => hourOfPartition(r.name))
     .filter((h): h is number => h !== undefined)

@@ -10,12 +10,12 @@ import {
   timeOrderedKey,
   timePrefix,
 } from './dedupe-keys';
-import { listHours } from './dedupe-partitions';
+import { listHours, type Queryable } from './dedupe-partitions';
 
 /** The savepoint the optimistic claim runs under. */
 const CLAIM_SAVEPOINT = 'claim_event_ids';
 
-/** Inserts the keys ($1, sorted: lock order); the claim adds `ON CONFLICT DO NOTHING` when it must. */
+/** Inserts the keys ($1, in the order of the sorted ids: lock order); the claim adds `ON CONFLICT DO NOTHING` when it must. */
 const INSERT_KEYS = 'INSERT INTO dedupe_ids (key) SELECT k FROM unnest($1::uuid[]) AS u(k)';
 
 /** PostgreSQL's unique_violation. */
@@ -23,8 +23,10 @@ const UNIQUE_VIOLATION = '23505';
 
 /** An id's stored keys, and what a named id must look up in older generations. */
 interface Planned {
-  /** Key (32 hex digits) → the id it stands for. */
-  readonly owners: Map<string, string>;
+  /** Keys (32 hex digits) in the order of the ids: the same order in every transaction, so no deadlock. */
+  readonly keys: string[];
+  /** The id each key stands for, index for index. */
+  readonly owners: string[];
   /** Named ids and their key tails. */
   readonly named: Array<{ id: string; tail: string }>;
   /** The oldest generation named ids were inserted under; older ones are looked up. */
@@ -35,7 +37,8 @@ interface Planned {
  * Records event ids as processed, in the flush's transaction, and returns those that were not new:
  * the duplicates, almost always none. Ids already present (an earlier batch, another instance)
  * are not applied again; an id another transaction is inserting right now waits for it, so two
- * instances never both apply one event. `ids` must be distinct; `now` is the claim's clock.
+ * instances never both apply one event. `ids` must be distinct and sorted (lock order); `now`
+ * is the claim's clock.
  *
  * Each id becomes one 16-byte key in `dedupe_ids`, partitioned by the hour of the key's first 48
  * bits. A canonical UUIDv7 (ingest stamps them) keeps its own time there, its other bits XORed
@@ -56,7 +59,7 @@ export async function claimEventIds(
 ): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const plan = planKeys(scope, ids, now);
-  const keys = [...plan.owners.keys()].sort();
+  const { keys, owners } = plan;
   const duplicates = new Set<string>();
   if (!(await insertAllNew(runner, keys))) {
     const rows: Array<{ key: string }> = await runner.query(
@@ -64,7 +67,7 @@ export async function claimEventIds(
       [keys],
     );
     const inserted = new Set(rows.map((r) => r.key.replaceAll('-', '')));
-    for (const key of keys) if (!inserted.has(key)) duplicates.add(plan.owners.get(key)!);
+    for (let i = 0; i < keys.length; i++) if (!inserted.has(keys[i])) duplicates.add(owners[i]);
   }
   if (plan.named.length > 0) {
     for (const id of await foundInOlderGenerations(runner, plan)) duplicates.add(id);
@@ -73,22 +76,28 @@ export async function claimEventIds(
 }
 
 function planKeys(scope: string, ids: readonly string[], now: number): Planned {
-  const owners = new Map<string, string>();
+  const keys: string[] = [];
+  const owners: string[] = [];
   const named: Array<{ id: string; tail: string }> = [];
   const generation = generationOf(now);
   const overlap = now - generation < GENERATION_OVERLAP_MS;
-  let mask: Buffer | undefined;
+  let mask: readonly number[] | undefined;
   for (const id of ids) {
     if (isTimeOrderedId(id)) {
-      owners.set(timeOrderedKey(id, (mask ??= scopeMask(scope))), id);
+      keys.push(timeOrderedKey(id, (mask ??= scopeMask(scope))));
+      owners.push(id);
       continue;
     }
     const tail = namedTail(scope, id);
     named.push({ id, tail });
-    owners.set(namedKey(tail, generation), id);
-    if (overlap) owners.set(namedKey(tail, generation - GENERATION_MS), id);
+    keys.push(namedKey(tail, generation));
+    owners.push(id);
+    if (overlap) {
+      keys.push(namedKey(tail, generation - GENERATION_MS));
+      owners.push(id);
+    }
   }
-  return { owners, named, oldestInserted: overlap ? generation - GENERATION_MS : generation };
+  return { keys, owners, named, oldestInserted: overlap ? generation - GENERATION_MS : generation };
 }
 
 /**
@@ -96,7 +105,7 @@ function planKeys(scope: string, ids: readonly string[], now: number): Planned {
  * oldest hour partition on (keys of a generation without a partition are in the default one).
  */
 async function foundInOlderGenerations(runner: QueryRunner, plan: Planned): Promise<string[]> {
-  const hours = await listHours(runner.manager);
+  const hours = await listHours(runner);
   if (hours.length === 0) return [];
   const prefixes: string[] = [];
   for (let g = generationOf(hours[0]); g < plan.oldestInserted; g += GENERATION_MS) {
@@ -130,25 +139,27 @@ async function insertAllNew(runner: QueryRunner, keys: readonly string[]): Promi
 }
 
 /**
- * Which of `ids` are claimed in `scope` now (committed, or by this transaction): for tests and an
- * operator's look-up, since keys name neither scope nor id.
+ * Which of `ids` are claimed in `scope` now (committed, or by this transaction when given its
+ * runner): for tests and an operator's look-up, since keys name neither scope nor id.
  */
 export async function claimedEventIds(
-  runner: QueryRunner,
+  runner: Queryable,
   scope: string,
   ids: readonly string[],
 ): Promise<Set<string>> {
   const now = Date.now();
   const plan = planKeys(scope, ids, now);
-  const hours = await listHours(runner.manager);
+  const hours = await listHours(runner);
   const prefixes: string[] = [];
   if (hours.length > 0) {
     for (let g = generationOf(hours[0]); g <= generationOf(now); g += GENERATION_MS) {
       prefixes.push(timePrefix(g));
     }
   }
-  const v7 = [...plan.owners].filter(([, id]) => isTimeOrderedId(id));
-  const rows: Array<{ id: string }> = await runner.query(
+  const v7 = plan.keys
+    .map((key, i) => [key, plan.owners[i]] as const)
+    .filter(([, id]) => isTimeOrderedId(id));
+  const rows = (await runner.query(
     `SELECT t.id FROM unnest($1::text[], $2::uuid[]) AS t(id, key)
       WHERE EXISTS (SELECT 1 FROM dedupe_ids d WHERE d.key = t.key)
      UNION
@@ -163,6 +174,6 @@ export async function claimedEventIds(
       plan.named.map((n) => n.tail),
       prefixes,
     ],
-  );
+  )) as Array<{ id: string }>;
   return new Set(rows.map((r) => r.id));
 }

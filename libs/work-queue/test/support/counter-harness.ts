@@ -115,10 +115,10 @@ export async function dbPerKey(url: string): Promise<Record<string, { n: number;
   });
 }
 
-/** Rows of processed_events (de-duplication ids stored). */
+/** Keys of dedupe_ids (de-duplication ids stored). */
 export async function processedIds(url: string): Promise<number> {
   return withClient(url, async (c) =>
-    Number((await c.query('SELECT count(*)::int AS n FROM processed_events')).rows[0].n),
+    Number((await c.query('SELECT count(*)::int AS n FROM dedupe_ids')).rows[0].n),
   );
 }
 
