@@ -32,6 +32,7 @@ import { Client, Pool } from 'pg';
 import { startAppProcess, type AppProcess } from '../test/support/app-process';
 import { createDatabase, dropDatabaseAt } from '../test/support/databases';
 import { formatRate, printHeadline, produceToNewTopic, startBenchKafka } from './support';
+import { flushStats, flushTotals, formatFlushStats } from './support/flush-stats';
 import { storedTrades, visibleIn } from './support/candle-counts';
 import {
   startExpertChild,
@@ -55,6 +56,9 @@ const PAGES = 100_000;
 const VISITORS = 200_000;
 const PV_RATE = 20_000;
 const SYMBOLS = 500;
+/** The apps' work queues whose flushes are printed. */
+const PV_QUEUE = 'page-views-daily';
+const CANDLES_QUEUE = 'candles';
 
 /** Something the crash test starts, kills and restarts. */
 interface Stoppable {
@@ -219,6 +223,7 @@ export async function main(args: string[]): Promise<void> {
     );
 
     let counter = await pvCounter(pvUrl, pvDataDir);
+    const pvFlushes = await flushTotals(counter.url, PV_QUEUE);
     const oursPv = await waitForCount(() => viewsCounted(db, day), totalViews, 'pv-counter');
     const pvCounted = await viewsCounted(db, day);
     if (pvCounted !== totalViews)
@@ -226,6 +231,9 @@ export async function main(args: string[]): Promise<void> {
     console.log(
       `ours (pv-counter, default settings, de-duplication and unique visitors included): ${oursPv.counted} views in ` +
         `${(oursPv.ms / 1000).toFixed(1)} s = ${formatRate(oursPv.rate).replace('msg', 'views')}`,
+    );
+    console.log(
+      `ours' flushes: ${formatFlushStats(flushStats(pvFlushes, await flushTotals(counter.url, PV_QUEUE)))}`,
     );
     const visibility = {
       ratePerSecond: PV_RATE,
@@ -343,6 +351,7 @@ export async function main(args: string[]): Promise<void> {
         `${(expertTicks.ms / 1000).toFixed(1)} s = ${formatRate(expertTicks.rate).replace('msg', 'ticks')}`,
     );
     counter = await aggregator(aggUrl, aggDataDir);
+    const tickFlushes = await flushTotals(counter.url, CANDLES_QUEUE);
     const oursTicks = await waitForCount(
       () => storedTrades(pool, 'candles_1m'),
       totalTicks,
@@ -351,6 +360,9 @@ export async function main(args: string[]): Promise<void> {
     console.log(
       `ours (aggregator, default settings, validation and de-duplication included): ${oursTicks.counted} ticks in ` +
         `${(oursTicks.ms / 1000).toFixed(1)} s = ${formatRate(oursTicks.rate).replace('msg', 'ticks')}`,
+    );
+    console.log(
+      `ours' flushes: ${formatFlushStats(flushStats(tickFlushes, await flushTotals(counter.url, CANDLES_QUEUE)))}`,
     );
     const oursTickLatency = await paced('candles_1m', totalTicks);
     await stop(counter);
