@@ -1,7 +1,8 @@
 /**
  * pv-counter end to end on the real brokers and a throwaway PostgreSQL database: ingest (in
  * process) publishes `page-views`, pv-counter consumes, aggregates per UTC day and page, and its
- * read API must give exact view counts and unique visitors within 2 %, the top pages in order, and
+ * read API must give exact view counts and unique visitors (every page here has fewer than 1,000
+ * visitors, so they are exact too), the top pages in order, and
  * must not count a client's retry (the same `eventId`s posted again) twice.
  */
 import amqp from 'amqplib';
@@ -15,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createIngestApp } from '../../ingest/src/ingest.app';
 import { createPvCounterApp } from '../src/pv-counter.app';
+import { EXACT_LIMIT } from '../src/storage';
 import { sketchesMerged, uniquesProblem } from './support/page-view-stream';
 
 interface PageCount {
@@ -149,7 +151,7 @@ describe.each([
     if (broker === 'rabbitmq') await deleteGroupQueues(testServices().rabbitmqUrl, group, 'page-views');
   }, 120_000);
 
-  it('counts views exactly and unique visitors within 2 %, top pages most viewed first, retries once', async () => {
+  it('counts views and unique visitors exactly, top pages most viewed first, retries once', async () => {
     const prefix = uniqueName(`pv-${broker}`);
     const pages = duplicates ? 30 : 50;
     const { day, views, expected } = plan(prefix, pages, duplicates ? 1_200 : 2_000);
@@ -182,15 +184,16 @@ describe.each([
     expect(top!.pages.map((entry) => [entry.pageId, entry.views])).toEqual(
       wanted.map((entry) => [entry.pageId, entry.views]),
     );
-    // Each page's estimate is exactly that of one sketch of its visitors, and within 2 % of their number.
+    // Each page's unique visitors are exactly their number (fewer than 1,000 visitors a page).
     const problems = top!.pages
       .map((entry) => uniquesProblem(entry.pageId, entry.uniqueVisitors, expected.get(entry.pageId)!.visitors))
       .filter((problem) => problem !== undefined);
     expect(problems).toEqual([]);
-    // Summed over the pages the collision errors mostly cancel: within 1 %.
-    const estimated = top!.pages.reduce((sum, entry) => sum + entry.uniqueVisitors, 0);
+    // Summed over the pages: exact as well.
+    const counted = top!.pages.reduce((sum, entry) => sum + entry.uniqueVisitors, 0);
     const actual = wanted.reduce((sum, entry) => sum + entry.visitors, 0);
-    expect(Math.abs(estimated - actual)).toBeLessThanOrEqual(actual * 0.01);
+    expect(wanted.every((entry) => entry.visitors <= EXACT_LIMIT)).toBe(true);
+    expect(counted).toBe(actual);
     // The limit cuts the same order.
     const three = await get<{ pages: PageCount[] }>(`/v1/page-views?date=${day}&limit=3`);
     expect(three.body.pages).toEqual(top!.pages.slice(0, 3));

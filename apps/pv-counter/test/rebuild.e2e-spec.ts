@@ -3,7 +3,7 @@
  * and the `page-views` topic have fixed names, so a shared broker would mix this test's consumer
  * into other tests' groups) and a throwaway database: a day counted live, then corrupted in the
  * database, is rebuilt from the log to the very same numbers (views exact, unique visitors equal
- * to a sketch computed here with the same hashing); a rebuild while views of that day keep
+ * to a sketch computed here with the same hashing: exact up to 1,000 visitors); a rebuild while views of that day keep
  * arriving ends exact; bad dates are 400, a second rebuild and a non-Kafka broker 409.
  */
 import type { Env } from '@lib/config';
