@@ -1,4 +1,4 @@
-/** Message headers, the same on every broker (CONTRACT.md). */
+/** Message headers, the same on every broker (docs/contract.md). */
 export const HEADERS = {
   eventId: 'x-event-id',
   eventType: 'x-event-type',
@@ -20,6 +20,11 @@ export const HEADERS = {
   errorStack: 'x-error-stack',
   firstFailedAt: 'x-first-failed-at',
   lastFailedAt: 'x-last-failed-at',
+  /** W3C trace context of the request that brought the event in; kept through spool, retries and dead letters. */
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
+  /** The `x-request-id` of the HTTP request that brought the event in. */
+  requestId: 'x-request-id',
 } as const;
 
 /** `x-error-stack` is cut to this many bytes. */
