@@ -137,8 +137,11 @@ export class KafkaQueueServer extends QueueServer {
     try {
       await this.connect();
     } catch (error) {
-      // Refused credentials or certificates need an operator, not a restart loop: keep retrying.
-      if (this.options.monitor?.failed(error) === undefined) throw error;
+      // Neither an unreachable broker (an outage) nor refused credentials (an operator's fix) is
+      // helped by a restart loop: the app starts, readiness says which, and the consumer retries.
+      if (this.options.monitor?.failed(error) === undefined) {
+        this.options.logger.warn?.(`${(error as Error).message}; retrying in the background`);
+      }
       this.reconnectLater();
     }
   }
