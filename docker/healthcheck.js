@@ -1,10 +1,10 @@
 // Docker HEALTHCHECK: exit 0 when GET /health/ready answers 2xx on the app's port.
-// The port is $PORT, else the CONTRACT.md default of the app PID 1 runs (it may have been
+// The port is $PORT, else the docs/contract.md default of the app PID 1 runs (it may have been
 // chosen by the container's command rather than by $APP).
 'use strict';
 const fs = require('node:fs');
 
-/** CONTRACT.md default port of each app. */
+/** docs/contract.md default port of each app. */
 const DEFAULT_PORTS = { ingest: 3000, aggregator: 3001, 'log-collector': 3002, 'pv-counter': 3003 };
 
 /** The app named in PID 1's command line (`dist/apps/<app>/src/main.js`), else $APP. */

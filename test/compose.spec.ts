@@ -1,5 +1,5 @@
 /**
- * docker-compose.yml and docker/Dockerfile agree with CONTRACT.md: each app on its port, healthy
+ * docker-compose.yml and docker/Dockerfile agree with docs/contract.md: each app on its port, healthy
  * only when /health/ready says so, started after its broker and database are healthy and the
  * migrations have run, one broker per profile, and never listening on 0.0.0.0 without API keys
  * (no placeholder key). No Docker engine needed: the files are parsed.
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 
 const ROOT = join(__dirname, '..');
-/** CONTRACT.md, "Processes and ports". */
+/** docs/contract.md, "Processes and ports". */
 const APP_PORTS: Record<string, number> = {
   ingest: 3000,
   aggregator: 3001,
@@ -324,7 +324,7 @@ describe('docker/Dockerfile', () => {
     }
   });
 
-  it('probes each app on its CONTRACT.md port when PORT is unset', () => {
+  it('probes each app on its docs/contract.md port when PORT is unset', () => {
     expect(DEFAULT_PORTS).toEqual(APP_PORTS);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * A bad configuration stops the built app before it opens anything, with one line on stderr that
- * names the variable, the value and what is expected (CONTRACT.md, configuration).
+ * names the variable, the value and what is expected (docs/contract.md, configuration).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

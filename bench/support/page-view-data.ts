@@ -37,7 +37,7 @@ export function zipfPageViews(count: number, pages: number, visitors: number): B
   return views;
 }
 
-/** The Kafka record ingest would publish for `view` on `day` (key = pageId, CONTRACT.md headers). */
+/** The Kafka record ingest would publish for `view` on `day` (key = pageId, docs/contract.md headers). */
 export function pageViewMessage(view: BenchPageView, day: string): Message {
   const at = `${day}T12:00:00.000Z`;
   return {

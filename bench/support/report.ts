@@ -4,7 +4,7 @@ export function formatRate(perSecond: number): string {
 }
 
 /**
- * Prints the headline as the benchmark's last line (CONTRACT.md):
+ * Prints the headline as the benchmark's last line (docs/contract.md):
  * `<name>: ours=<x> baseline=<y> ratio=<x/y>` (higher is better).
  */
 export function printHeadline(name: string, ours: number, baseline: number): void {

@@ -16,7 +16,7 @@ function repositoryRoot(): string {
 /** Output kept for failure messages; older text is dropped. */
 const KEEP_OUTPUT_CHARS = 64 * 1024;
 
-/** Variables of the outer environment that would change what the app sees (CONTRACT.md). */
+/** Variables of the outer environment that would change what the app sees (docs/contract.md). */
 const APP_VARIABLES = [
   'HOST',
   'PORT',

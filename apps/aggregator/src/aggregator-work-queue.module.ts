@@ -1,6 +1,6 @@
 import { WorkQueueModule } from '@lib/work-queue';
 
-/** Flush interval of the aggregator's work queues when FLUSH_INTERVAL_MS is unset (CONTRACT.md). */
+/** Flush interval of the aggregator's work queues when FLUSH_INTERVAL_MS is unset (docs/contract.md). */
 export const AGGREGATOR_FLUSH_INTERVAL_MS = 15;
 
 /**

@@ -4,7 +4,7 @@ import { createHttpApp, type HttpApp } from '@lib/platform';
 import { connectQueueConsumers, QUEUE_CONFIGS, type QueueModuleOptions } from '@lib/queue';
 import { AggregatorModule } from './aggregator.module';
 
-/** Default HTTP port (CONTRACT.md). */
+/** Default HTTP port (docs/contract.md). */
 export const AGGREGATOR_DEFAULT_PORT = 3001;
 
 /** Creates the aggregator app for an environment (validated first; a bad variable throws ConfigError); `queue.memoryBroker` is the process's shared in-memory broker. */

@@ -4,7 +4,7 @@ import { connectQueueConsumers, QUEUE_CONFIGS, type QueueModuleOptions } from '@
 import { spoolConfig } from '@lib/spool';
 import { IngestModule } from './ingest.module';
 
-/** Default HTTP port (CONTRACT.md). */
+/** Default HTTP port (docs/contract.md). */
 export const INGEST_DEFAULT_PORT = 3000;
 
 /** Creates the ingest app for an environment (validated first; a bad variable throws ConfigError); `queue.memoryBroker` is the process's shared in-memory broker. */

@@ -1,5 +1,5 @@
 /**
- * Ingest against bad input, over real HTTP (BROKER=memory): every field rule of CONTRACT.md on
+ * Ingest against bad input, over real HTTP (BROKER=memory): every field rule of docs/contract.md on
  * the five routes, wrong types, unknown fields, array sizes, oversized, non-JSON and wrongly typed
  * bodies, and API keys. Every refusal is a 4xx with the contract's error body, never a 5xx, and
  * publishes nothing; valid events are published as body + eventId + receivedAt (+ occurredAt).

@@ -1,6 +1,6 @@
 /**
- * Ingest as a real process on Kafka through broker outages (CONTRACT.md: 202 unless the spool is
- * full; DESIGN.md, reliable publish): the test's own broker is killed and restarted under steady
+ * Ingest as a real process on Kafka through broker outages (docs/contract.md: 202 unless the spool is
+ * full; docs/architecture.md, reliable publish): the test's own broker is killed and restarted under steady
  * traffic, and every accepted event reaches the topic; events spooled when ingest is SIGKILLed are
  * delivered by the next ingest on the same DATA_DIR.
  */

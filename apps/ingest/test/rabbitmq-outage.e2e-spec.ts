@@ -1,6 +1,6 @@
 /**
- * Ingest as a real process on RabbitMQ through outages (CONTRACT.md: 202 unless the spool is
- * full; DESIGN.md, reliable publish). The machine's RabbitMQ is shared and never stopped: ingest
+ * Ingest as a real process on RabbitMQ through outages (docs/contract.md: 202 unless the spool is
+ * full; docs/architecture.md, reliable publish). The machine's RabbitMQ is shared and never stopped: ingest
  * reaches it through a TcpProxy that the test cuts and restores. Events are read back from a queue
  * of the test's own bound to the `page-views` exchange.
  */

@@ -7,7 +7,7 @@ import { workQueueConfig } from '@lib/work-queue';
 import { LogCollectorModule } from './log-collector.module';
 import { logsConfig } from './logs';
 
-/** Default HTTP port (CONTRACT.md). */
+/** Default HTTP port (docs/contract.md). */
 export const LOG_COLLECTOR_DEFAULT_PORT = 3002;
 
 /** Creates the log-collector app for an environment (validated first; a bad variable throws ConfigError); `queue.memoryBroker` is the process's shared in-memory broker. */

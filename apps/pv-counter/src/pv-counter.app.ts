@@ -6,7 +6,7 @@ import { workQueueConfig } from '@lib/work-queue';
 import { PvCounterModule } from './pv-counter.module';
 import { sketchMergeConfig, viewMergeConfig } from './storage';
 
-/** Default HTTP port (CONTRACT.md). */
+/** Default HTTP port (docs/contract.md). */
 export const PV_COUNTER_DEFAULT_PORT = 3003;
 
 /** Creates the pv-counter app for an environment (validated first; a bad variable throws ConfigError); `queue.memoryBroker` is the process's shared in-memory broker. */

@@ -1,4 +1,4 @@
-/** The streams of CONTRACT.md and the payload field that is each one's partition key. */
+/** The streams of docs/contract.md and the payload field that is each one's partition key. */
 export const STREAMS = {
   'page-views': { key: 'pageId' },
   orders: { key: 'storeId' },
@@ -8,5 +8,5 @@ export const STREAMS = {
   'popular-products': { key: 'storeId' },
 } as const;
 
-/** A stream name from CONTRACT.md. */
+/** A stream name from docs/contract.md. */
 export type StreamName = keyof typeof STREAMS;

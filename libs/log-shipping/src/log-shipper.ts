@@ -3,7 +3,7 @@ import { HEADERS } from '@lib/contracts';
 import type { LogRecord, RingLogSink } from '@lib/observability';
 import type { EventPublisher, OutgoingMessage } from '@lib/queue';
 
-/** The stream log records go to (CONTRACT.md). */
+/** The stream log records go to (docs/contract.md). */
 export const APP_LOGS_STREAM = 'app-logs';
 
 /** When and how much the shipper sends. */

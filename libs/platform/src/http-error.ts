@@ -6,7 +6,7 @@ export interface FieldProblem {
   readonly problem: string;
 }
 
-/** The error body every route answers with (CONTRACT.md). */
+/** The error body every route answers with (docs/contract.md). */
 export interface ErrorBody {
   statusCode: number;
   error: string;

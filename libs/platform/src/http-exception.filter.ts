@@ -16,7 +16,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     if (exception instanceof HttpException && isHealthCheckResult(exception.getResponse())) {
-      // `/health/ready` answers 503 in the terminus format (CONTRACT.md), not as an error body.
+      // `/health/ready` answers 503 in the terminus format (docs/contract.md), not as an error body.
       void reply.status(exception.getStatus()).send(exception.getResponse());
       return;
     }

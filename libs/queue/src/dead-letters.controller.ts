@@ -30,7 +30,7 @@ const replayBody = z.strictObject(
 );
 
 /**
- * `/admin/dead-letters` of CONTRACT.md for the streams this app consumes: list, replay (republish
+ * `/admin/dead-letters` of docs/contract.md for the streams this app consumes: list, replay (republish
  * to the stream with attempts reset) and purge.
  */
 @Controller('admin/dead-letters')

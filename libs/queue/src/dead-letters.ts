@@ -1,6 +1,6 @@
 import type { MessageHeaders } from '@lib/contracts';
 
-/** A dead letter as listed by `GET /admin/dead-letters` (CONTRACT.md). */
+/** A dead letter as listed by `GET /admin/dead-letters` (docs/contract.md). */
 export interface DeadLetter {
   /** Opaque id used by replay: Kafka `<partition>:<offset>` of the dead-letter topic. */
   readonly id: string;

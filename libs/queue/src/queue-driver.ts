@@ -15,7 +15,7 @@ import type { QueueServer } from './runtime/queue-server';
 /** What a broker needs to build its driver. */
 export interface QueueDriverContext {
   readonly config: ConfigOf<typeof queueConfig>;
-  /** The consumer group: the app's name (CONTRACT.md). */
+  /** The consumer group: the app's name (docs/contract.md). */
   readonly group: string;
   /** Records read and not finished per partition or consumer (CONSUMER_MAX_IN_FLIGHT or the app's default). */
   readonly maxInFlight: number;

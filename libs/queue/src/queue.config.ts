@@ -22,7 +22,7 @@ export const queueConfig = defineConfig(
     CONSUMER_MAX_IN_FLIGHT: intVar(1, MAX_CONSUMER_IN_FLIGHT).optional(),
     /**
      * Consumer group (Kafka group, RabbitMQ queue prefix, stored-offsets key, de-duplication
-     * scope, the offsets a rebuild reads); unset means the app's name, as CONTRACT.md names them. Set it to run a second, independent copy of an app
+     * scope, the offsets a rebuild reads); unset means the app's name, as docs/contract.md names them. Set it to run a second, independent copy of an app
      * against the same brokers (a shadow deployment, or tests sharing one broker).
      */
     CONSUMER_GROUP: z

@@ -54,7 +54,7 @@ describe('retry policy', () => {
   });
 });
 
-describe('topology names (CONTRACT.md)', () => {
+describe('topology names (docs/contract.md)', () => {
   it('formats delays as in the retry topic names', () => {
     expect([500, 1_000, 10_000, 90_000, 60_000, 3_600_000].map(formatDelay)).toEqual([
       '500ms', '1s', '10s', '90s', '1m', '1h',

@@ -6,7 +6,7 @@ export function formatDelay(ms: number): string {
   return `${ms}ms`;
 }
 
-/** Broker names for stream `S` consumed by group `G` (CONTRACT.md). */
+/** Broker names for stream `S` consumed by group `G` (docs/contract.md). */
 export const topologyNames = {
   kafka: {
     topic: (stream: string) => stream,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 /**
  * Work-queue tuning. `FLUSH_INTERVAL_MS` has no default here because its default differs per app
- * (CONTRACT.md); WorkQueueModule.register takes the app's default.
+ * (docs/contract.md); WorkQueueModule.register takes the app's default.
  */
 export const workQueueConfig = defineConfig(
   'work-queue',

@@ -2,7 +2,7 @@ import { ConfigurableModuleBuilder } from '@nestjs/common';
 
 /** Options of {@link WorkQueueModule}. */
 export interface WorkQueueModuleOptions {
-  /** The app's default FLUSH_INTERVAL_MS (CONTRACT.md: 15 aggregator, 100 pv-counter and log-collector). */
+  /** The app's default FLUSH_INTERVAL_MS (docs/contract.md: 15 aggregator, 100 pv-counter and log-collector). */
   readonly defaultFlushIntervalMs: number;
   /** Default of the queues' `trackOffsets`; default: BROKER=kafka. */
   readonly trackOffsets?: boolean;

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { parseCandlesParams } from './candles.params';
 import { CandlesQuery, type CandleView } from './candles.query';
 
-/** `GET /v1/candles/:symbol?interval=1m&from=&to=` (CONTRACT.md). */
+/** `GET /v1/candles/:symbol?interval=1m&from=&to=` (docs/contract.md). */
 @Controller('v1/candles')
 export class CandlesController {
   constructor(private readonly query: CandlesQuery) {}

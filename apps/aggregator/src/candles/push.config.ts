@@ -1,7 +1,7 @@
 import { defineConfig, intVar } from '@lib/config';
 import { z } from 'zod';
 
-/** Live quote push: `PUSH_INTERVAL_MS` (CONTRACT.md), how often changed quotes go to SSE subscribers. */
+/** Live quote push: `PUSH_INTERVAL_MS` (docs/contract.md), how often changed quotes go to SSE subscribers. */
 export const pushConfig = defineConfig(
   'push',
   z.object({

@@ -5,7 +5,7 @@ import { CandlesQuery } from './candles.query';
 import type { Quote } from './quote-book';
 import { QuoteStreamHub } from './quote-stream.hub';
 
-/** `GET /v1/quotes/stream` (Server-Sent Events) and `GET /v1/quotes/:symbol` (CONTRACT.md). */
+/** `GET /v1/quotes/stream` (Server-Sent Events) and `GET /v1/quotes/:symbol` (docs/contract.md). */
 @Controller('v1/quotes')
 export class QuotesController {
   constructor(

@@ -6,7 +6,7 @@ import {
   type DeliveryResultsPage,
 } from './delivery-results.query';
 
-/** `GET /v1/delivery-results/:messageId` and `GET /v1/delivery-results?requestId=` (CONTRACT.md). */
+/** `GET /v1/delivery-results/:messageId` and `GET /v1/delivery-results?requestId=` (docs/contract.md). */
 @Controller('v1/delivery-results')
 export class DeliveryResultsController {
   constructor(private readonly query: DeliveryResultsQuery) {}

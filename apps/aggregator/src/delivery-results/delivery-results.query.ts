@@ -48,7 +48,7 @@ const MESSAGES_OF_REQUEST =
   'WHERE request_id = $1 AND ($2::text IS NULL OR message_id > $2) ' +
   'ORDER BY message_id LIMIT $3';
 
-/** Reads `delivery_results` as the routes of CONTRACT.md answer it. */
+/** Reads `delivery_results` as the routes of docs/contract.md answer it. */
 @Injectable()
 export class DeliveryResultsQuery {
   constructor(private readonly dataSource: DataSource) {}

@@ -1,6 +1,6 @@
 import type { DeliveryResultEvent } from '@lib/contracts';
 
-/** A delivery status (CONTRACT.md). */
+/** A delivery status (docs/contract.md). */
 export type DeliveryStatus = DeliveryResultEvent['status'];
 
 /**

@@ -11,7 +11,7 @@ import { ExportAbortedError, ExportFailedError, ExportInProgressError } from './
 import { PopularProductsExport, type ExportResult } from './popular-products.export';
 import { parseExportDate } from './popular-products.params';
 
-/** `POST /admin/jobs/popular-products?date=` (CONTRACT.md): runs the export now. */
+/** `POST /admin/jobs/popular-products?date=` (docs/contract.md): runs the export now. */
 @Controller('admin/jobs')
 export class PopularProductsJobController {
   constructor(private readonly exporter: PopularProductsExport) {}

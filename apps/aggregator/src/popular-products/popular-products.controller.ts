@@ -3,7 +3,7 @@ import { parseSnapshotParams } from './popular-products.params';
 import type { PopularProductsSnapshot } from './popular-products.snapshot';
 import { PopularProductsStore } from './popular-products.store';
 
-/** `GET /v1/stores/:storeId/popular-products?date=` (CONTRACT.md): the stored snapshot. */
+/** `GET /v1/stores/:storeId/popular-products?date=` (docs/contract.md): the stored snapshot. */
 @Controller('v1/stores')
 export class PopularProductsController {
   constructor(private readonly store: PopularProductsStore) {}

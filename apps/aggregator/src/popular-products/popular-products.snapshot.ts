@@ -1,7 +1,7 @@
 import type { StreamName } from '@lib/contracts';
 import { createHash } from 'node:crypto';
 
-/** The stream other teams consume (CONTRACT.md): key `storeId`. */
+/** The stream other teams consume (docs/contract.md): key `storeId`. */
 export const POPULAR_PRODUCTS_STREAM: StreamName = 'popular-products';
 
 /** One ranked product of a store's day. */
@@ -37,7 +37,7 @@ export function contentHashOf(date: string, storeId: string, products: readonly 
  * The `eventId` of the message that publishes one content of one store's day: the same content is
  * always published under the same id (a re-run after a failure, a second instance), so consumers
  * remove repeats by `eventId`; changed content gets a new id. 48 characters, within the 100 of
- * CONTRACT.md whatever the store id's length.
+ * docs/contract.md whatever the store id's length.
  */
 export function popularProductsEventId(date: string, storeId: string, contentHash: string): string {
   const digest = createHash('sha256').update(`${date}\n${storeId}\n${contentHash}`).digest('hex');

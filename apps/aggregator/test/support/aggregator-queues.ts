@@ -1,7 +1,7 @@
 import amqp from 'amqplib';
 import { DEFAULT_RETRY_POLICY, retryTiers, topologyNames } from '@lib/retry';
 
-/** The aggregator's consumer group (its app name) and the streams it consumes (CONTRACT.md). */
+/** The aggregator's consumer group (its app name) and the streams it consumes (docs/contract.md). */
 export const AGGREGATOR_GROUP = 'aggregator';
 export const AGGREGATOR_STREAMS = ['ticks', 'orders', 'delivery-results'] as const;
 

@@ -1,7 +1,7 @@
 import { fieldIssues, type FieldIssue } from '@lib/contracts';
 import type { z } from 'zod';
 
-/** Most events one request may carry (CONTRACT.md). */
+/** Most events one request may carry (docs/contract.md). */
 export const MAX_EVENTS_PER_REQUEST = 1000;
 
 /** The outcome of checking a request body: the valid events, or every problem found. */

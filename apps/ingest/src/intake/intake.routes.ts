@@ -4,7 +4,7 @@ import type { IngestStream } from '@lib/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EventIntakeService, type IntakeReceipt } from './event-intake.service';
 
-/** The five intake routes of CONTRACT.md and the stream each feeds. */
+/** The five intake routes of docs/contract.md and the stream each feeds. */
 export const INTAKE_ROUTES: ReadonlyArray<{
   readonly path: string;
   readonly stream: IngestStream;

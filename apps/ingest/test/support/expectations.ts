@@ -1,7 +1,7 @@
 import { expect } from '@jest/globals';
 import type { HttpAnswer } from './http';
 
-/** The contract's error body (CONTRACT.md, HTTP). */
+/** The contract's error body (docs/contract.md, HTTP). */
 export interface ErrorAnswer {
   statusCode: number;
   error: string;

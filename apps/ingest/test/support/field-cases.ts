@@ -1,5 +1,5 @@
 /**
- * The field rules of CONTRACT.md (ingest) as data: for each route a valid base event, variants
+ * The field rules of docs/contract.md (ingest) as data: for each route a valid base event, variants
  * that must be accepted (boundaries) and variants that must be refused naming one field.
  * A patch value of `undefined` removes the field (JSON.stringify drops it).
  */
@@ -23,7 +23,7 @@ export interface RouteRules {
   readonly path: string;
   /** The stream the route publishes to. */
   readonly stream: string;
-  /** The payload field that is the message key (CONTRACT.md, streams). */
+  /** The payload field that is the message key (docs/contract.md, streams). */
   readonly keyField: string;
   readonly base: Record<string, unknown>;
   readonly valid: FieldCase[];

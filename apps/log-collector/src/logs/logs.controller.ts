@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { parseLogSearch, parseSlowQuerySearch } from './log-query.params';
 import { LogQueryService, type LogPage, type SlowQueryItem } from './log-query.service';
 
-/** `GET /v1/logs` and `GET /v1/logs/slow-queries` (CONTRACT.md). */
+/** `GET /v1/logs` and `GET /v1/logs/slow-queries` (docs/contract.md). */
 @Controller('v1/logs')
 export class LogsController {
   constructor(private readonly logs: LogQueryService) {}

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { parsePageViewsParams, parseTopPagesParams } from './page-views.params';
 import { PageViewsQuery, type PageViewsOfDay, type TopPages } from '../storage';
 
-/** `GET /v1/page-views/:pageId` and `GET /v1/page-views` (CONTRACT.md). */
+/** `GET /v1/page-views/:pageId` and `GET /v1/page-views` (docs/contract.md). */
 @Controller('v1/page-views')
 export class PageViewsController {
   constructor(private readonly query: PageViewsQuery) {}

@@ -35,7 +35,7 @@ export interface KafkaRecord {
  * producer is replaced by a new one (a new producer id), because kafkajs rolls the sequence numbers
  * of a failed send back, and a send whose outcome is unknown might otherwise make the broker take a
  * later message for a duplicate. A publish that failed may still have been written: consumers
- * remove such duplicates by `eventId` (DESIGN.md). Order per key holds within one publish call and
+ * remove such duplicates by `eventId` (docs/architecture.md). Order per key holds within one publish call and
  * between calls that wait for each other.
  */
 export class KafkaPublisher extends EventPublisher {

@@ -1,7 +1,7 @@
 import { rmqStreamTopology } from './rmq-topology';
 
 describe('rmqStreamTopology', () => {
-  it('names every queue as CONTRACT.md says, with TTL tiers that dead-letter to G.S through the default exchange', () => {
+  it('names every queue as docs/contract.md says, with TTL tiers that dead-letter to G.S through the default exchange', () => {
     const topology = rmqStreamTopology('pv-counter', 'page-views', [10_000, 1_000, 10_000, 60_000]);
     expect(topology.exchange).toBe('page-views');
     expect(topology.queue).toEqual({

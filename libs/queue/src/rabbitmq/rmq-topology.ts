@@ -34,7 +34,7 @@ export interface RmqRetryQueueSpec extends RmqQueueSpec {
   readonly delayMs: number;
 }
 
-/** What group `G` declares to consume stream `S` (CONTRACT.md names). */
+/** What group `G` declares to consume stream `S` (docs/contract.md names). */
 export interface RmqStreamTopology {
   readonly stream: string;
   readonly group: string;

@@ -3,7 +3,7 @@ import type { DeadLetter } from '../dead-letters';
 import { attemptOf, displayPayload, sourceOf, type RawMessage } from './envelope';
 
 /**
- * A stored dead letter as `GET /admin/dead-letters` lists it (CONTRACT.md), from its message and
+ * A stored dead letter as `GET /admin/dead-letters` lists it (docs/contract.md), from its message and
  * failure headers; `id` is the broker's handle for replay (Kafka and memory: `<partition>:<offset>`).
  */
 export function toDeadLetter(id: string, stream: string, message: RawMessage): DeadLetter {

@@ -35,7 +35,7 @@ const MAX_SINK_BACKOFF_MS = 5_000;
 
 /**
  * Decides, with the stream's retry policy, whether a failed message is retried (and after which
- * delay) or dead-lettered, builds the failure headers of CONTRACT.md and hands the message to the
+ * delay) or dead-lettered, builds the failure headers of docs/contract.md and hands the message to the
  * broker's {@link FailureSink}. Malformed payloads and `EventValidationError`s are not retriable
  * and go to dead letters at once. A sink that fails (broker down) is tried again with backoff until
  * it succeeds or {@link stop} is called; the message stays unfinished meanwhile.

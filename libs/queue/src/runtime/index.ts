@@ -9,7 +9,7 @@
  *   {@link DeliveredEvents}: the metadata of delivered events, read through the context.
  * - {@link KeyedScheduler}: per-key order with N keys in parallel.
  * - {@link OffsetTracker}: the committable offset of a partition (contiguous finished prefix).
- * - {@link FailureHandler} + {@link FailureSink}: retry vs dead letter and the CONTRACT.md headers;
+ * - {@link FailureHandler} + {@link FailureSink}: retry vs dead letter and the docs/contract.md headers;
  *   the broker part only publishes.
  * - {@link PartitionPipeline}: all of the above for one partition or queue consumer, and
  *   redeliveries; {@link RecordPipeline} (one record per call) or {@link BatchPipeline} (`@Batch`).

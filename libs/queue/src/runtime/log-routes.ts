@@ -14,7 +14,7 @@ export interface TopicRoute {
 }
 
 /**
- * The topics of a group on a log broker, named as in CONTRACT.md: for each stream its main topic
+ * The topics of a group on a log broker, named as in docs/contract.md: for each stream its main topic
  * and one `S.G.retry.<delay>` topic per retry tier of the handler's policy.
  */
 export function logRoutes(bindings: readonly ConsumerBinding[], group: string): Map<string, TopicRoute> {

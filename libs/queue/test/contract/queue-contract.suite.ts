@@ -26,7 +26,7 @@ export type { ContractBroker, CuttablePublisher } from './contract-broker';
 
 const WAIT = { timeoutMs: 30_000, intervalMs: 25 };
 
-/** Every header of CONTRACT.md a dead letter carries: not `x-due-at` (retries only) nor `x-key` (RabbitMQ's key carrier). */
+/** Every header of docs/contract.md a dead letter carries: not `x-due-at` (retries only) nor `x-key` (RabbitMQ's key carrier). */
 const DEAD_LETTER_HEADERS = Object.values(HEADERS).filter((h) => h !== HEADERS.dueAt && h !== HEADERS.key);
 
 /** Declares the contract tests of one broker. */

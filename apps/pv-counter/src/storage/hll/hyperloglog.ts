@@ -26,8 +26,7 @@ import { HLL_REGISTERS, Q, registerUpdate, visitorUpdate } from './visitor-hashe
  * added, however the visitors were split and merged: merging stays a union (exact ∪ exact the
  * set union, exact into registers each hash raised, registers ∪ registers the register-wise max).
  *
- * Written here rather than taken from npm, as DESIGN.md asks to justify: the JS HyperLogLogs on
- * the registry did not fit. `hyperloglog-lite` needs the native `murmurhash-native` addon (a
+ * Written here rather than taken from npm because the JS HyperLogLogs on the registry did not fit. `hyperloglog-lite` needs the native `murmurhash-native` addon (a
  * prebuilt-binary download at install time); `bloom-filters` (its HyperLogLog among many other
  * structures) serialises to JSON only, hashes with the pure-JS `xxhashjs` (slow per event), pulls
  * in lodash/seedrandom/reflect-metadata 0.1, and has no register-level access for merging stored
