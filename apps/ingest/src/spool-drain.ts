@@ -43,6 +43,7 @@ async function main(env: Env): Promise<number> {
   }
   const config = spoolConfig.load(env);
   const { SPOOL_DRAIN_TIMEOUT_MS } = spoolDrainConfig.load(env);
+  const observability = observabilityConfig.load(env);
   const deadline = Date.now() + SPOOL_DRAIN_TIMEOUT_MS;
   const logger = new Logger(SPOOL_DRAIN_APP);
   const spools = await findSpools(config.DATA_DIR);
@@ -51,7 +52,9 @@ async function main(env: Env): Promise<number> {
     return 0;
   }
   const app = await NestFactory.createApplicationContext(SpoolDrainModule.register(env), {
-    logger: createLogger(observabilityConfig.load(env).LOG_LEVEL, SPOOL_DRAIN_APP),
+    logger: createLogger(observability.LOG_LEVEL, SPOOL_DRAIN_APP, {
+      format: observability.LOG_FORMAT,
+    }),
     abortOnError: false,
   });
   try {

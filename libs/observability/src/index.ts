@@ -1,5 +1,14 @@
 export { observabilityConfig } from './observability.config';
-export { createLogger } from './create-logger';
+export { createLogger, type CreateLoggerOptions } from './create-logger';
+export {
+  currentLogFields,
+  runInLogContext,
+  type LogContext,
+  type LogContextFields,
+} from './log-context/log-context';
+export { batchLogFields, recordLogFields } from './log-context/event-log-fields';
+export { traceIdOf } from './log-context/trace-id';
+export { resolveLogFormat, type LogFormat } from './logging/log-format';
 export { METRICS_REGISTRY } from './metrics.constants';
 export { registeredMetric } from './registered-metric';
 export { MetricsModule } from './metrics.module';
@@ -35,3 +44,4 @@ export { errorLogInput } from './logging/error-log';
 export { isSecretName, redactQuery, REDACTED } from './logging/redact';
 export { normalizeSql } from './logging/sql-normalizer';
 export { QueryLogger, queryLoggingOptions, type QueryLoggingOptions } from './logging/query-logger';
+export * from './tracing';

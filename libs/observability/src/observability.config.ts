@@ -1,11 +1,13 @@
 import { defineConfig, enumVar, intVar } from '@lib/config';
 import { z } from 'zod';
 
-/** Log verbosity, the slow-query threshold and whether log records are kept for shipping. */
+/** Log verbosity and format, the slow-query threshold and whether log records are kept for shipping. */
 export const observabilityConfig = defineConfig(
   'observability',
   z.object({
     LOG_LEVEL: enumVar(['debug', 'info', 'warn', 'error'] as const).default('info'),
+    /** `auto`: human-readable on a terminal unless NODE_ENV=production, JSON lines otherwise. */
+    LOG_FORMAT: enumVar(['auto', 'pretty', 'json'] as const).default('auto'),
     /** Queries slower than this many ms are logged and recorded as `query` log records. */
     SLOW_QUERY_MS: intVar(1, 600_000, ' ms').default(200),
     /** `false` keeps request, error and query records out of the log sink (stdout lines stay). */

@@ -68,7 +68,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     ...(options.configs ?? []),
   ]);
   const http = httpConfig.load(env);
-  const { LOG_LEVEL, SLOW_REQUEST_MS } = observabilityConfig.load(env);
+  const { LOG_LEVEL, LOG_FORMAT, SLOW_REQUEST_MS } = observabilityConfig.load(env);
 
   const adapter = new FastifyAdapter({
     // Path parameters up to 200 characters, percent-encoded (up to 12 bytes each): Fastify's
@@ -92,7 +92,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       withStartupStatus(options.module(env), startup),
       adapter,
       {
-        logger: createLogger(LOG_LEVEL, options.name),
+        logger: createLogger(LOG_LEVEL, options.name, { format: LOG_FORMAT }),
         abortOnError: false,
         // JSON in and out (the contract): Fastify's own JSON parser stays; Nest would add urlencoded.
         bodyParser: false,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { errorBody } from './http-error';
+import { installLogContextHook } from './log-context.hook';
 
 const MAX_REQUEST_ID = 100;
 
@@ -15,8 +16,12 @@ function isValidRequestId(value: string): boolean {
   return value.length >= 1 && value.length <= MAX_REQUEST_ID && !/[\u0000-\u001f\u007f]/.test(value);
 }
 
-/** Rejects a malformed `x-request-id` with 400 and echoes the id on every response. */
+/**
+ * Rejects a malformed `x-request-id` with 400, echoes the id on every response and runs the
+ * request inside a log context carrying the id.
+ */
 export function installRequestIdHook(fastify: FastifyInstance): void {
+  installLogContextHook(fastify);
   // A callback hook, not an async one: it runs on every request and allocates no promise.
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);

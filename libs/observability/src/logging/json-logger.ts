@@ -1,6 +1,8 @@
 import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { isStartupRefusal } from '@lib/config';
 import pino, { type DestinationStream, type Logger as Pino } from 'pino';
+import { currentLogFields } from '../log-context/log-context';
+import { prettyDestination, type LogFormat, resolveLogFormat } from './log-format';
 
 /** `LOG_LEVEL` values. */
 export type LogLevelName = 'debug' | 'info' | 'warn' | 'error';
@@ -35,13 +37,17 @@ export interface JsonLoggerOptions {
   readonly apps: ReadonlySet<string>;
   /** Default: process.stdout. */
   readonly destination?: DestinationStream;
+  /** Default `json`; `pretty` prints for a person, `auto` decides by terminal and NODE_ENV. */
+  readonly format?: LogFormat;
 }
 
 /**
  * Nest's LoggerService writing one JSON line per call through pino:
  * `{"level":"info","time":"…","pid":1,"app":"ingest","context":"ingest shutdown","msg":"…"}`.
  * It extends ConsoleLogger only to reuse Nest's argument rules (context last, stack detection)
- * and level filtering; printing is pino's. Object messages add their fields to the line.
+ * and level filtering; printing is pino's. Object messages add their fields to the line, and a
+ * line written inside a log context (an HTTP request, a consumed event) carries its ids
+ * (`requestId`, `traceId`, `eventId` or `firstEventId` and `eventCount`).
  */
 export class JsonLogger extends ConsoleLogger {
   private readonly pino: Pino;
@@ -50,6 +56,7 @@ export class JsonLogger extends ConsoleLogger {
   constructor(options: JsonLoggerOptions) {
     super({ logLevels: NEST_LEVELS[options.level] ?? NEST_LEVELS.info });
     this.apps = options.apps;
+    const destination = options.destination ?? process.stdout;
     this.pino = pino(
       {
         level: 'trace', // Nest has filtered already
@@ -57,7 +64,9 @@ export class JsonLogger extends ConsoleLogger {
         timestamp: pino.stdTimeFunctions.isoTime,
         formatters: { level: (label) => ({ level: label }) },
       },
-      options.destination ?? process.stdout,
+      resolveLogFormat(options.format ?? 'json') === 'pretty'
+        ? prettyDestination(destination)
+        : destination,
     );
   }
 
@@ -75,7 +84,13 @@ export class JsonLogger extends ConsoleLogger {
     const texts: string[] = [];
     for (const message of messages) collect(message, fields, texts);
     if (typeof errorStack === 'string' && errorStack) fields.stack = errorStack;
-    const line = { app: this.appOf(context, fields), context: context || undefined, ...fields };
+    // The message's own fields win over the context's (a request record names its request).
+    const line = {
+      app: this.appOf(context, fields),
+      context: context || undefined,
+      ...currentLogFields(),
+      ...fields,
+    };
     this.pino[PINO_LEVEL[logLevel]](line, texts.join(' '));
   }
 
@@ -102,7 +117,8 @@ function collect(message: unknown, fields: Record<string, unknown>, texts: strin
   } else if (message !== null && typeof message === 'object' && !Array.isArray(message)) {
     for (const [key, value] of Object.entries(message)) {
       if (key === 'msg' || key === 'message') texts.push(String(value));
-      else if (!RESERVED.has(key)) fields[key] = value;
+      // An undefined field would only hide the context's value of the same key.
+      else if (value !== undefined && !RESERVED.has(key)) fields[key] = value;
     }
   } else if (message !== undefined) {
     texts.push(typeof message === 'string' ? message : safeStringify(message));

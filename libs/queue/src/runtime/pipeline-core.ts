@@ -1,8 +1,10 @@
+import { runInLogContext } from '@lib/observability';
 import { isRedeliver } from '../queue.errors';
 import type { ConsumerBinding } from './consumer-binding';
 import type { ConsumerMetrics } from './consumer-metrics';
 import { NO_METRICS } from './consumer-metrics';
 import type { RawMessage } from './envelope';
+import { EventLogContext } from './event-log-context';
 import type { FailureHandler } from './failure-handler';
 import type { EventMetadataReader, IncomingEvent } from '../incoming-event';
 import { invokeHandler, QueueContext } from './handler-invoker';
@@ -118,7 +120,10 @@ export abstract class PartitionPipeline {
   ): Promise<unknown> {
     const started = performance.now();
     try {
-      return await invokeHandler(this.binding.handler, data, this.newContext(events));
+      // Lines the handler logs carry the event's ids (eventId, requestId, traceId).
+      return await runInLogContext(new EventLogContext(data, events), () =>
+        invokeHandler(this.binding.handler, data, this.newContext(events)),
+      );
     } finally {
       this.metrics.handlerDuration(this.stream, (performance.now() - started) / 1000);
     }
