@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { StartupRefusal } from '@lib/config';
 import { Writable } from 'node:stream';
+import { runInLogContext, type LogContextFields } from '../log-context/log-context';
 import { JsonLogger, PROCESS_NAME, type LogLevelName } from './json-logger';
 
 /** A destination that keeps each JSON line pino writes, parsed. */
@@ -136,5 +137,86 @@ describe('JsonLogger', () => {
     new Logger('ExceptionHandler').error(new StartupRefusal('fix the secret'));
     new Logger('ExceptionHandler').error(new Error('a bug'));
     expect(out.parsed.map((line) => line.msg)).toEqual(['a bug']);
+  });
+  describe('inside a log context', () => {
+    const context = (fields: LogContextFields) => ({ fields: jest.fn(() => fields) });
+
+    it("adds the context's ids to lines written by any Logger, also after an await", async () => {
+      const out = install('info', ['ingest']);
+      const ids = { requestId: 'req-1', traceId: '4bf92f3577b34da6a3ce929d0e0e4736' };
+      await runInLogContext(context(ids), async () => {
+        new Logger('Feature').log('before');
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        new Logger('Feature').warn({ msg: 'after', orderId: 7 });
+      });
+      expect(out.parsed).toEqual([
+        expect.objectContaining({ context: 'Feature', msg: 'before', ...ids }),
+        expect.objectContaining({ context: 'Feature', msg: 'after', orderId: 7, ...ids }),
+      ]);
+    });
+
+    it('writes none of these fields outside a context', async () => {
+      const out = install('info', ['ingest']);
+      await runInLogContext(context({ eventId: 'e1', requestId: 'r' }), async () => undefined);
+      new Logger('Feature').log('outside');
+      expect(Object.keys(out.parsed[0]).sort()).toEqual(
+        ['app', 'context', 'level', 'msg', 'pid', 'time'].sort(),
+      );
+    });
+
+    it('gives batch fields, and lets a field of the message win over the context', () => {
+      const out = install('info', ['ingest']);
+      runInLogContext(context({ firstEventId: 'e1', eventCount: 3, requestId: 'r' }), () => {
+        new Logger('Feature').log({ msg: 'given', requestId: 'own', eventId: undefined });
+      });
+      expect(out.parsed[0]).toEqual(
+        expect.objectContaining({ firstEventId: 'e1', eventCount: 3, requestId: 'own' }),
+      );
+      expect(out.parsed[0]).not.toHaveProperty('eventId');
+    });
+
+    it('uses the innermost of nested contexts', () => {
+      const out = install('info', ['ingest']);
+      runInLogContext(context({ requestId: 'outer' }), () => {
+        runInLogContext(context({ eventId: 'inner' }), () => new Logger('F').log('x'));
+        new Logger('F').log('y');
+      });
+      expect(out.parsed.map((line) => [line.requestId, line.eventId])).toEqual([
+        [undefined, 'inner'],
+        ['outer', undefined],
+      ]);
+    });
+
+    it('asks for the fields only when a line is written', () => {
+      install('warn', ['ingest']);
+      const quiet = context({ eventId: 'e1' });
+      runInLogContext(quiet, () => new Logger('F').log('filtered out by LOG_LEVEL'));
+      expect(quiet.fields).not.toHaveBeenCalled();
+    });
+  });
+
+  it('writes a human-readable line with the ids in the pretty format', () => {
+    const out: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        out.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const logger = new JsonLogger({
+      level: 'info',
+      apps: new Set(['ingest']),
+      destination,
+      format: 'pretty',
+    });
+    Logger.overrideLogger(logger);
+    runInLogContext({ fields: () => ({ eventId: 'e-42', requestId: 'req-9' }) }, () =>
+      new Logger('ingest Feature').log('handled'),
+    );
+    const text = out.join('');
+    expect(text).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO.*\[ingest ingest Feature\] handled\n/);
+    expect(text).toContain('eventId: "e-42"');
+    expect(text).toContain('requestId: "req-9"');
+    expect(() => JSON.parse(text)).toThrow();
   });
 });
