@@ -1,7 +1,6 @@
 import { Controller, Module, type Type } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createServer, type AddressInfo } from 'node:net';
 import { PlatformModule, createHttpApp } from '@lib/platform';
 import {
   Batch,
