@@ -2,15 +2,18 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { validateConfigs, type ConfigDefinition, type Env } from '@lib/config';
-import { lifecycleConfig, ShutdownCoordinator, StartupStatus } from '@lib/lifecycle';
+import { lifecycleConfig, ShutdownCoordinator, ShutdownPhase, StartupStatus } from '@lib/lifecycle';
 import {
   createLogger,
   installHttpMetricsHook,
+  installHttpTracingHook,
   installRequestLogHook,
   LogRecorder,
   METRICS_REGISTRY,
   observabilityConfig,
   RequestLogSummary,
+  startTracing,
+  tracingConfig,
 } from '@lib/observability';
 import type { z } from 'zod';
 import { installApiKeyHook } from './api-key.hook';
@@ -65,6 +68,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     httpConfig,
     lifecycleConfig,
     observabilityConfig,
+    tracingConfig,
     ...(options.configs ?? []),
   ]);
   const http = httpConfig.load(env);
@@ -86,6 +90,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   let opening: Promise<StartupProbe> | undefined;
   startup.onFirstWait(() => (opening = startStartupProbe(http.HOST, http.PORT, startup)));
   const probe = { close: async () => (await opening)?.close() };
+  // Before the app exists, so that every span of start-up and after goes to the provider.
+  const tracing = await startTracing(tracingConfig.load(env), options.name);
   let app: NestFastifyApplication;
   try {
     app = await NestFactory.create<NestFastifyApplication>(
@@ -100,12 +106,20 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     );
   } catch (error) {
     await probe.close();
+    await tracing.release();
     throw error;
   }
+  // Last, after the database: spans of the whole shutdown are flushed too.
+  app.get(ShutdownCoordinator).register({
+    name: 'tracing',
+    phase: ShutdownPhase.CloseDatabase,
+    run: () => tracing.release(),
+  });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onClose', () => probe.close());
   // Fastify parses text/plain by default; any body that is not JSON is answered 415.
   fastify.removeContentTypeParser('text/plain');
+  installHttpTracingHook(fastify);
   installRequestIdHook(fastify);
   installApiKeyHook(fastify, { client: http.API_KEYS, admin: http.ADMIN_API_KEYS });
   installIntakeGate(fastify, app.get(ShutdownCoordinator));

@@ -1,5 +1,5 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
-import type { IngestStream } from '@lib/contracts';
+import type { IngestStream, MessageHeaders } from '@lib/contracts';
 import { BadInputException } from '@lib/platform';
 import { EventPublisher } from '@lib/queue';
 import { isSpoolFullError, SpoolClosedError } from '@lib/spool';
@@ -15,14 +15,19 @@ export interface IntakeReceipt {
  * Validates a request body for one stream, stamps each event (`eventId` when the client gave
  * none, `receivedAt`, `occurredAt` defaulting to receipt) and publishes them. Resolves once the
  * events are durable: acknowledged by the broker, or written to the local spool. The publisher
- * injected here is the spooling one (see IntakeModule).
+ * injected here is the spooling one (see IntakeModule). `origin` holds the request's
+ * `x-request-id` and trace context headers, stamped into every event.
  */
 @Injectable()
 export class EventIntakeService {
   constructor(private readonly publisher: EventPublisher) {}
 
-  async accept(stream: IngestStream, body: unknown): Promise<IntakeReceipt> {
-    const built = intakeMessages(stream, body);
+  async accept(
+    stream: IngestStream,
+    body: unknown,
+    origin?: MessageHeaders,
+  ): Promise<IntakeReceipt> {
+    const built = intakeMessages(stream, body, undefined, origin);
     if (!built.ok) throw new BadInputException(built.problems);
     try {
       await this.publisher.publish(built.messages);

@@ -1,4 +1,11 @@
-import { EVENT_INPUTS, HEADERS, STREAMS, type FieldIssue, type IngestStream } from '@lib/contracts';
+import {
+  EVENT_INPUTS,
+  HEADERS,
+  STREAMS,
+  type FieldIssue,
+  type IngestStream,
+  type MessageHeaders,
+} from '@lib/contracts';
 import type { OutgoingMessage } from '@lib/queue';
 import { v7 as timeOrderedUuid } from 'uuid';
 import { parseIntakeBody } from './intake-body';
@@ -12,6 +19,7 @@ export type IntakeMessages =
  * Validates a body for one stream and stamps each event: `eventId` (the client's, or a new
  * UUID), `receivedAt`, and `occurredAt` defaulting to receipt. Pure apart from the clock and the
  * UUIDs, so the intake routes and the ingest benchmark's baseline do exactly the same work.
+ * `origin` (the request's `x-request-id` and trace context) is added to every event's headers.
  *
  * The new ids are time-ordered UUIDs (version 7): every de-duplicating consumer inserts each id
  * into the primary key of `processed_events`, which holds a day of them. Random (version 4) ids
@@ -24,6 +32,7 @@ export function intakeMessages(
   stream: IngestStream,
   body: unknown,
   receivedAt = new Date().toISOString(),
+  origin?: MessageHeaders,
 ): IntakeMessages {
   const parsed = parseIntakeBody(EVENT_INPUTS[stream], body);
   if (!parsed.ok) return parsed;
@@ -43,7 +52,7 @@ export function intakeMessages(
       stream,
       key: String(input[keyField]),
       value,
-      headers: { [HEADERS.eventId]: eventId, [HEADERS.eventType]: stream },
+      headers: { ...origin, [HEADERS.eventId]: eventId, [HEADERS.eventType]: stream },
     };
   }
   return { ok: true, messages, eventIds };

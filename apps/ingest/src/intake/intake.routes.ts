@@ -1,6 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IngestStream } from '@lib/contracts';
+import { requestTraceContext, requestTraceHeaders } from '@lib/observability';
+import { context } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EventIntakeService, type IntakeReceipt } from './event-intake.service';
 
@@ -54,7 +56,11 @@ export class IntakeRoutes implements OnModuleInit {
         schema: { response: { 202: RECEIPT_SCHEMA } },
         handler: (request: FastifyRequest, reply: FastifyReply): Promise<IntakeReceipt> => {
           void reply.code(202);
-          return this.intake.accept(stream, request.body);
+          const span = requestTraceContext(request);
+          const origin = requestTraceHeaders(request.id, request.headers, span);
+          // With tracing on, the publish span below is the request span's child.
+          if (span === undefined) return this.intake.accept(stream, request.body, origin);
+          return context.with(span, () => this.intake.accept(stream, request.body, origin));
         },
       });
     }
