@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { OutgoingMessage } from '@lib/queue';
 import type { FileSpool } from './file-spool';
 import type { PublishBreaker } from './publish-breaker';
+import { endSpans, startReplaySpans } from './spool-tracing';
 import { Wakeup } from './wakeup';
 
 /** How the drainer replays the spool. */
@@ -94,7 +95,7 @@ export class SpoolDrainer {
           continue;
         }
         const { send, skip } = this.split(batch.records);
-        if (send.length > 0) await this.breaker.fire(send);
+        if (send.length > 0) await this.replay(send);
         await this.spool.ack(batch.cursor);
         this.guard?.forget(skip);
         failures = 0;
@@ -107,6 +108,18 @@ export class SpoolDrainer {
         await this.backOff(failures);
       }
     }
+  }
+
+  /** Publishes spooled records; with tracing on, in spans that continue their requests' traces. */
+  private async replay(records: OutgoingMessage[]): Promise<void> {
+    const spans = startReplaySpans(records);
+    try {
+      await this.breaker.fire(records);
+    } catch (error) {
+      endSpans(spans, error);
+      throw error;
+    }
+    endSpans(spans);
   }
 
   /** Waits for the guard's open publishes; false when stop() came first. */

@@ -7,6 +7,7 @@ import { PublishBreaker, type BreakerSettings, type BreakerState } from './publi
 import { LateAcks } from './late-acks';
 import { DRAIN_DEFAULTS, SpoolDrainer, type DrainSettings } from './spool-drainer';
 import { SpoolClosedError } from './spool.errors';
+import { endSpans, startPublishSpan } from './spool-tracing';
 
 /** How a {@link SpoolingPublisher} behaves; the spool itself is configured separately. */
 export interface SpoolingPublisherOptions {
@@ -207,7 +208,13 @@ export class SpoolingPublisher extends EventPublisher {
     this.counts.accepted += count;
     let spooled = true;
     if (this.mayPublishDirectly()) {
+      const span = startPublishSpan('publish', messages);
       const attempt = this.breaker.fire(messages);
+      if (span)
+        attempt.then(
+          () => endSpans([span]),
+          (error: unknown) => endSpans([span], error),
+        );
       try {
         if ((await withinAckBound(attempt, this.ackTimeoutMs)) === 'acked') {
           this.counts.published += count;
@@ -230,12 +237,15 @@ export class SpoolingPublisher extends EventPublisher {
       }
     }
     this.appending++;
+    const span = startPublishSpan('spool append', messages);
     try {
       await this.spool.append(messages.map(toRecord));
       this.counts.spooled += count;
+      endSpans([span]);
     } catch (error) {
       spooled = false;
       this.counts.rejected += count;
+      endSpans([span], error);
       throw error;
     } finally {
       this.appending--;
