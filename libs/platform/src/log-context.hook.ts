@@ -25,26 +25,16 @@ class RequestLogContext implements LogContext {
   }
 }
 
-const CONTEXT = Symbol('log context');
-
-type WithContext = FastifyRequest & { [CONTEXT]?: RequestLogContext };
-
 /**
  * Runs each request, from its first hook to the route handler (a Nest controller included), inside
  * a log context, so that every line logged for it carries its `requestId` (and `traceId`). Install
  * it before any other `onRequest` hook.
  */
 export function installLogContextHook(fastify: FastifyInstance): void {
+  // `run` around `done` suffices: the later hooks and the handler continue from `done`, and Fastify
+  // runs the body parser in an AsyncResource of the request, so a body read in several socket
+  // callbacks keeps the context too (the spec sends one large enough).
   fastify.addHook('onRequest', (request, _reply, done) => {
-    const context = new RequestLogContext(request);
-    (request as WithContext)[CONTEXT] = context;
-    runInLogContext(context, done);
-  });
-  // Why again here: Fastify parses the body in the request stream's callbacks, which run in the
-  // socket's async context, so the hooks after parsing and the handler would have lost it.
-  fastify.addHook('preValidation', (request, _reply, done) => {
-    const context = (request as WithContext)[CONTEXT];
-    if (context === undefined) return done();
-    runInLogContext(context, done);
+    runInLogContext(new RequestLogContext(request), done);
   });
 }
