@@ -12,7 +12,7 @@ import {
   sparseEntryAt,
   sparseSketchBytes,
 } from './sketch-format';
-import { HLL_REGISTERS, registerUpdates, sortDistinct } from './visitor-hashes';
+import { HLL_REGISTERS, registerUpdates, sortDistinct, unionOfSorted } from './visitor-hashes';
 
 /**
  * A stored sketch's bytes (`null`: none yet) with more visitors added: the new bytes, or `null`
@@ -26,8 +26,9 @@ import { HLL_REGISTERS, registerUpdates, sortDistinct } from './visitor-hashes';
  * they carry no hash, so a sketch they reach holds registers from then on. Sorts them in place.
  *
  * Why on bytes: a merge raises the stored sketches of thousands of pages. Decoding each into a
- * Map or Set and sorting it back out was most of the JavaScript time; here an exact sketch is one
- * native sort of the stored and new hashes, and a sparse one a linear walk.
+ * Map or Set and sorting it back out was most of the JavaScript time; here the new hashes get one
+ * native sort and are merged into a stored exact sketch's (sorted already) in one linear walk, and
+ * into a sparse one likewise.
  *
  * Throws a TypeError on bytes that are not a sketch, so that a corrupt row fails its merge rather
  * than being overwritten.
@@ -53,10 +54,9 @@ function raiseExact(
   legacyUpdates: number[],
 ): Buffer | null {
   const storedCount = stored === null ? 0 : exactCount(stored);
-  const all = new BigUint64Array(storedCount + hashes.length);
-  if (stored !== null) readExactHashes(stored, all);
-  all.set(hashes, storedCount);
-  const union = sortDistinct(all);
+  const storedHashes = new BigUint64Array(storedCount);
+  if (stored !== null) readExactHashes(stored, storedHashes);
+  const union = unionOfSorted(storedHashes, sortDistinct(hashes));
   if (legacyUpdates.length === 0) {
     if (union.length === storedCount) return null; // every visitor was there already
     if (union.length <= EXACT_LIMIT) return exactSketchBytes(union);

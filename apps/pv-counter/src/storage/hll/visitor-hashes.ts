@@ -74,6 +74,41 @@ export function sortDistinct(hashes: BigUint64Array): BigUint64Array {
   return hashes.subarray(0, kept);
 }
 
+/**
+ * The union of two sorted sets of distinct hashes, sorted: one linear walk over their 32-bit
+ * words (a stored exact sketch is sorted already, so only the new hashes need sorting).
+ */
+export function unionOfSorted(a: BigUint64Array, b: BigUint64Array): BigUint64Array {
+  const out = new BigUint64Array(a.length + b.length);
+  const x = wordsOf(a);
+  const y = wordsOf(b);
+  const o = wordsOf(out);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) {
+    const xh = x[2 * i + HI];
+    const yh = y[2 * j + HI];
+    const xl = x[2 * i + LO];
+    const yl = y[2 * j + LO];
+    if (xh < yh || (xh === yh && xl <= yl)) {
+      o[2 * k + HI] = xh;
+      o[2 * k + LO] = xl;
+      i++;
+      if (xh === yh && xl === yl) j++;
+    } else {
+      o[2 * k + HI] = yh;
+      o[2 * k + LO] = yl;
+      j++;
+    }
+    k++;
+  }
+  if (i < a.length) out.set(a.subarray(i), k);
+  else if (j < b.length) out.set(b.subarray(j), k);
+  k += a.length - i + (b.length - j);
+  return out.subarray(0, k);
+}
+
 /** Whether the hashes are in strictly ascending order (sorted, each once). */
 export function strictlyAscending(hashes: BigUint64Array): boolean {
   const words = wordsOf(hashes);
