@@ -142,7 +142,11 @@ export class BatchPipeline extends PartitionPipeline {
     if (events.length > 0) {
       let result: unknown;
       try {
-        result = await this.invoke(events, new DeliveredEvents(events, raws, indexes));
+        result = await this.invoke(
+          events,
+          new DeliveredEvents(events, raws, indexes),
+          indexes === undefined ? raws : indexes.map((i) => raws[i]),
+        );
       } catch (error) {
         for (let e = 0; e < events.length; e++) {
           const i = indexes === undefined ? e : indexes[e];

@@ -1,4 +1,4 @@
-import { runInLogContext } from '@lib/observability';
+import { runInLogContext, tracingEnabled } from '@lib/observability';
 import { isRedeliver } from '../queue.errors';
 import type { ConsumerBinding } from './consumer-binding';
 import type { ConsumerMetrics } from './consumer-metrics';
@@ -9,6 +9,7 @@ import type { FailureHandler } from './failure-handler';
 import type { EventMetadataReader, IncomingEvent } from '../incoming-event';
 import { invokeHandler, QueueContext } from './handler-invoker';
 import { compareOffsets, OffsetTracker } from './offset-tracker';
+import { processInSpan } from './process-tracing';
 
 /**
  * How a transport gives a record back to the broker when its handler throws a
@@ -113,17 +114,24 @@ export abstract class PartitionPipeline {
     return new QueueContext(this.stream, this.options.transport, events);
   }
 
-  /** Calls the handler with a new context, timing the call for the handler duration metric. */
+  /**
+   * Calls the handler with a new context, timing the call for the handler duration metric; with
+   * tracing on, in a `<stream> process` span of `raws` (the record, or the batch's records).
+   */
   protected async invoke(
     data: IncomingEvent | IncomingEvent[],
     events: EventMetadataReader,
+    raws: RawMessage | readonly RawMessage[],
   ): Promise<unknown> {
     const started = performance.now();
     try {
       // Lines the handler logs carry the event's ids (eventId, requestId, traceId).
-      return await runInLogContext(new EventLogContext(data, events), () =>
-        invokeHandler(this.binding.handler, data, this.newContext(events)),
-      );
+      const call = () =>
+        ((_c: unknown, f: () => Promise<unknown>) => f())(new EventLogContext(data, events), () =>
+          invokeHandler(this.binding.handler, data, this.newContext(events)),
+        );
+      if (!tracingEnabled()) return await call();
+      return await processInSpan(this.stream, this.options.transport, raws, call);
     } finally {
       this.metrics.handlerDuration(this.stream, (performance.now() - started) / 1000);
     }

@@ -44,7 +44,7 @@ export class RecordPipeline extends PartitionPipeline {
       return this.fail(raw, sequence, error);
     }
     try {
-      await this.invoke(event, new DeliveredEvent(event, raw));
+      await this.invoke(event, new DeliveredEvent(event, raw), raw);
     } catch (error) {
       return this.fail(raw, sequence, error);
     }
