@@ -127,7 +127,7 @@ export abstract class PartitionPipeline {
     try {
       // Lines the handler logs carry the event's ids (eventId, requestId, traceId).
       const call = () =>
-        ((_c: unknown, f: () => Promise<unknown>) => f())(new EventLogContext(data, events), () =>
+        runInLogContext(new EventLogContext(data, events), () =>
           invokeHandler(this.binding.handler, data, this.newContext(events)),
         );
       if (!tracingEnabled()) return await call();
