@@ -1,9 +1,11 @@
 import { Logger } from '@nestjs/common';
+import { tracingEnabled } from '@lib/observability';
 import type { IncomingEvent } from '@lib/queue';
 import type { DataSource } from 'typeorm';
 import type { BatchShape } from './buffer/batch-shape';
 import type { PartitionBucket } from './buffer/partition-bucket';
 import { WorkBuffer } from './buffer/work-buffer';
+import { endFlushSpan, FlushLinks } from './flush/flush-links';
 import { FlushScheduler } from './flush/flush-scheduler';
 import { writeBatchInTransaction, type FlushOutcome } from './flush/flush-transaction';
 import { runTransaction } from './flush/run-transaction';
@@ -81,6 +83,8 @@ export class BatchingWorkQueue<TEvent = unknown, TOut = unknown> implements Work
   private readonly scheduler: FlushScheduler;
   private readonly unsubscribe: () => void;
   private readonly logger: Logger;
+  /** With tracing on: the handler spans whose events the next flush writes. */
+  private links = new FlushLinks();
 
   constructor(
     shape: BatchShape<TEvent, TOut>,
@@ -121,6 +125,7 @@ export class BatchingWorkQueue<TEvent = unknown, TOut = unknown> implements Work
       for (const event of events as readonly IncomingEvent<TEvent>[]) this.noteStream(event.stream);
     else this.noteStream((events as IncomingEvent<TEvent>).stream);
     const settled = this.buffer.add(events);
+    if (tracingEnabled()) this.links.capture();
     if (!this.paused && this.depth >= this.settings.highWatermark) this.setPaused(true);
     this.scheduler.notify(this.buffer.events);
     return settled;
@@ -223,6 +228,8 @@ export class BatchingWorkQueue<TEvent = unknown, TOut = unknown> implements Work
     const started = performance.now();
     this.flushStartedAt = Date.now();
     this.deps.metrics.depth(this.depth);
+    const links = this.links.take();
+    const span = tracingEnabled() ? links.startSpan(this.name) : undefined;
     try {
       const outcome = await runTransaction(
         this.deps.dataSource,
@@ -243,8 +250,11 @@ export class BatchingWorkQueue<TEvent = unknown, TOut = unknown> implements Work
         outcome.events,
         outcome.rows,
       );
+      endFlushSpan(span, { events: outcome.events });
       this.settle(outcome);
     } catch (error) {
+      endFlushSpan(span, { error });
+      this.links.restore(links);
       // Nothing of the batch was applied (the transaction rolled back): it becomes the buffer
       // again, older than what arrived meanwhile, so a retry writes both exactly once.
       this.flushing = undefined;
