@@ -1,13 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HEADERS } from '@lib/contracts';
+import { isSpanContextValid, trace, type SpanContext } from '@opentelemetry/api';
 import {
+  requestTraceContext,
   runInLogContext,
   traceIdOf,
   type LogContext,
   type LogContextFields,
 } from '@lib/observability';
 
-/** The log context of one HTTP request: its request id, and the trace of its `traceparent`. */
+/** The log context of one HTTP request: its request id and trace id. */
 class RequestLogContext implements LogContext {
   private built?: LogContextFields;
 
@@ -15,14 +17,27 @@ class RequestLogContext implements LogContext {
 
   fields(): LogContextFields {
     if (this.built === undefined) {
-      const traceparent = this.request.headers[HEADERS.traceparent];
-      const traceId = traceIdOf(typeof traceparent === 'string' ? traceparent : undefined);
+      const traceId = this.traceId();
       this.built = traceId
         ? { requestId: this.request.id, traceId }
         : { requestId: this.request.id };
     }
     return this.built;
   }
+
+  /** The request's server span's trace (tracing on), else its `traceparent`'s. */
+  private traceId(): string | undefined {
+    const spanContext = requestSpanContext(this.request);
+    if (spanContext !== undefined) return spanContext.traceId;
+    const traceparent = this.request.headers[HEADERS.traceparent];
+    return traceIdOf(typeof traceparent === 'string' ? traceparent : undefined);
+  }
+}
+
+function requestSpanContext(request: FastifyRequest): SpanContext | undefined {
+  const context = requestTraceContext(request);
+  const spanContext = context && trace.getSpanContext(context);
+  return spanContext && isSpanContextValid(spanContext) ? spanContext : undefined;
 }
 
 /**

@@ -1,4 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { tracingEnabled } from '../tracing/tracing-state';
+import { activeTraceId } from './trace-id';
 
 /** The ids a log line written inside a unit of work carries (absent keys are left out). */
 export interface LogContextFields {
@@ -29,8 +31,16 @@ export function runInLogContext<T>(context: LogContext, fn: () => T): T {
   return storage.run(context, fn);
 }
 
-/** The fields of the innermost log context, or undefined outside any. */
+/**
+ * The fields of the innermost log context, or undefined outside any. With tracing on, `traceId` is
+ * the active span's when there is one (a batch's process span, a span the handler started): the
+ * trace the line belongs to; otherwise the context's own (from a `traceparent` header).
+ */
 export function currentLogFields(): LogContextFields | undefined {
   const context = storage.getStore();
-  return context === undefined ? undefined : context.fields();
+  if (context === undefined) return undefined;
+  const fields = context.fields();
+  if (!tracingEnabled()) return fields;
+  const traceId = activeTraceId();
+  return traceId === undefined || traceId === fields.traceId ? fields : { ...fields, traceId };
 }
