@@ -43,7 +43,11 @@ export function failureHeaders(
 export function replayHeaders(previous: MessageHeaders): MessageHeaders {
   const kept: MessageHeaders = {};
   for (const [name, value] of Object.entries(previous)) {
-    const identity = name === HEADERS.eventId || name === HEADERS.eventType || name === HEADERS.key;
+    const identity =
+      name === HEADERS.eventId ||
+      name === HEADERS.eventType ||
+      name === HEADERS.key ||
+      name === HEADERS.requestId;
     if (identity || !name.startsWith('x-')) kept[name] = value;
   }
   return kept;
