@@ -9,3 +9,4 @@ export {
 export { ReadinessRegistry, type ReadinessCheck } from './readiness.registry';
 export { StartupStatus } from './startup-status';
 export { READINESS_DEPENDENCY_UP } from './readiness.metrics';
+export { StatusRegistry, type StatusSection } from './status.registry';

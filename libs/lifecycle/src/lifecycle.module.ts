@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { AdminStatusController } from './admin-status.controller';
 import { HealthController } from './health.controller';
 import { lifecycleConfig } from './lifecycle.config';
 import { ReadinessMetrics } from './readiness.metrics';
@@ -7,6 +8,7 @@ import { ReadinessGraceParticipant } from './readiness.participant';
 import { ReadinessRegistry } from './readiness.registry';
 import { ShutdownCoordinator } from './shutdown.coordinator';
 import { ShutdownHealthIndicator } from './shutdown.health';
+import { StatusRegistry } from './status.registry';
 
 /**
  * Shutdown coordination, the health routes and `readiness_dependency_up`. Global so every lib can register participants and
@@ -15,7 +17,7 @@ import { ShutdownHealthIndicator } from './shutdown.health';
 @Global()
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
-  controllers: [HealthController],
+  controllers: [HealthController, AdminStatusController],
   providers: [
     lifecycleConfig.provider,
     ShutdownCoordinator,
@@ -23,7 +25,8 @@ import { ShutdownHealthIndicator } from './shutdown.health';
     ShutdownHealthIndicator,
     ReadinessGraceParticipant,
     ReadinessMetrics,
+    StatusRegistry,
   ],
-  exports: [ShutdownCoordinator, ReadinessRegistry, TerminusModule],
+  exports: [ShutdownCoordinator, ReadinessRegistry, StatusRegistry, TerminusModule],
 })
 export class LifecycleModule {}

@@ -7,7 +7,24 @@ export interface StreamConsumerStatus {
   /** Kafka only: messages behind the end of the log, summed over the assigned partitions. */
   readonly lag?: number;
   /** Log brokers (Kafka, memory): the lag of each assigned partition of the main topic. */
-  readonly partitions?: ReadonlyArray<{ readonly partition: number; readonly lag: number }>;
+  readonly partitions?: ReadonlyArray<PartitionConsumerStatus>;
+  /** Log brokers: per retry topic of the stream, the records behind its end (waiting retries). */
+  readonly retryTiers?: ReadonlyArray<{ readonly topic: string; readonly delayMs: number; readonly lag: number }>;
+}
+
+/** One assigned partition of a stream's main topic, as `GET /admin/status` shows it. */
+export interface PartitionConsumerStatus {
+  readonly partition: number;
+  readonly lag: number;
+  /** The offset after the last record taken; -1 before the first fetch. */
+  readonly fetched?: number;
+  /** The offset after the finished prefix (what the next commit stores); undefined before any. */
+  readonly committed?: string;
+  /** The end of the log as last seen. */
+  readonly highWatermark?: number;
+  readonly inFlight?: number;
+  /** Why the partition is not fetched (see the pipelines' pause reasons); empty while fetching. */
+  readonly pausedBy?: readonly string[];
 }
 
 /**

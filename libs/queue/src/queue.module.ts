@@ -16,6 +16,7 @@ import type { QueueDriver } from './queue-driver';
 import { QUEUE_DRIVERS } from './queue.drivers';
 import { QueueLifecycle } from './queue.lifecycle';
 import { QueueMetrics } from './queue.metrics';
+import { QueueStatus } from './queue-status';
 import {
   QueueConfigurableModule,
   QUEUE_MODULE_OPTIONS,
@@ -136,6 +137,7 @@ function createDriver(
     },
     BrokerHealthIndicator,
     QueueLifecycle,
+    QueueStatus,
   ],
   exports: [
     EventPublisher,

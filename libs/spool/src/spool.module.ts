@@ -1,6 +1,11 @@
 import { Inject, Module, Optional, type OnModuleInit } from '@nestjs/common';
 import { APP_NAME, type ConfigOf } from '@lib/config';
-import { ReadinessRegistry, ShutdownCoordinator, ShutdownPhase } from '@lib/lifecycle';
+import {
+  ReadinessRegistry,
+  ShutdownCoordinator,
+  ShutdownPhase,
+  StatusRegistry,
+} from '@lib/lifecycle';
 import { METRICS_REGISTRY } from '@lib/observability';
 import { EventPublisher } from '@lib/queue';
 import type { Registry } from 'prom-client';
@@ -9,6 +14,7 @@ import { SPOOL_MODULE_OPTIONS, SPOOLING_PUBLISHER } from './spool.constants';
 import { createSpoolingPublisher } from './spool.factory';
 import { SpoolHealthIndicator } from './spool.health';
 import { registerSpoolMetrics } from './spool.metrics';
+import { spoolStatus } from './spool.status';
 import { SpoolConfigurableModule, type SpoolModuleOptions } from './spool.module-definition';
 import type { SpoolingPublisher } from './spooling-publisher';
 
@@ -52,6 +58,7 @@ export class SpoolModule extends SpoolConfigurableModule implements OnModuleInit
     private readonly readiness: ReadinessRegistry,
     private readonly coordinator: ShutdownCoordinator,
     @Optional() @Inject(METRICS_REGISTRY) private readonly registry?: Registry,
+    @Optional() private readonly status?: StatusRegistry,
   ) {
     super();
   }
@@ -60,6 +67,7 @@ export class SpoolModule extends SpoolConfigurableModule implements OnModuleInit
     const { name } = this.publisher.stats();
     this.readiness.register(`spool:${name}`, () => this.indicator.check());
     if (this.registry) registerSpoolMetrics(this.registry, name, () => this.publisher.stats());
+    this.status?.register(`spools.${name}`, () => spoolStatus(this.publisher.stats()));
     this.coordinator.register({
       name: `spool ${name} drainer`,
       phase: ShutdownPhase.Flush,

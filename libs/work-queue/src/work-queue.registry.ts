@@ -1,6 +1,11 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ENV, type ConfigOf, type Env } from '@lib/config';
-import { ReadinessRegistry, ShutdownCoordinator, ShutdownPhase } from '@lib/lifecycle';
+import {
+  ReadinessRegistry,
+  ShutdownCoordinator,
+  ShutdownPhase,
+  StatusRegistry,
+} from '@lib/lifecycle';
 import { METRICS_REGISTRY } from '@lib/observability';
 import { CONSUMER_GROUP, ConsumerControl, queueConfig } from '@lib/queue';
 import type { Registry } from 'prom-client';
@@ -14,6 +19,7 @@ import { workQueueConfig } from './work-queue.config';
 import { WorkQueueConfigError } from './work-queue.errors';
 import { WorkQueueHealthIndicator } from './work-queue.health';
 import { createQueueMetrics } from './work-queue.metrics';
+import { WorkQueueStatusRecorder } from './work-queue.status';
 import {
   WORK_QUEUE_MODULE_OPTIONS,
   type WorkQueueModuleOptions,
@@ -49,6 +55,7 @@ export class WorkQueueRegistry implements OnModuleInit {
     private readonly health: WorkQueueHealthIndicator,
     @Inject(METRICS_REGISTRY) private readonly metrics: Registry,
     consumerControl: ConsumerControl,
+    private readonly status: StatusRegistry,
   ) {
     this.defaults = {
       group,
@@ -111,13 +118,15 @@ export class WorkQueueRegistry implements OnModuleInit {
     if (this.queues.has(options.name))
       throw new WorkQueueConfigError(`work queue ${options.name} exists already`);
     const settings = resolveSettings(options as WorkQueueCommonOptions<unknown>, this.defaults);
+    const recorder = new WorkQueueStatusRecorder();
     const queue = new BatchingWorkQueue(shape, options.write, settings, {
       dataSource: this.dataSource,
       ledger: this.ledger,
       pauser: this.pauser,
-      metrics: createQueueMetrics(this.metrics, settings.name),
+      metrics: recorder.wrap(createQueueMetrics(this.metrics, settings.name)),
     });
     this.readiness.register(`work-queue:${settings.name}`, () => this.health.check(queue));
+    this.status.register(`workQueues.${settings.name}`, () => recorder.status(queue));
     this.queues.set(settings.name, queue);
     return queue;
   }

@@ -132,7 +132,7 @@ describe('LogConsumer', () => {
     core.pause('orders');
     expect(core.offer(state, record(0, 'a'))).toBe(false);
     expect(core.status()).toEqual([
-      { stream: 'orders', paused: true, inFlight: 0, lag: 0, partitions: [] },
+      { stream: 'orders', paused: true, inFlight: 0, lag: 0, partitions: [], retryTiers: [] },
     ]);
     core.resume('orders');
     expect(core.offer(state, record(0, 'a'))).toBe(true);

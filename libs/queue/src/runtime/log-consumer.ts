@@ -1,5 +1,5 @@
 import { Logger, type LoggerService } from '@nestjs/common';
-import type { StreamConsumerStatus } from '../consumer-control';
+import type { PartitionConsumerStatus, StreamConsumerStatus } from '../consumer-control';
 import type { ConsumerMetrics } from './consumer-metrics';
 import { dueAtOf, type RawMessage } from './envelope';
 import type { FailureHandler } from './failure-handler';
@@ -212,30 +212,45 @@ export class LogConsumer {
     type Entry = {
       inFlight: number;
       lag: number;
-      partitions: { partition: number; lag: number }[];
+      partitions: PartitionConsumerStatus[];
+      retryTiers: { topic: string; delayMs: number; lag: number }[];
     };
     const byStream = new Map<string, Entry>();
     for (const route of this.routes.values())
       if (!byStream.has(route.stream))
-        byStream.set(route.stream, { inFlight: 0, lag: 0, partitions: [] });
+        byStream.set(route.stream, { inFlight: 0, lag: 0, partitions: [], retryTiers: [] });
     for (const state of this.states.values()) {
       const entry = byStream.get(state.route.stream)!;
       entry.inFlight += state.pipeline.inFlight;
-      if (state.route.retryDelayMs === undefined && state.highWatermark >= 0) {
-        const committed = Number(state.pipeline.commitOffset ?? state.fetched);
-        if (committed >= 0) {
-          const lag = Math.max(0, state.highWatermark - committed);
-          entry.lag += lag;
-          entry.partitions.push({ partition: state.partition, lag });
-        }
+      if (state.highWatermark < 0) continue;
+      const committed = Number(state.pipeline.commitOffset ?? state.fetched);
+      if (committed < 0) continue;
+      const lag = Math.max(0, state.highWatermark - committed);
+      const delayMs = state.route.retryDelayMs;
+      if (delayMs !== undefined) {
+        const tier = entry.retryTiers.find((t) => t.topic === state.route.topic);
+        if (tier) tier.lag += lag;
+        else entry.retryTiers.push({ topic: state.route.topic, delayMs, lag });
+        continue;
       }
+      entry.lag += lag;
+      entry.partitions.push({
+        partition: state.partition,
+        lag,
+        fetched: state.fetched,
+        committed: state.pipeline.commitOffset,
+        highWatermark: state.highWatermark,
+        inFlight: state.pipeline.inFlight,
+        pausedBy: state.pauseReasons(),
+      });
     }
-    return [...byStream].map(([stream, { inFlight, lag, partitions }]) => ({
+    return [...byStream].map(([stream, { inFlight, lag, partitions, retryTiers }]) => ({
       stream,
       paused: this.controlPaused.has(stream),
       inFlight,
       lag,
-      partitions,
+      partitions: partitions.sort((a, b) => a.partition - b.partition),
+      retryTiers,
     }));
   }
 
