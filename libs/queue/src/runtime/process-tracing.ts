@@ -13,9 +13,9 @@ import type { RawMessage } from './envelope';
 
 /**
  * Runs a handler invocation in a `<stream> process` span (call only with tracing on). For one
- * record the span is the child of the record's `traceparent`; for a batch it is a root span that
- * links to every record's context (a batch has many parents), with
- * `messaging.batch.message_count`. The handler runs with the span active, so what it starts (a
+ * record the span is the child of the record's `traceparent`; for a batch it links to every
+ * record's context (a batch has many parents), with `messaging.batch.message_count`, and is a
+ * root span, or the child of that context when all records share one. The handler runs with the span active, so what it starts (a
  * work queue's add, a publish) can refer to it.
  */
 export async function processInSpan<T>(
@@ -35,10 +35,12 @@ export async function processInSpan<T>(
     const { links, count } = linksOf(raws.map((raw) => raw.headers));
     attributes[MESSAGING.batchCount] = raws.length;
     attributes[LINKED_CONTEXTS] = count;
+    // Records of one request have one context: no parent to choose, so the span continues it.
+    if (count === 1) parent = trace.setSpanContext(ROOT_CONTEXT, links[0].context);
     span = tracer().startSpan(
       `${stream} process`,
-      { kind: SpanKind.CONSUMER, attributes, links, root: true },
-      ROOT_CONTEXT,
+      { kind: SpanKind.CONSUMER, attributes, links, root: count !== 1 },
+      parent,
     );
   } else {
     const raw = raws;

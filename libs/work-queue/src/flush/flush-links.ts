@@ -43,17 +43,21 @@ export class FlushLinks {
     this.seen = failed.seen;
   }
 
-  /** A `<queue> flush` root span linked to the gathered contexts. */
+  /**
+   * A `<queue> flush` span linked to the gathered contexts: a root span, or the child of the
+   * only one when a single handler span added everything.
+   */
   startSpan(queue: string): Span {
+    const single = this.seen.size === 1 && this.links.length === 1;
     return tracer().startSpan(
       `${queue} flush`,
       {
         kind: SpanKind.INTERNAL,
-        root: true,
+        root: !single,
         links: this.links,
         attributes: { 'db.operation.name': 'flush', [LINKED_CONTEXTS]: this.seen.size },
       },
-      ROOT_CONTEXT,
+      single ? trace.setSpanContext(ROOT_CONTEXT, this.links[0].context) : ROOT_CONTEXT,
     );
   }
 }
