@@ -16,12 +16,16 @@
  * the rates.
  *
  * BENCH_SECONDS changes the measured seconds; BENCH_SHAPES=single|batch measures one shape only; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of both
- * servers there (on exit); BENCH_KAFKA_BROKERS uses a running broker.
+ * servers there (on exit); BENCH_KAFKA_BROKERS uses a running broker. BENCH_TRACING=on adds a
+ * third server, `ours+otel`: the ingest app with tracing on (every span sampled, exported over
+ * OTLP/HTTP to a local endpoint that discards them), so that tracing's cost is printed beside ours
+ * with tracing off (its default).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, printHeadline, startBenchKafka } from './support';
+import { benchTracing, startOtlpSink, tracingEnv, type OtlpSink } from './support/otlp-sink';
 import {
   loadPageViews,
   spawnServer,
@@ -68,23 +72,40 @@ function best(a: LoadFigures | undefined, b: LoadFigures): LoadFigures {
 }
 
 /** Starts ours (the built ingest app) and the baseline server, both on `brokers`. */
-async function startServers(brokers: string, dataDir: string): Promise<ServerProcess[]> {
+async function startServers(
+  brokers: string,
+  dataDir: string,
+  sink?: OtlpSink,
+): Promise<ServerProcess[]> {
   const cpuProfDir = process.env.BENCH_CPU_PROF || undefined;
+  const oursEnv = async (dir: string) => ({
+    BROKER: 'kafka',
+    KAFKA_BROKERS: brokers,
+    DATA_DIR: dir,
+    PORT: String(await freePort()),
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    SHUTDOWN_GRACE_MS: '0',
+    OTEL_TRACES_EXPORTER: 'none',
+  });
   const ours = await spawnServer({
     label: 'ours',
     script: 'dist/apps/ingest/src/main.js',
     readyPath: '/health/ready',
     cpuProfDir,
-    env: {
-      BROKER: 'kafka',
-      KAFKA_BROKERS: brokers,
-      DATA_DIR: dataDir,
-      PORT: String(await freePort()),
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      SHUTDOWN_GRACE_MS: '0',
-    },
+    env: await oursEnv(dataDir),
   });
+  const traced = sink
+    ? [
+        await spawnServer({
+          label: 'ours+otel',
+          script: 'dist/apps/ingest/src/main.js',
+          readyPath: '/health/ready',
+          cpuProfDir,
+          env: { ...(await oursEnv(join(dataDir, 'otel'))), ...tracingEnv(sink) },
+        }),
+      ]
+    : [];
   const baseline = await spawnServer({
     label: 'baseline',
     script: 'dist/bench/support/ingest-baseline-server.js',
@@ -93,9 +114,10 @@ async function startServers(brokers: string, dataDir: string): Promise<ServerPro
     env: { KAFKA_BROKERS: brokers, PORT: String(await freePort()), NODE_ENV: 'production' },
   }).catch(async (error: unknown) => {
     await ours.stop();
+    for (const server of traced) await server.stop();
     throw error;
   });
-  return [ours, baseline];
+  return [ours, baseline, ...traced];
 }
 
 /**
@@ -125,8 +147,9 @@ export async function main(): Promise<void> {
   const kafka = await startBenchKafka();
   const dataDir = await mkdtemp(join(tmpdir(), 'ep-bench-ingest-'));
   let servers: ServerProcess[] = [];
+  const sink = benchTracing() ? await startOtlpSink() : undefined;
   try {
-    servers = await startServers(kafka.brokers, dataDir);
+    servers = await startServers(kafka.brokers, dataDir, sink);
     console.log(
       `${CONNECTIONS} connections, ${SECONDS} s per run after ${WARM_UP_SECONDS} s warm-up, ${ROUNDS} round(s)`,
     );
@@ -145,6 +168,17 @@ export async function main(): Promise<void> {
           `server CPU per request ours/baseline = ${(ours.cpuMsPerRequest / base.cpuMsPerRequest).toFixed(2)}`,
       );
     }
+    if (sink) {
+      for (const shape of SHAPES) {
+        const off = figures('ours', shape.name);
+        const on = figures('ours+otel', shape.name);
+        console.log(
+          `${shape.name}: tracing on/off req/s = ${(on.requestsPerSecond / off.requestsPerSecond).toFixed(2)}, ` +
+            `server CPU per request on/off = ${(on.cpuMsPerRequest / off.cpuMsPerRequest).toFixed(2)}`,
+        );
+      }
+      console.log(`OTLP endpoint received ${sink.requests} exports, ${sink.bytes} bytes`);
+    }
     const headline = SHAPES[0].name;
     const ours = figures('ours', headline);
     const baseline = figures('baseline', headline);
@@ -158,6 +192,7 @@ export async function main(): Promise<void> {
     printHeadline(NAME, ours.requestsPerSecond, baseline.requestsPerSecond);
   } finally {
     for (const server of servers) await server.stop();
+    await sink?.stop();
     await kafka.stop();
     await rm(dataDir, { recursive: true, force: true });
   }

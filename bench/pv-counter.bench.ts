@@ -22,6 +22,8 @@
  * Write cost per 100 000 views: row versions of the counting table (n_tup_ins + n_tup_upd, HOT
  * share), row versions of all tables (ours adds processed ids and offsets), WAL bytes.
  * BENCH_MAX_IN_FLIGHT sets pv-counter's CONSUMER_MAX_IN_FLIGHT (its default otherwise).
+ * BENCH_TRACING=on runs pv-counter with tracing on (every span sampled, exported over OTLP/HTTP
+ * to a local endpoint that discards them); compare with a run without it (tracing off, the default).
  */
 import 'reflect-metadata';
 import { Kafka, logLevel } from 'kafkajs';
@@ -40,6 +42,7 @@ import { formatMergeStats, mergeTotals, type MergeTotals } from './support/merge
 import { tableSize, writeCost, writeSnapshot, type WriteCost } from './support/pg-write-stats';
 import { MARKER_DAY, measureVisibility } from './support/visibility-latency';
 import { viewsCounted } from './support/page-view-counts';
+import { benchTracing, startOtlpSink, tracingEnv, type OtlpSink } from './support/otlp-sink';
 
 const NAME = 'pv-counter';
 const TOPIC = 'page-views';
@@ -96,6 +99,7 @@ export async function main(args: string[]): Promise<void> {
   await db.connect();
   const dataDir = await mkdtemp(join(tmpdir(), 'ep-bench-pv-'));
   let counter: Awaited<ReturnType<typeof startAppProcess>> | undefined;
+  let sink: OtlpSink | undefined;
   try {
     const kafka = new Kafka({ clientId: NAME, brokers: broker.brokers.split(','), logLevel: logLevel.NOTHING });
     const day = new Date().toISOString().slice(0, 10);
@@ -124,8 +128,11 @@ export async function main(args: string[]): Promise<void> {
     describeCost('baseline', naiveCount, naiveCost);
 
     // Ours: the app migrates the database at start-up; its first stats snapshot follows.
+    sink = benchTracing() ? await startOtlpSink() : undefined;
     counter = await startAppProcess('pv-counter', {
       env: {
+        OTEL_TRACES_EXPORTER: 'none',
+        ...(sink ? tracingEnv(sink) : {}),
         BROKER: 'kafka',
         KAFKA_BROKERS: broker.brokers,
         DATABASE_URL: url,
@@ -213,9 +220,11 @@ export async function main(args: string[]): Promise<void> {
     );
     await counter.stop(60_000);
     counter = undefined;
+    if (sink) console.log(`tracing on: the OTLP endpoint received ${sink.requests} exports, ${sink.bytes} bytes`);
     printHeadline(NAME, oursRate, naiveRate);
   } finally {
     await counter?.kill();
+    await sink?.stop();
     await db.end().catch(() => undefined);
     await dropDatabaseAt(adminUrl, url).catch((e) => console.error(`drop database failed: ${String(e)}`));
     await rm(dataDir, { recursive: true, force: true });
