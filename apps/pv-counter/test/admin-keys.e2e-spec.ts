@@ -67,7 +67,7 @@ describe('pv-counter admin keys', () => {
     it('answers 200 to an admin key on /admin/dead-letters', async () => {
       const answer = await get(`${url}${DEAD_LETTERS}`, ADMIN_KEY);
       expect(answer.status).toBe(200);
-      expect(answer.body).toEqual({ items: [] });
+      expect(answer.body).toEqual({ items: [], nextCursor: null });
     });
 
     it('answers 403 in the error body format to a client key', async () => {

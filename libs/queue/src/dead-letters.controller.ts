@@ -1,11 +1,28 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
 import { BadInputException, type FieldProblem } from '@lib/platform';
 import { z } from 'zod';
+import { InvalidCursorError, type DeadLetterPage } from './dead-letter-page';
 import { DeadLetterAdmin, type DeadLetter } from './dead-letters';
 import { QUEUE_TRANSPORT } from './queue.constants';
 import type { QueueServer } from './runtime/queue-server';
 
 const MAX_LIMIT = 1_000;
+
+const isoTime = z
+  .string()
+  .refine((v) => !Number.isNaN(Date.parse(v)), { message: 'expected an ISO 8601 time' })
+  .transform((v) => Date.parse(v));
 
 const listQuery = z.strictObject({
   stream: z.string({ message: 'required' }).min(1, { message: 'required' }),
@@ -15,13 +32,21 @@ const listQuery = z.strictObject({
     .min(1, { message: `expected an integer between 1 and ${MAX_LIMIT}` })
     .max(MAX_LIMIT, { message: `expected an integer between 1 and ${MAX_LIMIT}` })
     .default(100),
+  cursor: z.string().min(1, { message: 'expected a nextCursor' }).max(4_096).optional(),
+  errorClass: z.string().min(1).max(200).optional(),
+  from: isoTime.optional(),
+  to: isoTime.optional(),
 });
-const streamQuery = z.strictObject({ stream: z.string({ message: 'required' }).min(1, { message: 'required' }) });
+const streamQuery = z.strictObject({
+  stream: z.string({ message: 'required' }).min(1, { message: 'required' }),
+});
 const replayBody = z.strictObject(
   {
     stream: z.string({ message: 'required' }).min(1, { message: 'required' }),
     ids: z
-      .array(z.string({ message: 'expected a string' }).min(1).max(100), { message: 'expected an array of ids' })
+      .array(z.string({ message: 'expected a string' }).min(1).max(100), {
+        message: 'expected an array of ids',
+      })
       .min(1, { message: 'expected 1 to 1000 ids (omit ids to replay all)' })
       .max(MAX_LIMIT, { message: 'expected 1 to 1000 ids (omit ids to replay all)' })
       .optional(),
@@ -30,8 +55,9 @@ const replayBody = z.strictObject(
 );
 
 /**
- * `/admin/dead-letters` of docs/contract.md for the streams this app consumes: list, replay (republish
- * to the stream with attempts reset) and purge.
+ * `/admin/dead-letters` of docs/contract.md for the streams this app consumes: pages of letters
+ * (filtered by error class and time), one letter, replay (republish to the stream with attempts
+ * reset) and purge.
  */
 @Controller('admin/dead-letters')
 export class DeadLettersController {
@@ -41,9 +67,23 @@ export class DeadLettersController {
   ) {}
 
   @Get()
-  async list(@Query() query: unknown): Promise<{ items: DeadLetter[] }> {
-    const { stream, limit } = this.streamOf(parse(listQuery, query));
-    return { items: await this.deadLetters.list(stream, limit) };
+  async list(@Query() query: unknown): Promise<DeadLetterPage> {
+    const { stream, ...page } = this.streamOf(parse(listQuery, query));
+    try {
+      return await this.deadLetters.page(stream, page);
+    } catch (error) {
+      if (error instanceof InvalidCursorError)
+        throw new BadInputException([{ field: 'cursor', problem: error.message }]);
+      throw error;
+    }
+  }
+
+  @Get(':id')
+  async one(@Param('id') id: string, @Query() query: unknown): Promise<DeadLetter> {
+    const { stream } = this.streamOf(parse(streamQuery, query));
+    const letter = await this.deadLetters.get(stream, id);
+    if (!letter) throw new NotFoundException(`no dead letter ${id} in ${stream}`);
+    return letter;
   }
 
   @Post('replay')
@@ -63,7 +103,10 @@ export class DeadLettersController {
   private streamOf<T extends { stream: string }>(input: T): T {
     const known = this.transport.streams();
     if (!known.includes(input.stream)) {
-      const problem = known.length > 0 ? `unknown stream; this app consumes ${known.join(', ')}` : 'unknown stream; this app consumes none';
+      const problem =
+        known.length > 0
+          ? `unknown stream; this app consumes ${known.join(', ')}`
+          : 'unknown stream; this app consumes none';
       throw new BadInputException([{ field: 'stream', problem }]);
     }
     return input;
@@ -74,7 +117,8 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const details: FieldProblem[] = result.error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') return { field: issue.keys.join(', '), problem: 'unknown field' };
+    if (issue.code === 'unrecognized_keys')
+      return { field: issue.keys.join(', '), problem: 'unknown field' };
     return { field: issue.path.join('.') || '(body)', problem: issue.message };
   });
   throw new BadInputException(details);

@@ -1,4 +1,8 @@
 import type { MessageHeaders } from '@lib/contracts';
+import { pageOfListing, type DeadLetterPage, type DeadLetterQuery } from './dead-letter-page';
+
+/** The most letters a broker without an offset-addressed log lists for paging (RabbitMQ, memory). */
+const LISTING_PAGE_SOURCE = 1_000;
 
 /** A dead letter as listed by `GET /admin/dead-letters` (docs/contract.md). */
 export interface DeadLetter {
@@ -17,6 +21,17 @@ export interface DeadLetter {
 /** Lists, replays and purges one app's dead letters on the configured broker. */
 export abstract class DeadLetterAdmin {
   abstract list(stream: string, limit: number): Promise<DeadLetter[]>;
+  /**
+   * One page of the stream's letters, filtered. This default pages over {@link list} by position
+   * (at most the first 1,000 letters); Kafka overrides it with offsets per partition.
+   */
+  async page(stream: string, query: DeadLetterQuery): Promise<DeadLetterPage> {
+    return pageOfListing(await this.list(stream, LISTING_PAGE_SOURCE), query);
+  }
+  /** One letter by id, with payload and headers; undefined when there is none. */
+  async get(stream: string, id: string): Promise<DeadLetter | undefined> {
+    return (await this.list(stream, LISTING_PAGE_SOURCE)).find((letter) => letter.id === id);
+  }
   /** Republishes to the main stream with attempts reset; no ids means all. Returns how many. */
   abstract replay(stream: string, ids?: readonly string[]): Promise<number>;
   /** Deletes every dead letter of the stream; returns how many. */

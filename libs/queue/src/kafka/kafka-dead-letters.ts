@@ -1,13 +1,20 @@
+import { HEADERS } from '@lib/contracts';
 import { replayHeaders, topologyNames } from '@lib/retry';
 import type { Admin, Kafka } from 'kafkajs';
 import { DeadLetterAdmin, type DeadLetter } from '../dead-letters';
 import { byLastFailure, toDeadLetter } from '../runtime/dead-letter-view';
 import type { RawMessage } from '../runtime/envelope';
+import {
+  decodeCursor,
+  encodeCursor,
+  InvalidCursorError,
+  matchesQuery,
+  type DeadLetterPage,
+  type DeadLetterQuery,
+} from '../dead-letter-page';
+import { firstAtOrAfter, KafkaDeadLetterIndex, MARKER_HEADER } from './kafka-dead-letter-index';
 import { readTopic } from './kafka-log-reader';
 import type { KafkaPublisher } from './kafka-publisher';
-
-/** Header of the marker records that say which dead letters of their partition were replayed. */
-const MARKER_HEADER = 'x-dlt-replayed';
 
 interface Entry {
   readonly id: string;
@@ -29,6 +36,7 @@ interface Entry {
  */
 export class KafkaDeadLetters extends DeadLetterAdmin {
   private admin?: Promise<Admin>;
+  private readonly indexes = new Map<string, KafkaDeadLetterIndex>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -39,11 +47,65 @@ export class KafkaDeadLetters extends DeadLetterAdmin {
   }
 
   async list(stream: string, limit: number): Promise<DeadLetter[]> {
-    const { entries } = await this.read(stream);
-    return entries
-      .map(({ id, message }) => toDeadLetter(id, stream, message))
+    const letters = await this.index(stream).current(await this.connectedAdmin());
+    return [...letters.entries()]
+      .flatMap(([partition, list]) =>
+        list.map(({ offset, message }) => toDeadLetter(`${partition}:${offset}`, stream, message)),
+      )
       .sort(byLastFailure)
       .slice(0, limit);
+  }
+
+  /**
+   * A page in log order: the partitions' letters merged by record time from the cursor's next
+   * offset per partition (`{ "<partition>": "<offset>" }`, base64url JSON).
+   */
+  override async page(stream: string, query: DeadLetterQuery): Promise<DeadLetterPage> {
+    const from = query.cursor === undefined ? {} : decodeCursor(query.cursor);
+    const letters = await this.index(stream).current(await this.connectedAdmin());
+    const heads = [...letters].map(([partition, list]) => {
+      let start = 0;
+      const offset = from[String(partition)];
+      if (offset !== undefined) {
+        if (!/^\d+$/.test(String(offset))) throw new InvalidCursorError();
+        start = firstAtOrAfter(list, BigInt(offset));
+      }
+      return { partition, list, at: start };
+    });
+    const items: DeadLetter[] = [];
+    while (items.length < query.limit) {
+      let best: (typeof heads)[number] | undefined;
+      for (const head of heads) {
+        if (head.at >= head.list.length) continue;
+        if (!best || timeOf(head) < timeOf(best)) best = head;
+      }
+      if (!best) break;
+      const { offset, message } = best.list[best.at++];
+      const headers = message.headers;
+      const failedAt = Date.parse(headers[HEADERS.lastFailedAt] ?? '');
+      const at = Number.isNaN(failedAt) ? message.timestamp : failedAt;
+      if (matchesQuery(query, headers[HEADERS.errorClass] ?? 'Error', at))
+        items.push(toDeadLetter(`${best.partition}:${offset}`, stream, message));
+    }
+    const more = heads.some((h) => h.at < h.list.length);
+    const cursor: Record<string, string> = {};
+    for (const h of heads)
+      cursor[h.partition] =
+        h.at < h.list.length
+          ? h.list[h.at].offset.toString()
+          : (h.list.at(-1)?.offset ?? -1n) + 1n + '';
+    return { items, nextCursor: more ? encodeCursor(cursor) : null };
+  }
+
+  override async get(stream: string, id: string): Promise<DeadLetter | undefined> {
+    const match = /^(\d+):(\d+)$/.exec(id);
+    if (!match) return undefined;
+    const letters = await this.index(stream).current(await this.connectedAdmin());
+    const list = letters.get(Number(match[1])) ?? [];
+    const found = list[firstAtOrAfter(list, BigInt(match[2]))];
+    return found && found.offset === BigInt(match[2])
+      ? toDeadLetter(id, stream, found.message)
+      : undefined;
   }
 
   async replay(stream: string, ids?: readonly string[]): Promise<number> {
@@ -98,8 +160,11 @@ export class KafkaDeadLetters extends DeadLetterAdmin {
     return partitions.reduce((sum, p) => sum + Math.max(0, Number(p.high) - Number(p.low)), 0);
   }
 
-  /** Disconnects the admin client; idempotent. */
+  /** Stops the listing readers and disconnects the admin client; idempotent. */
   async close(): Promise<void> {
+    const indexes = [...this.indexes.values()];
+    this.indexes.clear();
+    await Promise.all(indexes.map((index) => index.close()));
     const admin = this.admin;
     this.admin = undefined;
     if (admin) await (await admin.catch(() => undefined))?.disconnect().catch(() => undefined);
@@ -114,6 +179,14 @@ export class KafkaDeadLetters extends DeadLetterAdmin {
     })();
     this.admin.catch(() => (this.admin = undefined));
     return this.admin;
+  }
+
+  /** The stream's listing reader, started on first use and kept until close. */
+  private index(stream: string): KafkaDeadLetterIndex {
+    let index = this.indexes.get(stream);
+    if (!index)
+      this.indexes.set(stream, (index = new KafkaDeadLetterIndex(this.kafka, this.topic(stream))));
+    return index;
   }
 
   private topic(stream: string): string {
@@ -148,4 +221,13 @@ export class KafkaDeadLetters extends DeadLetterAdmin {
     const admin = await this.connectedAdmin();
     await admin.deleteTopicRecords({ topic, partitions: [{ partition, offset }] });
   }
+}
+
+/** A partition head's merge key: its next letter's record time (offset order within a partition). */
+function timeOf(head: {
+  list: readonly { message: RawMessage }[];
+  at: number;
+  partition: number;
+}): number {
+  return (head.list[head.at].message.timestamp ?? 0) + head.partition / 1e6;
 }
