@@ -56,6 +56,15 @@ export function describeQueueContract(name: string, factory: () => Promise<Contr
       key,
       value: { eventId: randomUUID(), key, ...fields },
     });
+    /** An event as ingest stamps it: with the request's id and trace context. */
+    const traced = (message: OutgoingMessage): OutgoingMessage => ({
+      ...message,
+      headers: {
+        [HEADERS.requestId]: `req-${randomUUID()}`,
+        [HEADERS.traceparent]: `00-${randomUUID().replace(/-/g, '')}-00f067aa0ba902b7-01`,
+        [HEADERS.tracestate]: 'contract=1',
+      },
+    });
     const deadLetters = async (stream: string) => {
       const response = await app.request('GET', `/admin/dead-letters?stream=${encodeURIComponent(stream)}`);
       expect(response.status).toBe(200);
@@ -137,7 +146,7 @@ export function describeQueueContract(name: string, factory: () => Promise<Contr
     });
 
     it('retries a failing handler after the configured delays and succeeds once', async () => {
-      const message = event(streams.flaky, 'f1');
+      const message = traced(event(streams.flaky, 'f1'));
       await publisher.publish([message]);
       await waitFor(() => probe.of(streams.flaky).length >= 3, { ...WAIT, description: 'three attempts' });
       await new Promise((r) => setTimeout(r, 600)); // nothing more may come
@@ -154,11 +163,14 @@ export function describeQueueContract(name: string, factory: () => Promise<Contr
       expect(retried.source).toEqual(calls[0].event.position);
       expect(retried.position).toBe(calls[1].event.position);
       expect(retried.key).toBe('f1');
+      // The retry keeps the request's id and trace context: its process span is in the same trace.
+      for (const name of [HEADERS.requestId, HEADERS.traceparent, HEADERS.tracestate])
+        expect(retried.headers[name]).toBe(message.headers![name]);
       expect(await deadLetters(streams.flaky)).toEqual([]);
     });
 
     it('dead-letters an always-failing event with every contract header, lists and purges it', async () => {
-      const message = event(streams.failing, 'd1', { amount: 3 });
+      const message = traced(event(streams.failing, 'd1', { amount: 3 }));
       await publisher.publish([message]);
       const [letter] = await waitForDeadLetters(streams.failing, 1);
       expect(probe.of(streams.failing)).toHaveLength(2);
@@ -173,6 +185,8 @@ export function describeQueueContract(name: string, factory: () => Promise<Contr
       for (const header of DEAD_LETTER_HEADERS) expect(letter.headers).toHaveProperty([header]);
       expect(letter.headers[HEADERS.eventId]).toBe((message.value as { eventId: string }).eventId);
       expect(letter.headers[HEADERS.errorStack]).toContain('FlakyDependencyError');
+      for (const name of [HEADERS.requestId, HEADERS.traceparent, HEADERS.tracestate])
+        expect(letter.headers[name]).toBe(message.headers![name]);
 
       expect((await app.request('DELETE', `/admin/dead-letters?stream=${streams.failing}`)).body).toEqual({ purged: 1 });
       expect(await deadLetters(streams.failing)).toEqual([]);
