@@ -162,6 +162,38 @@ describe('GET /admin/status', () => {
     expect(queues.some((q) => q.lastFlushAt !== undefined && q.lastFlushSeconds! >= 0)).toBe(true);
     expect(queues.every((q) => q.flushFailures === 0)).toBe(true);
 
+    // An operator pause holds the partitions: a view posted meanwhile is not counted, offsets stay.
+    const admin = { method: 'POST', headers: { 'x-api-key': ADMIN_KEY } };
+    expect((await fetch(`${counter}/admin/streams/page-views/pause`, admin)).status).toBe(200);
+    const held = (await status(counter)).body.streams[0];
+    expect(held.paused).toBe(true);
+    expect(
+      held.partitions.filter((p) => p.assigned).every((p) => p.pausedBy?.includes('control')),
+    ).toBe(true);
+    const heldPage = uniqueName('held-page');
+    await fetch(`${ingest}/v1/page-views`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { eventId: uniqueName('ev'), pageId: heldPage, occurredAt: new Date().toISOString() },
+      ]),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const views = async () => {
+      const r = await fetch(`${counter}/v1/page-views/${heldPage}?date=${today}`);
+      return r.status === 200 ? ((await r.json()) as { views: number }).views : 0;
+    };
+    expect(await views()).toBe(0);
+    const afterPause = (await status(counter)).body.streams[0].partitions;
+    expect(afterPause.map((p) => p.committed)).toEqual(held.partitions.map((p) => p.committed));
+    expect((await fetch(`${counter}/admin/streams/page-views/resume`, admin)).status).toBe(200);
+    await waitFor(async () => (await views()) === 1, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      description: 'the held view counted after the resume',
+    });
+    expect((await fetch(`${counter}/admin/streams/nope/pause`, admin)).status).toBe(400);
+
     const ingestStatus = (await status(ingest)).body;
     expect(ingestStatus.app).toBe('ingest');
     const spools = Object.values(ingestStatus.spools ?? {});

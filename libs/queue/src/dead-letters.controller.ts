@@ -3,6 +3,7 @@ import {
   Controller,
   Delete,
   Get,
+  Headers,
   HttpCode,
   Inject,
   NotFoundException,
@@ -12,6 +13,7 @@ import {
 } from '@nestjs/common';
 import { BadInputException, type FieldProblem } from '@lib/platform';
 import { z } from 'zod';
+import { auditAdminAction } from './admin-audit';
 import { InvalidCursorError, type DeadLetterPage } from './dead-letter-page';
 import { DeadLetterAdmin, type DeadLetter } from './dead-letters';
 import { QUEUE_TRANSPORT } from './queue.constants';
@@ -88,15 +90,25 @@ export class DeadLettersController {
 
   @Post('replay')
   @HttpCode(200)
-  async replay(@Body() body: unknown): Promise<{ replayed: number }> {
+  async replay(
+    @Body() body: unknown,
+    @Headers('x-api-key') key: unknown,
+  ): Promise<{ replayed: number }> {
     const { stream, ids } = this.streamOf(parse(replayBody, body ?? undefined));
-    return { replayed: await this.deadLetters.replay(stream, ids) };
+    const replayed = await this.deadLetters.replay(stream, ids);
+    auditAdminAction(key, 'replay', { stream, ids: ids?.length ?? 'all', replayed });
+    return { replayed };
   }
 
   @Delete()
-  async purge(@Query() query: unknown): Promise<{ purged: number }> {
+  async purge(
+    @Query() query: unknown,
+    @Headers('x-api-key') key: unknown,
+  ): Promise<{ purged: number }> {
     const { stream } = this.streamOf(parse(streamQuery, query));
-    return { purged: await this.deadLetters.purge(stream) };
+    const purged = await this.deadLetters.purge(stream);
+    auditAdminAction(key, 'purge', { stream, purged });
+    return { purged };
   }
 
   /** Dead letters exist per consumed stream (`S.G.dlt`): other streams are a client error. */

@@ -25,6 +25,7 @@ import {
 import { rabbitmqTlsConfig, type RmqTlsSettings } from './rabbitmq/rmq-tls.config';
 import { createStreamLog } from './stream-log.factory';
 import { StreamLog } from './stream-log';
+import { StreamsController } from './streams.controller';
 import { TimedPublisher } from './timed-publisher';
 
 function createDriver(
@@ -68,7 +69,7 @@ function createDriver(
  */
 @Global()
 @Module({
-  controllers: [DeadLettersController],
+  controllers: [DeadLettersController, StreamsController],
   providers: [
     queueConfig.provider,
     QueueMetrics,
