@@ -75,6 +75,8 @@ async function main(): Promise<void> {
         ...base,
         PORT: String(spec.port),
         DATABASE_URL: database.DATABASE_URL ?? embedded!.url,
+        // One console for the four apps, served by ingest (http://127.0.0.1:3000/console).
+        ...(spec.name === 'ingest' ? { CONSOLE_ENABLED: base.CONSOLE_ENABLED ?? 'true' } : {}),
       };
       const app = await spec.create(env, { memoryBroker });
       started.push(app);

@@ -1,4 +1,5 @@
 import type { Env } from '@lib/config';
+import { consoleConfig } from '@lib/console';
 import { createHttpApp, type HttpApp } from '@lib/platform';
 import { connectQueueConsumers, QUEUE_CONFIGS, type QueueModuleOptions } from '@lib/queue';
 import { spoolConfig } from '@lib/spool';
@@ -17,7 +18,7 @@ export function createIngestApp(
     defaultPort: INGEST_DEFAULT_PORT,
     env,
     module: (appEnv) => IngestModule.register(appEnv, queue),
-    configs: [...QUEUE_CONFIGS, spoolConfig],
+    configs: [...QUEUE_CONFIGS, spoolConfig, consoleConfig],
     beforeListen: connectQueueConsumers,
   });
 }

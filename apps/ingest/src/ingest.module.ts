@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Env } from '@lib/config';
+import { consoleConfig, ConsoleModule } from '@lib/console';
 import { PlatformModule } from '@lib/platform';
 import { LogShippingModule } from '@lib/log-shipping';
 import { QueueModule, type QueueModuleOptions } from '@lib/queue';
@@ -19,6 +20,8 @@ export class IngestModule {
         QueueModule.forRoot(queue),
         IntakeModule.register(spool),
         LogShippingModule.register(),
+        // The operator console is served by one app only: ingest, when CONSOLE_ENABLED is set.
+        ...(consoleConfig.load(env).CONSOLE_ENABLED ? [ConsoleModule.register()] : []),
       ],
     };
   }
