@@ -275,8 +275,8 @@
         `/console/api/apps/${encodeURIComponent(chosen.app)}/dead-letters/replay`,
         body,
       );
-      message(`Replayed ${result.replayed} dead letter(s) to ${chosen.stream}.`);
       await loadLetters();
+      message(`Replayed ${result.replayed} dead letter(s) to ${chosen.stream}.`);
     } catch (error) {
       message(error.message, true);
     }
@@ -296,8 +296,8 @@
         'DELETE',
         `/console/api/apps/${encodeURIComponent(chosen.app)}/dead-letters?stream=${encodeURIComponent(chosen.stream)}`,
       );
-      message(`Purged ${result.purged} dead letter(s) of ${chosen.stream}.`);
       await loadLetters();
+      message(`Purged ${result.purged} dead letter(s) of ${chosen.stream}.`);
     } catch (error) {
       message(error.message, true);
     }
