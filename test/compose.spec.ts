@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { consoleConfig } from '@lib/console';
 
 const ROOT = join(__dirname, '..');
 /** docs/contract.md, "Processes and ports". */
@@ -287,6 +288,18 @@ describe('docker-compose.yml', () => {
         expect(compose.services[other].volumes ?? []).not.toContain(`${volume}:/data`);
       }
     });
+  });
+
+  it('serves the operator console on ingest only, watching every app by service name and port', () => {
+    const enabled = Object.keys(APP_PORTS).filter(
+      (app) => environment(compose.services[app]).CONSOLE_ENABLED === 'true',
+    );
+    expect(enabled).toEqual(['ingest']);
+    const env = environment(compose.services.ingest);
+    const config = consoleConfig.load(env);
+    expect(config.CONSOLE_APPS).toEqual(
+      Object.entries(APP_PORTS).map(([name, port]) => ({ name, url: `http://${name}:${port}` })),
+    );
   });
 });
 
