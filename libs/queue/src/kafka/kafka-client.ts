@@ -19,6 +19,9 @@ import { RepeatThrottle } from './repeat-throttle';
 /** How often the same transient kafkajs line (a refused connection during an outage) is logged. */
 const TRANSIENT_LOG_INTERVAL_MS = 10_000;
 
+/** kafkajs' lines of a consumer that crashed on a lost connection and restarts by itself. */
+const RESTARTING_CONSUMER = /^Consumer: (Restarting the consumer in |Crash: .*Connection error)/;
+
 /** Options of {@link createKafkaClient}. */
 export interface KafkaClientOptions {
   readonly brokers: readonly string[];
@@ -94,10 +97,15 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
         return;
       const text = `${entry.namespace}: ${message}${error && !message.includes(error) ? ` (${error})` : ''}`;
       // Connection errors are retried too: a warning per interval, the caller sees the final failure.
-      const transient = entry.namespace === 'Connection' || entry.namespace === 'BrokerPool';
+      const transient =
+        entry.namespace === 'Connection' ||
+        entry.namespace === 'BrokerPool' ||
+        // A consumer that lost its broker crashes and restarts itself every few seconds.
+        RESTARTING_CONSUMER.test(text);
       if (entry.level === logLevel.ERROR && !transient) return logger.error(text);
       if (entry.level > logLevel.WARN) return;
-      const line = transient ? throttle.pass(text) : text;
+      // Delays in the text ("in 786ms") differ from one repeat to the next.
+      const line = transient ? throttle.pass(text, text.replace(/[\d.]+ms/g, 'ms')) : text;
       if (line !== undefined) logger.warn?.(line);
     },
   };

@@ -22,4 +22,10 @@ describe('RepeatThrottle', () => {
     expect(throttle.pass('c')).toBe('c');
     expect(throttle.pass('a')).toBe('a');
   });
+
+  it('counts lines with the same key as repeats', () => {
+    const throttle = new RepeatThrottle(10_000, () => 0);
+    expect(throttle.pass('restart in 786ms', 'restart')).toBe('restart in 786ms');
+    expect(throttle.pass('restart in 760ms', 'restart')).toBeUndefined();
+  });
 });

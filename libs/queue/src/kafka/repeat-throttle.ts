@@ -12,16 +12,19 @@ export class RepeatThrottle {
     private readonly maxKeys = 100,
   ) {}
 
-  /** The line to log now (with the count of repeats held back since the last one), or undefined to hold it back. */
-  pass(text: string): string | undefined {
+  /**
+   * The line to log now (with the count of repeats held back since the last one), or undefined to
+   * hold it back; lines with the same `key` (default: the text) count as repeats.
+   */
+  pass(text: string, key = text): string | undefined {
     const now = this.now();
-    const last = this.seen.get(text);
+    const last = this.seen.get(key);
     if (last && now - last.at < this.intervalMs) {
       last.held++;
       return undefined;
     }
     if (!last && this.seen.size >= this.maxKeys) this.seen.clear();
-    this.seen.set(text, { at: now, held: 0 });
+    this.seen.set(key, { at: now, held: 0 });
     return last?.held ? `${text} (repeated ${last.held} times since)` : text;
   }
 }
