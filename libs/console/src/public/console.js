@@ -285,8 +285,20 @@
   async function purge() {
     const chosen = choice();
     if (!chosen) return;
+    // The status's depth may trail the listing by a moment: the larger of the two is shown.
+    const page =
+      state.page && state.page.app === chosen.app && state.page.stream === chosen.stream
+        ? state.page
+        : null;
+    const listed = page ? page.items.length : 0;
+    const known = typeof chosen.count === 'number' ? chosen.count : null;
+    const n = Math.max(known ?? 0, listed);
     const count =
-      chosen.count === null || chosen.count === undefined ? 'all' : String(chosen.count);
+      known === null && !listed
+        ? 'all'
+        : state.cursor && page && n === listed
+          ? `at least ${n}`
+          : String(n);
     const ok = await confirmAction(
       `Purge ${count} dead letter(s) of ${chosen.stream} (${chosen.app})? They are deleted and cannot be replayed afterwards.`,
     );
