@@ -61,11 +61,17 @@ export async function main(args: string[]): Promise<void> {
   const databaseUrl = await createDatabase(adminUrl, `${newRunPrefix()}_candlebench`);
   const pool = new Pool({ connectionString: databaseUrl, max: 3 });
   const dataDir = await mkdtemp(join(tmpdir(), 'ep-bench-aggregator-'));
-  const kafka = new Kafka({ clientId: NAME, brokers: broker.brokers.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: NAME,
+    brokers: broker.brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   try {
     const producedAt = Date.now();
     await produceToNewTopic(kafka, TOPIC, PARTITIONS, count, (i) => tickMessage(i, symbols), 2_000);
-    console.log(`produced ${count} ticks to ${TOPIC} (${PARTITIONS} partitions, ${symbols} symbols) in ${Date.now() - producedAt} ms`);
+    console.log(
+      `produced ${count} ticks to ${TOPIC} (${PARTITIONS} partitions, ${symbols} symbols) in ${Date.now() - producedAt} ms`,
+    );
 
     const app = await createAggregatorApp({
       BROKER: 'kafka',
@@ -80,7 +86,9 @@ export async function main(args: string[]): Promise<void> {
     try {
       await app.listen();
       oursRate = await waitForStored(pool, 'candles_1m', count, 'ours');
-      console.log(`ours (Kafka → @Batch(500) consumer → candle work queue → one unnest upsert per flush): ${formatRate(oursRate).replace('msg', 'ticks')}`);
+      console.log(
+        `ours (Kafka → @Batch(500) consumer → candle work queue → one unnest upsert per flush): ${formatRate(oursRate).replace('msg', 'ticks')}`,
+      );
       oursLatency = await runPaced(kafka, {
         topic: TOPIC,
         ratePerSecond: rate,
@@ -96,16 +104,22 @@ export async function main(args: string[]): Promise<void> {
 
     const naive = await startNaiveCandles(broker.brokers, TOPIC, databaseUrl);
     const deadline = Date.now() + 600_000;
-    while (naive.written() < naiveCount && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (naive.written() < naiveCount && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     const naiveDone = naive.written();
     const naiveRate = (naiveDone - 1) / ((naive.lastAt() - naive.firstAt()) / 1000);
     await naive.stop();
-    console.log(`baseline (kafkajs eachMessage → one upsert per tick, first ${naiveDone} ticks): ${formatRate(naiveRate).replace('msg', 'ticks')}`);
+    console.log(
+      `baseline (kafkajs eachMessage → one upsert per tick, first ${naiveDone} ticks): ${formatRate(naiveRate).replace('msg', 'ticks')}`,
+    );
 
     if (naiveRate >= rate) {
       const admin = kafka.admin();
       await admin.connect();
-      await admin.createTopics({ topics: [{ topic: NAIVE_PACED_TOPIC, numPartitions: PARTITIONS }], waitForLeaders: true });
+      await admin.createTopics({
+        topics: [{ topic: NAIVE_PACED_TOPIC, numPartitions: PARTITIONS }],
+        waitForLeaders: true,
+      });
       await admin.disconnect();
       const paced = await startNaiveCandles(broker.brokers, NAIVE_PACED_TOPIC, databaseUrl);
       try {
@@ -122,9 +136,13 @@ export async function main(args: string[]): Promise<void> {
         await paced.stop();
       }
     } else {
-      console.log(`baseline at ${rate} ticks/s: unable to sustain the rate (${Math.round(naiveRate)} ticks/s at most), so its latency grows without bound`);
+      console.log(
+        `baseline at ${rate} ticks/s: unable to sustain the rate (${Math.round(naiveRate)} ticks/s at most), so its latency grows without bound`,
+      );
     }
-    console.log(`ours: p99 tick-to-candle-visible ${percentileOf(oursLatency.latencies, 99).toFixed(1)} ms at ${rate} ticks/s`);
+    console.log(
+      `ours: p99 tick-to-candle-visible ${percentileOf(oursLatency.latencies, 99).toFixed(1)} ms at ${rate} ticks/s`,
+    );
     printHeadline(NAME, oursRate, naiveRate);
   } finally {
     await pool.end();

@@ -18,7 +18,15 @@ import 'reflect-metadata';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { KAFKA_FETCH_OPTIONS } from '@lib/queue';
-import { formatRate, Meter, noOpConsumer, printHeadline, produceToNewTopic, startBenchKafka, startQueueApp } from './support';
+import {
+  formatRate,
+  Meter,
+  noOpConsumer,
+  printHeadline,
+  produceToNewTopic,
+  startBenchKafka,
+  startQueueApp,
+} from './support';
 
 const NAME = 'consumer-kafka';
 const PARTITIONS = 3;
@@ -28,7 +36,12 @@ function produce(kafka: Kafka, topic: string, count: number): Promise<void> {
   return produceToNewTopic(kafka, topic, PARTITIONS, count, (j) => {
     const eventId = randomUUID();
     const pageId = `page-${j % 1000}`;
-    const value = JSON.stringify({ eventId, pageId, visitorId: `v-${j % 7919}`, receivedAt: new Date().toISOString() });
+    const value = JSON.stringify({
+      eventId,
+      pageId,
+      visitorId: `v-${j % 7919}`,
+      receivedAt: new Date().toISOString(),
+    });
     return { key: pageId, value, headers: { 'x-event-id': eventId, 'x-event-type': topic } };
   });
 }
@@ -66,13 +79,17 @@ async function baseline(kafka: Kafka, topic: string, count: number): Promise<Rea
  */
 async function rawWithParse(kafka: Kafka, topic: string, count: number): Promise<Reading> {
   const meter = new Meter(count);
-  const consumer = kafka.consumer({ groupId: `bench-parse-${randomUUID()}`, ...KAFKA_FETCH_OPTIONS });
+  const consumer = kafka.consumer({
+    groupId: `bench-parse-${randomUUID()}`,
+    ...KAFKA_FETCH_OPTIONS,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let sink = 0;
   await consumer.run({
     eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) if (m.value) sink += (JSON.parse(m.value.toString()) as object) ? 1 : 0;
+      for (const m of batch.messages)
+        if (m.value) sink += (JSON.parse(m.value.toString()) as object) ? 1 : 0;
       meter.add(batch.messages.length);
     },
   });
@@ -82,12 +99,21 @@ async function rawWithParse(kafka: Kafka, topic: string, count: number): Promise
   return reading(meter);
 }
 
-async function ours(brokers: string, topic: string, count: number, batch: boolean): Promise<Reading> {
+async function ours(
+  brokers: string,
+  topic: string,
+  count: number,
+  batch: boolean,
+): Promise<Reading> {
   const meter = new Meter(count);
   const maxInFlight = process.env.BENCH_MAX_IN_FLIGHT;
   const app = await startQueueApp({
     name: `bench-ours-${batch ? 'batch' : 'record'}-${randomUUID().slice(0, 8)}`,
-    env: { BROKER: 'kafka', KAFKA_BROKERS: brokers, ...(maxInFlight ? { CONSUMER_MAX_IN_FLIGHT: maxInFlight } : {}) },
+    env: {
+      BROKER: 'kafka',
+      KAFKA_BROKERS: brokers,
+      ...(maxInFlight ? { CONSUMER_MAX_IN_FLIGHT: maxInFlight } : {}),
+    },
     controllers: [noOpConsumer(topic, meter, batch)],
   });
   await meter.finished;
@@ -106,17 +132,26 @@ export async function main(args: string[]): Promise<void> {
   const only = args[1];
   const broker = await startBenchKafka();
   try {
-    const kafka = new Kafka({ clientId: NAME, brokers: broker.brokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: NAME,
+      brokers: broker.brokers.split(','),
+      logLevel: logLevel.NOTHING,
+    });
     // BENCH_TOPIC reuses a topic that already holds `count` messages (profiling one phase alone).
     const topic = process.env.BENCH_TOPIC ?? `bench-page-views-${randomUUID().slice(0, 8)}`;
     if (!process.env.BENCH_TOPIC) {
       const producedAt = Date.now();
       await produce(kafka, topic, count);
-      console.log(`produced ${count} messages to ${topic} (${PARTITIONS} partitions) in ${Date.now() - producedAt} ms`);
+      console.log(
+        `produced ${count} messages to ${topic} (${PARTITIONS} partitions) in ${Date.now() - producedAt} ms`,
+      );
     }
 
     if (only) {
-      const result = only === 'raw' ? await baseline(kafka, topic, count) : await ours(broker.brokers, topic, count, only === 'batch');
+      const result =
+        only === 'raw'
+          ? await baseline(kafka, topic, count)
+          : await ours(broker.brokers, topic, count, only === 'batch');
       console.log(`${only}: ${formatReading(result)}`);
       return;
     }
@@ -135,20 +170,33 @@ export async function main(args: string[]): Promise<void> {
           `ours @Batch(500) ${formatReading(batch)}, ours per-record ${formatReading(record)}`,
       );
       paired.push(batch.rate / raw.rate);
-      for (const [key, r] of [['raw', raw], ['parse', parse], ['batch', batch], ['record', record]] as const) {
+      for (const [key, r] of [
+        ['raw', raw],
+        ['parse', parse],
+        ['batch', batch],
+        ['record', record],
+      ] as const) {
         best[key] = Math.max(best[key], r.rate);
         cpu[key] = Math.min(cpu[key], r.cpu);
       }
     }
     // CPU per message is steadier than the rate on a shared machine: printed as a cross-check.
-    console.log(`baseline, raw kafkajs eachBatch doing nothing: ${formatRate(best.raw)} (${cpu.raw.toFixed(2)} µs CPU/msg)`);
-    console.log(`reference, raw kafkajs eachBatch parsing each value: ${formatRate(best.parse)} (${cpu.parse.toFixed(2)} µs CPU/msg)`);
-    console.log(`ours, per-record no-op handler: ${formatRate(best.record)} (ratio ${(best.record / best.raw).toFixed(2)}, ${cpu.record.toFixed(2)} µs CPU/msg)`);
-    console.log(`ours, @Batch(500) no-op handler: ${formatRate(best.batch)} (ratio ${(best.batch / best.raw).toFixed(2)}; ${(best.batch / best.parse).toFixed(2)} of raw + parse; ${cpu.batch.toFixed(2)} µs CPU/msg)`);
+    console.log(
+      `baseline, raw kafkajs eachBatch doing nothing: ${formatRate(best.raw)} (${cpu.raw.toFixed(2)} µs CPU/msg)`,
+    );
+    console.log(
+      `reference, raw kafkajs eachBatch parsing each value: ${formatRate(best.parse)} (${cpu.parse.toFixed(2)} µs CPU/msg)`,
+    );
+    console.log(
+      `ours, per-record no-op handler: ${formatRate(best.record)} (ratio ${(best.record / best.raw).toFixed(2)}, ${cpu.record.toFixed(2)} µs CPU/msg)`,
+    );
+    console.log(
+      `ours, @Batch(500) no-op handler: ${formatRate(best.batch)} (ratio ${(best.batch / best.raw).toFixed(2)}; ${(best.batch / best.parse).toFixed(2)} of raw + parse; ${cpu.batch.toFixed(2)} µs CPU/msg)`,
+    );
     const sorted = [...paired].sort((a, b) => a - b);
     console.log(
       `batch mode / raw per round: ${paired.map((r) => r.toFixed(2)).join(', ')} (median ${sorted[Math.floor(sorted.length / 2)].toFixed(2)}); ` +
-        'the headline below compares each reader\'s best round',
+        "the headline below compares each reader's best round",
     );
     printHeadline(NAME, best.batch, best.raw);
   } finally {

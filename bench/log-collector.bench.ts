@@ -42,7 +42,8 @@ function logValue(i: number) {
     service,
     kind,
     level: kind === 'error' ? 'error' : 'info',
-    message: kind === 'error' ? `something failed while handling item ${i}` : `GET /v1/items/${i % 997}`,
+    message:
+      kind === 'error' ? `something failed while handling item ${i}` : `GET /v1/items/${i % 997}`,
     requestId: `req-${i}`,
     durationMs: (i % 250) / 3,
     attributes: { method: 'GET', route: '/v1/items/:id', status: kind === 'error' ? 500 : 200 },
@@ -60,18 +61,29 @@ function produce(kafka: Kafka, count: number): Promise<void> {
     count,
     (j) => {
       const value = logValue(j);
-      return { key: value.service, value: JSON.stringify(value), headers: { 'x-event-id': value.eventId, 'x-event-type': TOPIC } };
+      return {
+        key: value.service,
+        value: JSON.stringify(value),
+        headers: { 'x-event-id': value.eventId, 'x-event-type': TOPIC },
+      };
     },
     1_000,
   );
 }
 
 async function storedBenchRows(pool: Pool): Promise<number> {
-  const result = await pool.query(`SELECT count(*)::int AS n FROM app_logs WHERE service LIKE 'bench-svc-%'`);
+  const result = await pool.query(
+    `SELECT count(*)::int AS n FROM app_logs WHERE service LIKE 'bench-svc-%'`,
+  );
   return result.rows[0].n as number;
 }
 
-async function ours(brokers: string, databaseUrl: string, pool: Pool, count: number): Promise<number> {
+async function ours(
+  brokers: string,
+  databaseUrl: string,
+  pool: Pool,
+  count: number,
+): Promise<number> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ep-bench-log-collector-'));
   const app = await createLogCollectorApp({
     BROKER: 'kafka',
@@ -95,10 +107,13 @@ async function ours(brokers: string, databaseUrl: string, pool: Pool, count: num
       }
       if (n >= count) {
         const rate = (n - atFirst) / ((now - first) / 1000);
-        console.log(`ours: ${n} rows stored; ${n - atFirst} of them in ${Math.round(now - first)} ms after the first`);
+        console.log(
+          `ours: ${n} rows stored; ${n - atFirst} of them in ${Math.round(now - first)} ms after the first`,
+        );
         return rate;
       }
-      if (Date.now() > deadline) throw new Error(`ours: only ${n} of ${count} rows after 10 minutes`);
+      if (Date.now() > deadline)
+        throw new Error(`ours: only ${n} of ${count} rows after 10 minutes`);
       await new Promise((r) => setTimeout(r, 50));
     }
   } finally {
@@ -130,8 +145,16 @@ async function naive(kafka: Kafka, pool: Pool, limit: number): Promise<number> {
       if (first === 0) first = performance.now();
       const v = JSON.parse(message.value!.toString());
       await pool.query(NAIVE_INSERT, [
-        v.eventId, v.service, v.kind, v.level, v.message, v.requestId ?? null, v.durationMs ?? null,
-        v.attributes === undefined ? null : JSON.stringify(v.attributes), v.occurredAt, v.receivedAt,
+        v.eventId,
+        v.service,
+        v.kind,
+        v.level,
+        v.message,
+        v.requestId ?? null,
+        v.durationMs ?? null,
+        v.attributes === undefined ? null : JSON.stringify(v.attributes),
+        v.occurredAt,
+        v.receivedAt,
       ]);
       done++;
       if (done === limit) {
@@ -143,7 +166,9 @@ async function naive(kafka: Kafka, pool: Pool, limit: number): Promise<number> {
   await finished;
   await consumer.disconnect();
   const stored = await storedBenchRows(pool);
-  console.log(`baseline: ${done} records, one INSERT each, in ${Math.round(last - first)} ms (${stored} rows stored)`);
+  console.log(
+    `baseline: ${done} records, one INSERT each, in ${Math.round(last - first)} ms (${stored} rows stored)`,
+  );
   return done / ((last - first) / 1000);
 }
 
@@ -156,15 +181,25 @@ export async function main(args: string[]): Promise<void> {
   const databaseUrl = await createDatabase(adminUrl, `${newRunPrefix()}_logbench`);
   const pool = new Pool({ connectionString: databaseUrl, max: 2 });
   try {
-    const kafka = new Kafka({ clientId: NAME, brokers: broker.brokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: NAME,
+      brokers: broker.brokers.split(','),
+      logLevel: logLevel.NOTHING,
+    });
     const producedAt = Date.now();
     await produce(kafka, count);
-    console.log(`produced ${count} log records to ${TOPIC} (${PARTITIONS} partitions, ${SERVICES} keys) in ${Date.now() - producedAt} ms`);
+    console.log(
+      `produced ${count} log records to ${TOPIC} (${PARTITIONS} partitions, ${SERVICES} keys) in ${Date.now() - producedAt} ms`,
+    );
 
     const oursRate = await ours(broker.brokers, databaseUrl, pool, count);
-    console.log(`ours (Kafka → @Batch(500) consumer → work queue → one unnest INSERT per flush): ${formatRate(oursRate).replace('msg', 'rec')}`);
+    console.log(
+      `ours (Kafka → @Batch(500) consumer → work queue → one unnest INSERT per flush): ${formatRate(oursRate).replace('msg', 'rec')}`,
+    );
     const naiveRate = await naive(kafka, pool, naiveCount);
-    console.log(`baseline (kafkajs eachMessage → one INSERT per record, first ${naiveCount} records): ${formatRate(naiveRate).replace('msg', 'rec')}`);
+    console.log(
+      `baseline (kafkajs eachMessage → one INSERT per record, first ${naiveCount} records): ${formatRate(naiveRate).replace('msg', 'rec')}`,
+    );
     printHeadline(NAME, oursRate, naiveRate);
   } finally {
     await pool.end();

@@ -22,7 +22,13 @@ import { createDatabase, dropDatabaseAt } from '../test/support/databases';
 // The work-queue tests' counter harness, which no library exports: the benchmark measures exactly what those tests check.
 // eslint-disable-next-line no-restricted-imports
 import { CounterProcess, type CounterEvent } from '../libs/work-queue/test/support/counter-harness';
-import { costFactor, formatRate, printHeadline, produceToNewTopic, startBenchKafka } from './support';
+import {
+  costFactor,
+  formatRate,
+  printHeadline,
+  produceToNewTopic,
+  startBenchKafka,
+} from './support';
 import { runNaiveCounter } from './support/naive-counter';
 
 const NAME = 'naive-vs-workqueue';
@@ -65,13 +71,23 @@ async function pgStats(db: Client): Promise<PgStats> {
 }
 
 async function walBytes(db: Client, from: string, to: string): Promise<number> {
-  const { rows } = await db.query<{ d: string }>('SELECT pg_wal_lsn_diff($2, $1)::text AS d', [from, to]);
+  const { rows } = await db.query<{ d: string }>('SELECT pg_wal_lsn_diff($2, $1)::text AS d', [
+    from,
+    to,
+  ]);
   return Number(rows[0].d);
 }
 
 function publish(brokers: string, topic: string, events: readonly CounterEvent[]): Promise<void> {
-  const kafka = new Kafka({ clientId: 'bench-pub', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  return produceToNewTopic(kafka, topic, PARTITIONS, events.length, (i) => ({ key: events[i].key, value: JSON.stringify(events[i]) }));
+  const kafka = new Kafka({
+    clientId: 'bench-pub',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  return produceToNewTopic(kafka, topic, PARTITIONS, events.length, (i) => ({
+    key: events[i].key,
+    value: JSON.stringify(events[i]),
+  }));
 }
 
 interface RunFigures {
@@ -87,7 +103,7 @@ function report(label: string, f: RunFigures): void {
   console.log(
     `${label}: ${f.events} events in ${(f.ms / 1000).toFixed(2)} s = ${formatRate((f.events / f.ms) * 1000)}; per 100k events: ` +
       `${Math.round(f.commits * per100k)} commits, ${Math.round(f.rowVersions * per100k)} row versions, ` +
-      `${(f.wal * per100k / 1024 / 1024).toFixed(1)} MiB WAL`,
+      `${((f.wal * per100k) / 1024 / 1024).toFixed(1)} MiB WAL`,
   );
 }
 
@@ -96,14 +112,19 @@ export async function main(args: string[]): Promise<void> {
   const naiveCount = Number(args[1] ?? 20_000);
   const adminUrl = process.env.TEST_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
   const kafka = await startBenchKafka();
-  const url = await createDatabase(adminUrl, `ep_bench_nvw_${Date.now()}_${randomBytes(2).toString('hex')}`);
+  const url = await createDatabase(
+    adminUrl,
+    `ep_bench_nvw_${Date.now()}_${randomBytes(2).toString('hex')}`,
+  );
   const stats = new Client({ connectionString: url });
   await stats.connect();
   try {
     const events = zipfEvents(total, KEYS);
     const distinct = new Set(events.map((e) => e.key)).size;
     const top = events.filter((e) => e.key === 'k0').length;
-    console.log(`${total} events over ${distinct} of ${KEYS} keys (Zipf s=1; hottest key ${((top / total) * 100).toFixed(1)}%), naive on the first ${naiveCount}`);
+    console.log(
+      `${total} events over ${distinct} of ${KEYS} keys (Zipf s=1; hottest key ${((top / total) * 100).toFixed(1)}%), naive on the first ${naiveCount}`,
+    );
     const naiveTopic = `nvw-naive-${randomBytes(3).toString('hex')}`;
     await publish(kafka.brokers, naiveTopic, events.slice(0, naiveCount));
 
@@ -119,15 +140,20 @@ export async function main(args: string[]): Promise<void> {
       rowVersions: n1.rowVersions - n0.rowVersions,
       wal: await walBytes(stats, n0.lsn, n1.lsn),
     };
-    const naiveCheck = await stats.query<{ n: string }>('SELECT sum(n)::text AS n FROM naive_totals');
-    if (Number(naiveCheck.rows[0].n) !== naiveCount) throw new Error(`naive counted ${naiveCheck.rows[0].n}, expected ${naiveCount}`);
+    const naiveCheck = await stats.query<{ n: string }>(
+      'SELECT sum(n)::text AS n FROM naive_totals',
+    );
+    if (Number(naiveCheck.rows[0].n) !== naiveCount)
+      throw new Error(`naive counted ${naiveCheck.rows[0].n}, expected ${naiveCount}`);
 
     // Ours: the fixture as a child process (it migrates the database and creates counter_totals
     // at start), once with eventId de-duplication (the default) and once with the Kafka offsets
     // stored in the flush transaction alone, which is exactly-once when no duplicates are made
     // before the broker, as here.
     const measureOurs = async (dedupe: boolean, topic: string) => {
-      await stats.query("DO $$ BEGIN IF to_regclass('counter_totals') IS NOT NULL THEN TRUNCATE counter_totals; END IF; END $$");
+      await stats.query(
+        "DO $$ BEGIN IF to_regclass('counter_totals') IS NOT NULL THEN TRUNCATE counter_totals; END IF; END $$",
+      );
       const fixture = await CounterProcess.start({
         BROKER: 'kafka',
         KAFKA_BROKERS: kafka.brokers,
@@ -174,10 +200,14 @@ export async function main(args: string[]): Promise<void> {
         rowVersions: o1.rowVersions - o0.rowVersions,
         wal: await walBytes(stats, o0.lsn, o1.lsn),
       };
-      const exact = await stats.query<{ n: string; total: string }>('SELECT sum(n)::text n, sum(total)::text total FROM counter_totals');
+      const exact = await stats.query<{ n: string; total: string }>(
+        'SELECT sum(n)::text n, sum(total)::text total FROM counter_totals',
+      );
       const expectedTotal = events.reduce((sum, e) => sum + e.amount, 0);
       if (Number(exact.rows[0].n) !== total || Number(exact.rows[0].total) !== expectedTotal) {
-        throw new Error(`work queue totals ${JSON.stringify(exact.rows[0])}, expected n=${total} total=${expectedTotal}`);
+        throw new Error(
+          `work queue totals ${JSON.stringify(exact.rows[0])}, expected n=${total} total=${expectedTotal}`,
+        );
       }
       return ours;
     };
@@ -188,26 +218,34 @@ export async function main(args: string[]): Promise<void> {
       const topic = `nvw-ours-${dedupe ? 'dedupe' : 'offsets'}-${randomBytes(3).toString('hex')}`;
       await publish(kafka.brokers, topic, events);
       const ours = await measureOurs(dedupe, topic);
-      const label = dedupe ? 'ours, offsets + eventId de-duplication (default)' : 'ours, offsets in the flush transaction only';
+      const label = dedupe
+        ? 'ours, offsets + eventId de-duplication (default)'
+        : 'ours, offsets in the flush transaction only';
       results.push({ label, ours });
       // Commits/rows/WAL of ours cover the whole run (all `total` events, incl. the first flush and the shutdown).
       const oursWhole = { ...ours, events: total };
-      console.log(`${label}: rate over ${ours.events} events from the first visible flush to the last`);
+      console.log(
+        `${label}: rate over ${ours.events} events from the first visible flush to the last`,
+      );
       report(label, { ...oursWhole, ms: ours.ms * (total / ours.events) });
       console.log(
         `  per 100k events: commits ${perK(naive, naive.commits).toFixed(0)} vs ${perK(oursWhole, ours.commits).toFixed(0)} ` +
           `(${(perK(naive, naive.commits) / Math.max(1, perK(oursWhole, ours.commits))).toFixed(0)}× fewer), ` +
           `row versions ${(perK(naive, naive.rowVersions) / Math.max(1, perK(oursWhole, ours.rowVersions))).toFixed(1)}× fewer, ` +
           `WAL ${costFactor(perK(naive, naive.wal), perK(oursWhole, ours.wal))}; ` +
-          `throughput ${((ours.events / ours.ms) / (naive.events / naive.ms)).toFixed(1)}×`,
+          `throughput ${(ours.events / ours.ms / (naive.events / naive.ms)).toFixed(1)}×`,
       );
     }
     const ours = results[1].ours;
-    console.log(`headline: ${results[1].label} (pre-broker duplicates need the de-duplicating setting; both figures above)`);
+    console.log(
+      `headline: ${results[1].label} (pre-broker duplicates need the de-duplicating setting; both figures above)`,
+    );
     printHeadline(NAME, (ours.events / ours.ms) * 1000, (naive.events / naive.ms) * 1000);
   } finally {
     await stats.end().catch(() => undefined);
-    await dropDatabaseAt(adminUrl, url).catch((e) => console.error(`drop database failed: ${String(e)}`));
+    await dropDatabaseAt(adminUrl, url).catch((e) =>
+      console.error(`drop database failed: ${String(e)}`),
+    );
     await kafka.stop();
   }
 }

@@ -34,7 +34,13 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { createDatabase, dropDatabaseAt } from '../test/support/databases';
 import { startAppProcess } from '../test/support/app-process';
-import { costFactor, formatRate, printHeadline, produceToNewTopic, startBenchKafka } from './support';
+import {
+  costFactor,
+  formatRate,
+  printHeadline,
+  produceToNewTopic,
+  startBenchKafka,
+} from './support';
 import { NAIVE_PAGE_VIEWS_TABLE, runNaivePageViews } from './support/naive-page-views';
 import { pageViewMessage, zipfPageViews } from './support/page-view-data';
 import { flushStats, flushTotals, formatFlushStats } from './support/flush-stats';
@@ -81,7 +87,11 @@ async function mergeSnapshot(url: string): Promise<[MergeTotals, MergeTotals]> {
   return [await mergeTotals(url, 'pv_view_merge'), await mergeTotals(url, 'pv_sketch_merge')];
 }
 
-function printMerges(before: [MergeTotals, MergeTotals], after: [MergeTotals, MergeTotals], when = ''): void {
+function printMerges(
+  before: [MergeTotals, MergeTotals],
+  after: [MergeTotals, MergeTotals],
+  when = '',
+): void {
   console.log(
     `ours' merges${when}: views ${formatMergeStats(before[0], after[0])}; sketches ${formatMergeStats(before[1], after[1])}`,
   );
@@ -94,21 +104,35 @@ export async function main(args: string[]): Promise<void> {
   const latencySeconds = Number(args[2] ?? 10);
   const adminUrl = process.env.TEST_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
   const broker = await startBenchKafka();
-  const url = await createDatabase(adminUrl, `ep_bench_pv_${Date.now()}_${randomBytes(2).toString('hex')}`);
+  const url = await createDatabase(
+    adminUrl,
+    `ep_bench_pv_${Date.now()}_${randomBytes(2).toString('hex')}`,
+  );
   const db = new Client({ connectionString: url });
   await db.connect();
   const dataDir = await mkdtemp(join(tmpdir(), 'ep-bench-pv-'));
   let counter: Awaited<ReturnType<typeof startAppProcess>> | undefined;
   let sink: OtlpSink | undefined;
   try {
-    const kafka = new Kafka({ clientId: NAME, brokers: broker.brokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: NAME,
+      brokers: broker.brokers.split(','),
+      logLevel: logLevel.NOTHING,
+    });
     const day = new Date().toISOString().slice(0, 10);
     const views = zipfPageViews(total, PAGES, VISITORS);
     const distinct = new Set(views.map((v) => v.pageId)).size;
     const hottest = views.filter((v) => v.pageId === '/story/0').length;
     const producedAt = Date.now();
     // ~230 bytes a record: 4 000 a send stays under the broker's 1 MiB request limit.
-    await produceToNewTopic(kafka, TOPIC, PARTITIONS, total, (i) => pageViewMessage(views[i], day), 4_000);
+    await produceToNewTopic(
+      kafka,
+      TOPIC,
+      PARTITIONS,
+      total,
+      (i) => pageViewMessage(views[i], day),
+      4_000,
+    );
     console.log(
       `${total} page views over ${distinct} of ${PAGES} pages (Zipf s=1, hottest ${((hottest / total) * 100).toFixed(1)} %), ` +
         `visitors uniform over ${VISITORS}; produced to ${TOPIC} (${PARTITIONS} partitions) in ${((Date.now() - producedAt) / 1000).toFixed(1)} s`,
@@ -119,8 +143,11 @@ export async function main(args: string[]): Promise<void> {
     const naiveMs = await runNaivePageViews(broker.brokers, TOPIC, url, naiveCount);
     const naiveCost = await writeCost(db, n0, await writeSnapshot(db, NAIVE_PAGE_VIEWS_TABLE));
     const naiveRate = (naiveCount / naiveMs) * 1000;
-    const naiveSum = await db.query<{ n: string }>(`SELECT sum(views)::text AS n FROM ${NAIVE_PAGE_VIEWS_TABLE}`);
-    if (Number(naiveSum.rows[0].n) !== naiveCount) throw new Error(`baseline counted ${naiveSum.rows[0].n}, expected ${naiveCount}`);
+    const naiveSum = await db.query<{ n: string }>(
+      `SELECT sum(views)::text AS n FROM ${NAIVE_PAGE_VIEWS_TABLE}`,
+    );
+    if (Number(naiveSum.rows[0].n) !== naiveCount)
+      throw new Error(`baseline counted ${naiveSum.rows[0].n}, expected ${naiveCount}`);
     console.log(
       `baseline (eachMessage → one upsert per view): ${naiveCount} views in ${(naiveMs / 1000).toFixed(1)} s = ${formatRate(naiveRate).replace('msg', 'views')} ` +
         `(all ${total} would take ~${Math.round(total / naiveRate)} s)`,
@@ -137,7 +164,9 @@ export async function main(args: string[]): Promise<void> {
         KAFKA_BROKERS: broker.brokers,
         DATABASE_URL: url,
         DATA_DIR: dataDir,
-        ...(process.env.BENCH_MAX_IN_FLIGHT ? { CONSUMER_MAX_IN_FLIGHT: process.env.BENCH_MAX_IN_FLIGHT } : {}),
+        ...(process.env.BENCH_MAX_IN_FLIGHT
+          ? { CONSUMER_MAX_IN_FLIGHT: process.env.BENCH_MAX_IN_FLIGHT }
+          : {}),
       },
       readyWithinMs: 120_000,
     });
@@ -160,12 +189,14 @@ export async function main(args: string[]): Promise<void> {
         last = now;
         break;
       }
-      if (Date.now() > deadline) throw new Error(`pv-counter counted ${n} of ${total} in 10 min\n${counter.output()}`);
+      if (Date.now() > deadline)
+        throw new Error(`pv-counter counted ${n} of ${total} in 10 min\n${counter.output()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     // The write cost includes the view and sketch merges that follow the last flush.
     while ((await updatesWaiting(db)) > 0) {
-      if (Date.now() > deadline) throw new Error(`pv-counter's merges did not finish\n${counter.output()}`);
+      if (Date.now() > deadline)
+        throw new Error(`pv-counter's merges did not finish\n${counter.output()}`);
       await new Promise((r) => setTimeout(r, 20));
     }
     const mergedAfterMs = performance.now() - last;
@@ -202,11 +233,18 @@ export async function main(args: string[]): Promise<void> {
       pages: PAGES,
       visitors: VISITORS,
     });
-    console.log(`ours' flushes at ${LATENCY_RATE} views/s: ${formatFlushStats(flushStats(flushes1, await flushTotals(counter.url, FLUSH_QUEUE)))}`);
+    console.log(
+      `ours' flushes at ${LATENCY_RATE} views/s: ${formatFlushStats(flushStats(flushes1, await flushTotals(counter.url, FLUSH_QUEUE)))}`,
+    );
     printMerges(merges1, await mergeSnapshot(counter.url), ` at ${LATENCY_RATE} views/s`);
-    const spot = await fetch(`${counter.url}/v1/page-views/${encodeURIComponent(latency.sampleMarker)}?date=${MARKER_DAY}`);
+    const spot = await fetch(
+      `${counter.url}/v1/page-views/${encodeURIComponent(latency.sampleMarker)}?date=${MARKER_DAY}`,
+    );
     const spotBody = (await spot.json()) as { views: number };
-    if (spot.status !== 200 || spotBody.views !== 1) throw new Error(`read API spot check of ${latency.sampleMarker}: ${spot.status} ${JSON.stringify(spotBody)}`);
+    if (spot.status !== 200 || spotBody.views !== 1)
+      throw new Error(
+        `read API spot check of ${latency.sampleMarker}: ${spot.status} ${JSON.stringify(spotBody)}`,
+      );
     console.log(
       `publish → visible at ${LATENCY_RATE} views/s (achieved ${Math.round(latency.achievedRate)}/s, ${latency.sent} views, ${latency.markers} markers): ` +
         `p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms, max ${latency.max.toFixed(0)} ms; ` +
@@ -220,13 +258,18 @@ export async function main(args: string[]): Promise<void> {
     );
     await counter.stop(60_000);
     counter = undefined;
-    if (sink) console.log(`tracing on: the OTLP endpoint received ${sink.requests} exports, ${sink.bytes} bytes`);
+    if (sink)
+      console.log(
+        `tracing on: the OTLP endpoint received ${sink.requests} exports, ${sink.bytes} bytes`,
+      );
     printHeadline(NAME, oursRate, naiveRate);
   } finally {
     await counter?.kill();
     await sink?.stop();
     await db.end().catch(() => undefined);
-    await dropDatabaseAt(adminUrl, url).catch((e) => console.error(`drop database failed: ${String(e)}`));
+    await dropDatabaseAt(adminUrl, url).catch((e) =>
+      console.error(`drop database failed: ${String(e)}`),
+    );
     await rm(dataDir, { recursive: true, force: true });
     await broker.stop();
   }

@@ -24,12 +24,16 @@ function available() {
 async function run(argv) {
   const [name, ...args] = argv;
   if (!name || !/^[a-z0-9-]+$/.test(name)) {
-    console.error(`usage: npm run bench -- <name>   (available: ${available().join(', ') || 'none built'})`);
+    console.error(
+      `usage: npm run bench -- <name>   (available: ${available().join(', ') || 'none built'})`,
+    );
     return 2;
   }
   const file = path.join(DIST, `${name}.bench.js`);
   if (!fs.existsSync(file)) {
-    console.error(`no benchmark "${name}" in ${DIST} (available: ${available().join(', ') || 'none'}); did the build run?`);
+    console.error(
+      `no benchmark "${name}" in ${DIST} (available: ${available().join(', ') || 'none'}); did the build run?`,
+    );
     return 2;
   }
   const bench = require(file);

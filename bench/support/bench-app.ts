@@ -3,7 +3,12 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createServer, type AddressInfo } from 'node:net';
 import type { Env } from '@lib/config';
 import { createHttpApp, PlatformModule } from '@lib/platform';
-import { connectQueueConsumers, queueConfig, QueueModule, type QueueModuleOptions } from '@lib/queue';
+import {
+  connectQueueConsumers,
+  queueConfig,
+  QueueModule,
+  type QueueModuleOptions,
+} from '@lib/queue';
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -40,7 +45,11 @@ export async function startQueueApp(options: QueueAppOptions): Promise<NestFasti
     env: { LOG_LEVEL: 'warn', SHUTDOWN_GRACE_MS: '0', ...options.env },
     module: (env) => ({
       module: BenchRootModule,
-      imports: [PlatformModule.forRoot(options.name, env), QueueModule.forRoot(options.queue ?? {}), BenchFeatureModule],
+      imports: [
+        PlatformModule.forRoot(options.name, env),
+        QueueModule.forRoot(options.queue ?? {}),
+        BenchFeatureModule,
+      ],
     }),
     configs: [queueConfig],
     beforeListen: connectQueueConsumers,

@@ -9,14 +9,17 @@ export interface BenchKafka {
 }
 
 interface KafkaBrokerScript {
-  startKafka(options?: { heapMb?: number }): Promise<{ brokers: string; startupMs: number; stop(): Promise<void> }>;
+  startKafka(options?: {
+    heapMb?: number;
+  }): Promise<{ brokers: string; startupMs: number; stop(): Promise<void> }>;
 }
 
 function brokerScript(): string {
   for (let dir = __dirname; ; dir = dirname(dir)) {
     const candidate = join(dir, 'docker', 'kafka', 'kafka-broker.js');
     if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) throw new Error(`docker/kafka/kafka-broker.js not found above ${__dirname}`);
+    if (dirname(dir) === dir)
+      throw new Error(`docker/kafka/kafka-broker.js not found above ${__dirname}`);
   }
 }
 
@@ -24,7 +27,9 @@ function brokerScript(): string {
  * Starts a single-node Kafka 3.9 broker with docker/kafka/kafka-broker.js, like the tests, unless
  * BENCH_KAFKA_BROKERS points at a running one (handy when iterating).
  */
-export async function startBenchKafka(log: (line: string) => void = console.log): Promise<BenchKafka> {
+export async function startBenchKafka(
+  log: (line: string) => void = console.log,
+): Promise<BenchKafka> {
   const given = process.env.BENCH_KAFKA_BROKERS;
   if (given) {
     log(`kafka: using BENCH_KAFKA_BROKERS=${given}`);
@@ -51,7 +56,10 @@ export async function produceToNewTopic(
 ): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: partitions }],
+    waitForLeaders: true,
+  });
   await admin.disconnect();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();

@@ -34,12 +34,23 @@ export interface NaiveCandles {
 }
 
 /** Starts consuming `topic` from the beginning (a new group) with one awaited upsert per tick. */
-export async function startNaiveCandles(brokers: string, topic: string, databaseUrl: string): Promise<NaiveCandles> {
+export async function startNaiveCandles(
+  brokers: string,
+  topic: string,
+  databaseUrl: string,
+): Promise<NaiveCandles> {
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   await db.query(NAIVE_CANDLES_TABLE_SQL);
-  const kafka = new Kafka({ clientId: 'naive-candles', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const consumer: Consumer = kafka.consumer({ groupId: `naive-candles-${randomUUID()}`, maxWaitTimeInMs: 10 });
+  const kafka = new Kafka({
+    clientId: 'naive-candles',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const consumer: Consumer = kafka.consumer({
+    groupId: `naive-candles-${randomUUID()}`,
+    maxWaitTimeInMs: 10,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let written = 0;
@@ -47,8 +58,18 @@ export async function startNaiveCandles(brokers: string, topic: string, database
   let last = 0;
   await consumer.run({
     eachMessage: async ({ message }) => {
-      const tick = JSON.parse(message.value!.toString()) as { symbol: string; price: number; volume: number; occurredAt: string };
-      await db.query(UPSERT, [tick.symbol, tick.occurredAt, String(tick.price), String(tick.volume)]);
+      const tick = JSON.parse(message.value!.toString()) as {
+        symbol: string;
+        price: number;
+        volume: number;
+        occurredAt: string;
+      };
+      await db.query(UPSERT, [
+        tick.symbol,
+        tick.occurredAt,
+        String(tick.price),
+        String(tick.volume),
+      ]);
       last = performance.now();
       if (written++ === 0) first = last;
     },

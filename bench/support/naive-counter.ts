@@ -9,7 +9,12 @@ export const NAIVE_TABLE_SQL =
   'CREATE TABLE IF NOT EXISTS naive_totals (key text PRIMARY KEY, n bigint NOT NULL, total bigint NOT NULL)';
 
 /** Consumes `expected` messages of `topic` into naive_totals; resolves with the first-to-last ms. */
-export function runNaiveCounter(brokers: string, topic: string, databaseUrl: string, expected: number): Promise<number> {
+export function runNaiveCounter(
+  brokers: string,
+  topic: string,
+  databaseUrl: string,
+  expected: number,
+): Promise<number> {
   return timeNaiveListener({
     brokers,
     topic,

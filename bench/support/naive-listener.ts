@@ -26,7 +26,11 @@ export async function timeNaiveListener(listener: NaiveListener): Promise<number
   const db = new Client({ connectionString: listener.databaseUrl });
   await db.connect();
   await db.query(listener.tableSql);
-  const kafka = new Kafka({ clientId: listener.clientId, brokers: listener.brokers.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: listener.clientId,
+    brokers: listener.brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const consumer = kafka.consumer({ groupId: listener.groupId });
   await consumer.connect();
   await consumer.subscribe({ topics: [listener.topic], fromBeginning: true });

@@ -11,7 +11,12 @@ import { timeNaiveListener } from './naive-listener';
 export const NAIVE_PAGE_VIEWS_TABLE = 'naive_page_views';
 
 /** Reads the first `limit` records of `topic` from the beginning; resolves with first-to-last ms. */
-export function runNaivePageViews(brokers: string, topic: string, databaseUrl: string, limit: number): Promise<number> {
+export function runNaivePageViews(
+  brokers: string,
+  topic: string,
+  databaseUrl: string,
+  limit: number,
+): Promise<number> {
   return timeNaiveListener({
     brokers,
     topic,

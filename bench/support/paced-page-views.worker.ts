@@ -39,7 +39,11 @@ async function run(input: PacedPageViewsInput): Promise<void> {
   const ticks = Math.round((input.seconds * 1000) / TICK_MS);
   const views = zipfPageViews(perTick * ticks, input.pages, input.visitors);
   const tag = randomBytes(3).toString('hex');
-  const kafka = new Kafka({ clientId: 'pv-latency', brokers: input.brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'pv-latency',
+    brokers: input.brokers,
+    logLevel: logLevel.NOTHING,
+  });
   // Every tick's records are built before the clock starts: serializing them is the load
   // generator's work, and done on the way it would take CPU from pv-counter on a small machine.
   const planned = Array.from({ length: ticks }, (_, t) => {
@@ -50,7 +54,12 @@ async function run(input: PacedPageViewsInput): Promise<void> {
         // Zero-padded, so that markers sort in publishing order (the poller reads from the first unseen).
         const pageId = `lat-${tag}-${String(j).padStart(10, '0')}`;
         markers.push(pageId);
-        messages.push(pageViewMessage({ eventId: pageId, pageId, visitorId: views[j].visitorId }, input.markerDay));
+        messages.push(
+          pageViewMessage(
+            { eventId: pageId, pageId, visitorId: views[j].visitorId },
+            input.markerDay,
+          ),
+        );
       } else messages.push(pageViewMessage(views[j], input.day));
     }
     return { messages, markers };
@@ -63,15 +72,25 @@ async function run(input: PacedPageViewsInput): Promise<void> {
     const wait = started + t * TICK_MS - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const { messages, markers } = planned[t];
-    parentPort!.postMessage({ kind: 'published', markers, at: Date.now() } satisfies PacedPageViewsMessage);
-    const send = producer.send({ topic: 'page-views', messages, acks: -1 }).finally(() => inFlight.delete(send));
+    parentPort!.postMessage({
+      kind: 'published',
+      markers,
+      at: Date.now(),
+    } satisfies PacedPageViewsMessage);
+    const send = producer
+      .send({ topic: 'page-views', messages, acks: -1 })
+      .finally(() => inFlight.delete(send));
     inFlight.add(send);
     if (inFlight.size >= 20) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
   const sendMs = performance.now() - started;
   await producer.disconnect();
-  parentPort!.postMessage({ kind: 'done', sent: views.length, sendMs } satisfies PacedPageViewsMessage);
+  parentPort!.postMessage({
+    kind: 'done',
+    sent: views.length,
+    sendMs,
+  } satisfies PacedPageViewsMessage);
 }
 
 // A rejection is unhandled and fails the worker; the measuring thread reports its 'error'.

@@ -78,7 +78,8 @@ export async function runPaced(kafka: Kafka, options: PacedOptions): Promise<Pac
   const seconds = (performance.now() - started) / 1000;
   await Promise.all(sends);
   const settleUntil = performance.now() + (options.settleMs ?? 30_000);
-  while (sentAt.size > 0 && performance.now() < settleUntil) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (sentAt.size > 0 && performance.now() < settleUntil)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   const missing = sentAt.size;
   polling = false;
   sentAt.clear();

@@ -28,11 +28,21 @@ export interface WriteCost {
 }
 
 /** Takes a snapshot for `table` after letting the server publish pending statistics. */
-export async function writeSnapshot(db: Client, table: string, settleMs = 1_500): Promise<WriteSnapshot> {
+export async function writeSnapshot(
+  db: Client,
+  table: string,
+  settleMs = 1_500,
+): Promise<WriteSnapshot> {
   await new Promise((r) => setTimeout(r, settleMs)); // other backends report their counters within ~1 s
   await db.query('SELECT pg_stat_force_next_flush()').catch(() => undefined);
   await db.query('SELECT pg_stat_clear_snapshot()');
-  const { rows } = await db.query<{ ins: string; upd: string; hot: string; all: string; lsn: string }>(
+  const { rows } = await db.query<{
+    ins: string;
+    upd: string;
+    hot: string;
+    all: string;
+    lsn: string;
+  }>(
     `SELECT coalesce((SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = $1), 0)::text AS ins,
             coalesce((SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = $1), 0)::text AS upd,
             coalesce((SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = $1), 0)::text AS hot,
@@ -41,12 +51,25 @@ export async function writeSnapshot(db: Client, table: string, settleMs = 1_500)
     [table],
   );
   const r = rows[0];
-  return { inserted: Number(r.ins), updated: Number(r.upd), hotUpdated: Number(r.hot), allTablesRowVersions: Number(r.all), lsn: r.lsn };
+  return {
+    inserted: Number(r.ins),
+    updated: Number(r.upd),
+    hotUpdated: Number(r.hot),
+    allTablesRowVersions: Number(r.all),
+    lsn: r.lsn,
+  };
 }
 
 /** The writes between `before` and `after`. */
-export async function writeCost(db: Client, before: WriteSnapshot, after: WriteSnapshot): Promise<WriteCost> {
-  const { rows } = await db.query<{ d: string }>('SELECT pg_wal_lsn_diff($2, $1)::text AS d', [before.lsn, after.lsn]);
+export async function writeCost(
+  db: Client,
+  before: WriteSnapshot,
+  after: WriteSnapshot,
+): Promise<WriteCost> {
+  const { rows } = await db.query<{ d: string }>('SELECT pg_wal_lsn_diff($2, $1)::text AS d', [
+    before.lsn,
+    after.lsn,
+  ]);
   return {
     rowVersions: after.inserted + after.updated - before.inserted - before.updated,
     updates: after.updated - before.updated,
@@ -57,12 +80,19 @@ export async function writeCost(db: Client, before: WriteSnapshot, after: WriteS
 }
 
 /** Size of `table` with its indexes and TOAST, and its dead tuples now, for the report. */
-export async function tableSize(db: Client, table: string): Promise<{ bytes: number; deadTuples: number; liveTuples: number }> {
+export async function tableSize(
+  db: Client,
+  table: string,
+): Promise<{ bytes: number; deadTuples: number; liveTuples: number }> {
   const { rows } = await db.query<{ bytes: string; dead: string; live: string }>(
     `SELECT pg_total_relation_size($1::text::regclass)::text AS bytes,
             coalesce((SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = $1::text), 0)::text AS dead,
             (SELECT count(*) FROM ${table})::text AS live`,
     [table],
   );
-  return { bytes: Number(rows[0].bytes), deadTuples: Number(rows[0].dead), liveTuples: Number(rows[0].live) };
+  return {
+    bytes: Number(rows[0].bytes),
+    deadTuples: Number(rows[0].dead),
+    liveTuples: Number(rows[0].live),
+  };
 }

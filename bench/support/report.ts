@@ -9,7 +9,9 @@ export function formatRate(perSecond: number): string {
  */
 export function printHeadline(name: string, ours: number, baseline: number): void {
   const ratio = baseline > 0 ? ours / baseline : 0;
-  console.log(`${name}: ours=${Math.round(ours)} baseline=${Math.round(baseline)} ratio=${ratio.toFixed(2)}`);
+  console.log(
+    `${name}: ours=${Math.round(ours)} baseline=${Math.round(baseline)} ratio=${ratio.toFixed(2)}`,
+  );
 }
 
 /** Measures how long `run` takes, in ms. */
@@ -25,5 +27,7 @@ export async function timed<T>(run: () => Promise<T>): Promise<{ result: T; ms: 
  */
 export function costFactor(baseline: number, ours: number): string {
   if (ours <= 0 || baseline <= 0) return '– (nothing to compare)';
-  return ours <= baseline ? `${(baseline / ours).toFixed(1)}× less` : `${(ours / baseline).toFixed(1)}× more`;
+  return ours <= baseline
+    ? `${(baseline / ours).toFixed(1)}× less`
+    : `${(ours / baseline).toFixed(1)}× more`;
 }

@@ -40,7 +40,13 @@ export async function measureVisibility(
   brokers: string[],
   databaseUrl: string,
   day: string,
-  options: { ratePerSecond: number; seconds: number; pages: number; visitors: number; table?: string },
+  options: {
+    ratePerSecond: number;
+    seconds: number;
+    pages: number;
+    visitors: number;
+    table?: string;
+  },
 ): Promise<VisibilityLatency> {
   // Another consumer's (day, page_id, …) table may stand in for pv-counter's view.
   const { table = 'page_views_live', ...paced } = options;
@@ -65,7 +71,9 @@ export async function measureVisibility(
         );
         const now = Date.now();
         // Only this run's markers: a table may hold an earlier run's, which sort anywhere.
-        for (const row of rows) if (publishedAt.has(row.page_id) && !seenAt.has(row.page_id)) seenAt.set(row.page_id, now);
+        for (const row of rows)
+          if (publishedAt.has(row.page_id) && !seenAt.has(row.page_id))
+            seenAt.set(row.page_id, now);
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
@@ -73,28 +81,35 @@ export async function measureVisibility(
 
   const input: PacedPageViewsInput = { brokers, day, markerDay: MARKER_DAY, ...paced };
   const worker = new Worker(join(__dirname, 'paced-page-views.worker.js'), { workerData: input });
-  const { sent, sendMs } = await new Promise<{ sent: number; sendMs: number }>((resolve, reject) => {
-    worker.on('message', (message: PacedPageViewsMessage) => {
-      if (message.kind === 'published') {
-        for (const marker of message.markers) {
-          publishedAt.set(marker, message.at);
-          published.push(marker);
-        }
-      }
-      else resolve(message);
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => reject(new Error(`the paced producer exited (${code}) before it was done`)));
-  });
+  const { sent, sendMs } = await new Promise<{ sent: number; sendMs: number }>(
+    (resolve, reject) => {
+      worker.on('message', (message: PacedPageViewsMessage) => {
+        if (message.kind === 'published') {
+          for (const marker of message.markers) {
+            publishedAt.set(marker, message.at);
+            published.push(marker);
+          }
+        } else resolve(message);
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) =>
+        reject(new Error(`the paced producer exited (${code}) before it was done`)),
+      );
+    },
+  );
   await worker.terminate();
 
   const deadline = Date.now() + 120_000;
-  while (seenAt.size < publishedAt.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (seenAt.size < publishedAt.size && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
   polling = false;
   await poller;
   await db.end();
-  if (seenAt.size < publishedAt.size) throw new Error(`only ${seenAt.size} of ${publishedAt.size} markers visible after 2 min`);
-  const latencies = [...publishedAt].map(([page, at]) => seenAt.get(page)! - at).sort((a, b) => a - b);
+  if (seenAt.size < publishedAt.size)
+    throw new Error(`only ${seenAt.size} of ${publishedAt.size} markers visible after 2 min`);
+  const latencies = [...publishedAt]
+    .map(([page, at]) => seenAt.get(page)! - at)
+    .sort((a, b) => a - b);
   // The slowest marker of each second of publishing: shows whether the tail is spread or a stall.
   const firstAt = Math.min(...publishedAt.values());
   const maxPerSecond: number[] = [];

@@ -8,7 +8,13 @@
  * shutdown must end open streams.
  */
 import type { HttpApp } from '@lib/platform';
-import { createThrowawayDatabase, freeTcpPort, testServices, uniqueName, waitFor } from '@test/support';
+import {
+  createThrowawayDatabase,
+  freeTcpPort,
+  testServices,
+  uniqueName,
+  waitFor,
+} from '@test/support';
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
@@ -45,7 +51,6 @@ interface Quote {
   at: string;
 }
 
-
 /** Symbols of this run only: the `ticks` topic is shared with other tests. */
 function symbolPrefix(): string {
   return `Z${randomBytes(3).toString('hex').toUpperCase()}`;
@@ -65,7 +70,9 @@ function expectedCandles(ticks: readonly Tick[]): Map<string, Candle[]> {
     const candles = [...minutes.entries()]
       .sort(([a], [b]) => a - b)
       .map(([minute, group]) => {
-        const sorted = [...group].sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
+        const sorted = [...group].sort(
+          (a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt),
+        );
         return {
           openTime: new Date(minute).toISOString(),
           open: sorted[0].price,
@@ -174,7 +181,10 @@ describe('aggregator: ticks → candles and live quotes (Kafka, PostgreSQL)', ()
   let ingestUrl: string;
   let databaseUrl: string;
 
-  async function start(create: typeof createAggregatorApp, env: Record<string, string>): Promise<[HttpApp, string]> {
+  async function start(
+    create: typeof createAggregatorApp,
+    env: Record<string, string>,
+  ): Promise<[HttpApp, string]> {
     const dataDir = await mkdtemp(join(tmpdir(), 'ep-candles-'));
     dirs.push(dataDir);
     const app = await create({
@@ -198,12 +208,24 @@ describe('aggregator: ticks → candles and live quotes (Kafka, PostgreSQL)', ()
     return new Promise((resolve, reject) => {
       const req = httpRequest(
         `${ingestUrl}/v1/ticks`,
-        { method: 'POST', agent: false, timeout: 30_000, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        {
+          method: 'POST',
+          agent: false,
+          timeout: 30_000,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
         (res) => {
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`POST /v1/ticks: ${res.statusCode} ${text}`))));
+          res.on('end', () =>
+            res.statusCode === 202
+              ? resolve()
+              : reject(new Error(`POST /v1/ticks: ${res.statusCode} ${text}`)),
+          );
         },
       );
       req.on('timeout', () => req.destroy(new Error('POST /v1/ticks timed out')));
@@ -213,7 +235,9 @@ describe('aggregator: ticks → candles and live quotes (Kafka, PostgreSQL)', ()
   }
 
   async function get<T>(path: string): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${aggregatorUrl}${path}`, { signal: AbortSignal.timeout(15_000) });
+    const response = await fetch(`${aggregatorUrl}${path}`, {
+      signal: AbortSignal.timeout(15_000),
+    });
     return { status: response.status, body: (await response.json()) as T };
   }
 
@@ -226,12 +250,23 @@ describe('aggregator: ticks → candles and live quotes (Kafka, PostgreSQL)', ()
   beforeAll(async () => {
     databaseUrl = await createThrowawayDatabase('candles');
     // A group of its own: other aggregator suites share the broker and would share the partitions.
-    [aggregator, aggregatorUrl] = await start(createAggregatorApp, { DATABASE_URL: databaseUrl, CONSUMER_GROUP: uniqueName('aggregator') });
+    [aggregator, aggregatorUrl] = await start(createAggregatorApp, {
+      DATABASE_URL: databaseUrl,
+      CONSUMER_GROUP: uniqueName('aggregator'),
+    });
     [ingest, ingestUrl] = await start(createIngestApp, {});
     // Warm-up: the first consumer join and topic creation take a while on a busy machine; once a
     // tick posted now has a quote, the pipeline is connected end to end.
     const warm = `${symbolPrefix()}W`;
-    await post([{ eventId: `${warm}-0`, symbol: warm, price: 1, volume: 1, occurredAt: new Date().toISOString() }]);
+    await post([
+      {
+        eventId: `${warm}-0`,
+        symbol: warm,
+        price: 1,
+        volume: 1,
+        occurredAt: new Date().toISOString(),
+      },
+    ]);
     await waitFor(async () => (await get(`/v1/quotes/${warm}`)).status === 200, {
       timeoutMs: 120_000,
       intervalMs: 200,
@@ -285,14 +320,18 @@ describe('aggregator: ticks → candles and live quotes (Kafka, PostgreSQL)', ()
       const total = want.reduce((sum, c) => sum + c.trades, 0);
       const got = await waitFor(
         async () => {
-          const { status, body } = await get<Candle[]>(`/v1/candles/${symbol}?interval=1m&from=${from}&to=${to}`);
+          const { status, body } = await get<Candle[]>(
+            `/v1/candles/${symbol}?interval=1m&from=${from}&to=${to}`,
+          );
           if (status !== 200) throw new Error(`GET candles: ${status} ${JSON.stringify(body)}`);
           return body.reduce((sum, c) => sum + c.trades, 0) >= total ? body : undefined;
         },
         { timeoutMs: 60_000, intervalMs: 200, description: `${total} trades of ${symbol}` },
       );
       expect(got).toEqual(want);
-      const latest = ticks.filter((t) => t.symbol === symbol).sort((a, b) => Date.parse(b.occurredAt) - Date.parse(a.occurredAt))[0];
+      const latest = ticks
+        .filter((t) => t.symbol === symbol)
+        .sort((a, b) => Date.parse(b.occurredAt) - Date.parse(a.occurredAt))[0];
       expect((await get<Quote>(`/v1/quotes/${symbol}`)).body).toEqual({
         symbol,
         price: latest.price,
@@ -323,7 +362,9 @@ describe('aggregator: ticks → candles and live quotes (Kafka, PostgreSQL)', ()
       expect({ path, status }).toEqual({ path, status: 400 });
       expect(body.details.map((d) => d.field)).toContain(field);
     }
-    const unknown = await get<{ statusCode: number; message: string }>(`/v1/quotes/${symbolPrefix()}NONE`);
+    const unknown = await get<{ statusCode: number; message: string }>(
+      `/v1/quotes/${symbolPrefix()}NONE`,
+    );
     expect(unknown.status).toBe(404);
     expect(unknown.body.message).toMatch(/no quote for .*NONE/);
     const empty = await get<Candle[]>(`/v1/candles/${symbolPrefix()}NONE`);
@@ -351,9 +392,20 @@ describe('aggregator: ticks → candles and live quotes (Kafka, PostgreSQL)', ()
       const latencies: number[] = [];
       for (let k = 1; k <= 20; k++) {
         const price = 100 + k;
-        await post([{ eventId: `${symbol}-${k}`, symbol, price, volume: k, occurredAt: new Date().toISOString() }]);
+        await post([
+          {
+            eventId: `${symbol}-${k}`,
+            symbol,
+            price,
+            volume: k,
+            occurredAt: new Date().toISOString(),
+          },
+        ]);
         const pushed = await waitFor(
-          () => stream.events.find((e) => e.quotes.some((q) => q.symbol === symbol && q.price === price)),
+          () =>
+            stream.events.find((e) =>
+              e.quotes.some((q) => q.symbol === symbol && q.price === price),
+            ),
           { timeoutMs: 30_000, intervalMs: 5, description: `quote ${price} pushed` },
         );
         const committed = await waitFor(() => commits.get(`${symbol}|${price}`), {
@@ -366,11 +418,15 @@ describe('aggregator: ticks → candles and live quotes (Kafka, PostgreSQL)', ()
       }
       const median = percentile(latencies, 50);
       const p95 = percentile(latencies, 95);
-      console.log(`SSE push after commit: median ${median.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`);
+      console.log(
+        `SSE push after commit: median ${median.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
+      );
       expect(median).toBeLessThanOrEqual(50);
       expect(p95).toBeLessThanOrEqual(50);
       // One event per push at most, holding only changed quotes of the subscribed symbol.
-      expect(stream.events.every((e) => e.quotes.length === 1 && e.quotes[0].symbol === symbol)).toBe(true);
+      expect(
+        stream.events.every((e) => e.quotes.length === 1 && e.quotes[0].symbol === symbol),
+      ).toBe(true);
     } finally {
       stream.close();
       await listener.query('DROP TRIGGER candles_committed ON candles_1m');
@@ -397,7 +453,8 @@ describe('aggregator: ticks → candles and live quotes (Kafka, PostgreSQL)', ()
     let round = 0;
     // Publish until the server has been skipping pushes for 4 s (every symbol changing every round).
     while (blockedSince === undefined || Date.now() - blockedSince < 4_000) {
-      if (Date.now() - started > 90_000) throw new Error(`the stalled client never blocked a push in ${round} rounds`);
+      if (Date.now() - started > 90_000)
+        throw new Error(`the stalled client never blocked a push in ${round} rounds`);
       round++;
       const batch = symbols.map((symbol, i) => ({
         eventId: `${prefix}-${round}-${i}`,
@@ -439,12 +496,21 @@ describe('aggregator: ticks → candles and live quotes (Kafka, PostgreSQL)', ()
         const latest = stalled.latest();
         return symbols.every((symbol) => latest.get(symbol)?.price === last.get(symbol));
       },
-      { timeoutMs: 60_000, intervalMs: 100, description: 'the latest quotes of every symbol pushed' },
+      {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        description: 'the latest quotes of every symbol pushed',
+      },
     );
-    const received = stalled.events.reduce((sum, e) => sum + e.quotes.filter((q) => q.symbol.startsWith(prefix)).length, 0);
+    const received = stalled.events.reduce(
+      (sum, e) => sum + e.quotes.filter((q) => q.symbol.startsWith(prefix)).length,
+      0,
+    );
     expect(received).toBeLessThan(round * symbols.length);
     stalled.close();
-    await waitFor(async () => (await metric('aggregator_sse_subscribers')) === 0, { description: 'subscriber removed' });
+    await waitFor(async () => (await metric('aggregator_sse_subscribers')) === 0, {
+      description: 'subscriber removed',
+    });
   }, 180_000);
 
   it('ends open streams on shutdown, so the app stops', async () => {

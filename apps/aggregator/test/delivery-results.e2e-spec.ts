@@ -7,7 +7,13 @@
  */
 import type { Env } from '@lib/config';
 import type { HttpApp } from '@lib/platform';
-import { createThrowawayDatabase, freeTcpPort, testServices, uniqueName, waitFor } from '@test/support';
+import {
+  createThrowawayDatabase,
+  freeTcpPort,
+  testServices,
+  uniqueName,
+  waitFor,
+} from '@test/support';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,9 +62,11 @@ describe.each(['kafka', 'rabbitmq'])('delivery results on %s', (broker) => {
     return app.listen();
   }
 
-  const post = (events: readonly object[]) => postEvents(`${ingestUrl}/v1/delivery-results`, events);
+  const post = (events: readonly object[]) =>
+    postEvents(`${ingestUrl}/v1/delivery-results`, events);
   const get = <T>(path: string) => getJson<T>(`${aggregatorUrl}${path}`);
-  const message = (messageId: string) => get<ExpectedDelivery>(`/v1/delivery-results/${encodeURIComponent(messageId)}`);
+  const message = (messageId: string) =>
+    get<ExpectedDelivery>(`/v1/delivery-results/${encodeURIComponent(messageId)}`);
 
   async function storedRows(prefix: string): Promise<number> {
     const client = new Client({ connectionString: databaseUrl });
@@ -79,7 +87,10 @@ describe.each(['kafka', 'rabbitmq'])('delivery results on %s', (broker) => {
 
   beforeAll(async () => {
     databaseUrl = await createThrowawayDatabase(`delivery_results_${broker}`);
-    aggregatorUrl = await start(createAggregatorApp, { DATABASE_URL: databaseUrl, CONSUMER_GROUP: group });
+    aggregatorUrl = await start(createAggregatorApp, {
+      DATABASE_URL: databaseUrl,
+      CONSUMER_GROUP: group,
+    });
     ingestUrl = await start(createIngestApp, {});
     // Warm-up: the first consumer join and topic/queue creation take a while on a busy machine.
     const warm = uniqueName('warm');
@@ -132,9 +143,14 @@ describe.each(['kafka', 'rabbitmq'])('delivery results on %s', (broker) => {
       description: `all ${plan.events.length} status changes stored`,
     });
     for (const [requestId, messageIds] of plan.requests) {
-      const { status, body } = await get<Page>(`/v1/delivery-results?requestId=${encodeURIComponent(requestId)}`);
+      const { status, body } = await get<Page>(
+        `/v1/delivery-results?requestId=${encodeURIComponent(requestId)}`,
+      );
       expect(status).toBe(200);
-      expect(body).toEqual({ items: messageIds.map((id) => plan.expected.get(id)), nextCursor: null });
+      expect(body).toEqual({
+        items: messageIds.map((id) => plan.expected.get(id)),
+        nextCursor: null,
+      });
     }
     // Page through the largest request two messages at a time.
     const [requestId, messageIds] = [...plan.requests].sort((a, b) => b[1].length - a[1].length)[0];
@@ -143,14 +159,18 @@ describe.each(['kafka', 'rabbitmq'])('delivery results on %s', (broker) => {
     let cursor: string | null = null;
     do {
       const query: string = `requestId=${encodeURIComponent(requestId)}&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
-      const { status, body }: { status: number; body: Page } = await get<Page>(`/v1/delivery-results?${query}`);
+      const { status, body }: { status: number; body: Page } = await get<Page>(
+        `/v1/delivery-results?${query}`,
+      );
       expect(status).toBe(200);
       expect(body.items.length).toBeLessThanOrEqual(2);
       seen.push(...body.items.map((item) => item.messageId));
       cursor = body.nextCursor;
     } while (cursor !== null && seen.length <= messageIds.length);
     expect(seen).toEqual(messageIds);
-    const unknown = await get<Page>(`/v1/delivery-results?requestId=${encodeURIComponent(`${prefix}-none`)}`);
+    const unknown = await get<Page>(
+      `/v1/delivery-results?requestId=${encodeURIComponent(`${prefix}-none`)}`,
+    );
     expect(unknown).toEqual({ status: 200, body: { items: [], nextCursor: null } });
   }, 180_000);
 

@@ -9,7 +9,14 @@
 import type { Env } from '@lib/config';
 import type { HttpApp } from '@lib/platform';
 import { EventPublisher, StreamLog, type EventMetadata, type IncomingEvent } from '@lib/queue';
-import { createThrowawayDatabase, freeTcpPort, type KafkaBroker, startDedicatedKafka, uniqueName, waitFor } from '@test/support';
+import {
+  createThrowawayDatabase,
+  freeTcpPort,
+  type KafkaBroker,
+  startDedicatedKafka,
+  uniqueName,
+  waitFor,
+} from '@test/support';
 import { randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,7 +56,6 @@ type ResponseBody = { message?: string; details?: unknown; [field: string]: unkn
 
 const TOP_N = 3;
 
-
 /** A day of its own, far from today (the cron test uses today). */
 function randomDay(): string {
   return `20${40 + randomInt(50)}-0${1 + randomInt(9)}-1${randomInt(10)}`;
@@ -65,12 +71,22 @@ function planOrders(prefix: string, day: string, storeIds: readonly string[]): O
   let n = 0;
   const add = (storeId: string, productId: string, quantity: number, amount: number) => {
     const at = `${day}T${String(n % 24).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}:00Z`;
-    orders.push({ eventId: `${prefix}-ev-${n}`, orderId: `${prefix}-o-${n}`, storeId, productId, quantity, amount, occurredAt: at, receivedAt: at });
+    orders.push({
+      eventId: `${prefix}-ev-${n}`,
+      orderId: `${prefix}-o-${n}`,
+      storeId,
+      productId,
+      quantity,
+      amount,
+      occurredAt: at,
+      receivedAt: at,
+    });
     n++;
   };
   for (const storeId of storeIds) {
     for (let p = 0; p < 6; p++) {
-      for (let o = 1 + randomInt(4); o > 0; o--) add(storeId, `p-${p}`, 1 + randomInt(3), randomInt(40) * 0.25);
+      for (let o = 1 + randomInt(4); o > 0; o--)
+        add(storeId, `p-${p}`, 1 + randomInt(3), randomInt(40) * 0.25);
     }
     for (const productId of ['p-tie-b', 'p-tie-a']) {
       add(storeId, productId, 10, 7.5);
@@ -87,15 +103,26 @@ function expectedTop(orders: readonly Order[]): Map<string, Product[]> {
     let store = sums.get(order.storeId);
     if (!store) sums.set(order.storeId, (store = new Map()));
     const sum = store.get(order.productId) ?? { quantity: 0, amount: 0 };
-    store.set(order.productId, { quantity: sum.quantity + order.quantity, amount: sum.amount + order.amount });
+    store.set(order.productId, {
+      quantity: sum.quantity + order.quantity,
+      amount: sum.amount + order.amount,
+    });
   }
   const top = new Map<string, Product[]>();
   for (const [storeId, products] of sums) {
     const ranked = [...products]
       .map(([productId, sum]) => ({ productId, ...sum }))
-      .sort((a, b) => b.quantity - a.quantity || b.amount - a.amount || (a.productId < b.productId ? -1 : 1))
+      .sort(
+        (a, b) =>
+          b.quantity - a.quantity || b.amount - a.amount || (a.productId < b.productId ? -1 : 1),
+      )
       .slice(0, TOP_N)
-      .map((product, i) => ({ rank: i + 1, productId: product.productId, quantity: product.quantity, amount: product.amount }));
+      .map((product, i) => ({
+        rank: i + 1,
+        productId: product.productId,
+        quantity: product.quantity,
+        amount: product.amount,
+      }));
     top.set(storeId, ranked);
   }
   return top;
@@ -137,21 +164,34 @@ async function startAggregator(env: Env) {
     db,
     async publishOrders(orders: readonly Order[]): Promise<void> {
       for (let i = 0; i < orders.length; i += 500) {
-        await publisher.publish(orders.slice(i, i + 500).map((order) => ({ stream: 'orders', key: order.storeId, value: order })));
+        await publisher.publish(
+          orders
+            .slice(i, i + 500)
+            .map((order) => ({ stream: 'orders', key: order.storeId, value: order })),
+        );
       }
     },
     /** Waits until the day's sales of the orders' stores hold every item of `orders` (and no more). */
     async salesFlushed(day: string, orders: readonly Order[]): Promise<void> {
-      const want = orders.filter((o) => o.occurredAt.startsWith(day)).reduce((sum, o) => sum + o.quantity, 0);
+      const want = orders
+        .filter((o) => o.occurredAt.startsWith(day))
+        .reduce((sum, o) => sum + o.quantity, 0);
       const stores = [...new Set(orders.map((o) => o.storeId))];
-      const got = await waitFor(async () => {
-        const { rows } = await db.query<{ total: string | null }>(
-          'SELECT sum(quantity)::text AS total FROM sales_daily WHERE day = $1 AND store_id = ANY($2::text[])',
-          [day, stores],
-        );
-        const total = Number(rows[0].total ?? 0);
-        return total >= want ? total : undefined;
-      }, { timeoutMs: 90_000, intervalMs: 200, description: `${want} items sold on ${day} in sales_daily` });
+      const got = await waitFor(
+        async () => {
+          const { rows } = await db.query<{ total: string | null }>(
+            'SELECT sum(quantity)::text AS total FROM sales_daily WHERE day = $1 AND store_id = ANY($2::text[])',
+            [day, stores],
+          );
+          const total = Number(rows[0].total ?? 0);
+          return total >= want ? total : undefined;
+        },
+        {
+          timeoutMs: 90_000,
+          intervalMs: 200,
+          description: `${want} items sold on ${day} in sales_daily`,
+        },
+      );
       expect(got).toBe(want);
     },
     /** Every message on `popular-products` so far (from the start of the log to its current end), with its metadata. */
@@ -163,18 +203,28 @@ async function startAggregator(env: Env) {
       const events: Array<Published> = [];
       if (done()) return events;
       const follower = await log.follow('popular-products', start, (batch) => {
-        for (const event of batch.events as Array<IncomingEvent<Message>>) events.push({ ...event, meta: batch.metadataOf(event) });
+        for (const event of batch.events as Array<IncomingEvent<Message>>)
+          events.push({ ...event, meta: batch.metadataOf(event) });
         reached.set(batch.partition, BigInt(batch.nextOffset));
       });
       try {
-        await Promise.race([follower.failed, waitFor(done, { timeoutMs: 30_000, description: 'the end of popular-products' })]);
+        await Promise.race([
+          follower.failed,
+          waitFor(done, { timeoutMs: 30_000, description: 'the end of popular-products' }),
+        ]);
       } finally {
         await follower.close();
       }
       return events;
     },
-    async request(method: 'GET' | 'POST', path: string): Promise<{ status: number; body: ResponseBody }> {
-      const response = await fetch(`${url}${path}`, { method, signal: AbortSignal.timeout(60_000) });
+    async request(
+      method: 'GET' | 'POST',
+      path: string,
+    ): Promise<{ status: number; body: ResponseBody }> {
+      const response = await fetch(`${url}${path}`, {
+        method,
+        signal: AbortSignal.timeout(60_000),
+      });
       return { status: response.status, body: (await response.json()) as ResponseBody };
     },
     async close(): Promise<void> {
@@ -207,7 +257,10 @@ describe('popular-products export on demand (Kafka, PostgreSQL)', () => {
 
   beforeAll(async () => {
     // Pages of 2 stores: every run below spans several pages. The schedule stays out of the way.
-    agg = await startAggregator({ POPULAR_PRODUCTS_CRON: '0 0 1 1 *', POPULAR_PRODUCTS_PAGE_SIZE: '2' });
+    agg = await startAggregator({
+      POPULAR_PRODUCTS_CRON: '0 0 1 1 *',
+      POPULAR_PRODUCTS_PAGE_SIZE: '2',
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -234,26 +287,58 @@ describe('popular-products export on demand (Kafka, PostgreSQL)', () => {
       expect(event.meta.key).toBe(storeId);
       expect(event.meta.headers['x-event-id']).toBe(event.payload.eventId);
       expect(event.payload.products).toEqual(expected.get(storeId));
-      expect(event.payload.products.slice(0, 2).map((p) => p.productId)).toEqual(['p-tie-a', 'p-tie-b']);
-      const served = await agg.request('GET', `/v1/stores/${encodeURIComponent(storeId)}/popular-products?date=${day}`);
+      expect(event.payload.products.slice(0, 2).map((p) => p.productId)).toEqual([
+        'p-tie-a',
+        'p-tie-b',
+      ]);
+      const served = await agg.request(
+        'GET',
+        `/v1/stores/${encodeURIComponent(storeId)}/popular-products?date=${day}`,
+      );
       expect(served).toEqual({
         status: 200,
-        body: { storeId, date: day, generatedAt: event.payload.generatedAt, products: expected.get(storeId) },
+        body: {
+          storeId,
+          date: day,
+          generatedAt: event.payload.generatedAt,
+          products: expected.get(storeId),
+        },
       });
     }
 
     // Nothing changed: nothing to publish, nothing on the topic.
-    expect(await agg.request('POST', `/admin/jobs/popular-products?date=${day}`)).toEqual({ status: 200, body: { stores: 5, published: 0 } });
+    expect(await agg.request('POST', `/admin/jobs/popular-products?date=${day}`)).toEqual({
+      status: 200,
+      body: { stores: 5, published: 0 },
+    });
     // More sales for one store: only that store's snapshot is new, under a new eventId.
-    const later = [{ ...orders[0], eventId: `${prefix}-late`, orderId: `${prefix}-late`, storeId: storeIds[3], productId: 'p-new', quantity: 50 }];
+    const later = [
+      {
+        ...orders[0],
+        eventId: `${prefix}-late`,
+        orderId: `${prefix}-late`,
+        storeId: storeIds[3],
+        productId: 'p-new',
+        quantity: 50,
+      },
+    ];
     await agg.publishOrders(later);
     await agg.salesFlushed(day, [...orders, ...later]);
-    expect(await agg.request('POST', `/admin/jobs/popular-products?date=${day}`)).toEqual({ status: 200, body: { stores: 5, published: 1 } });
+    expect(await agg.request('POST', `/admin/jobs/popular-products?date=${day}`)).toEqual({
+      status: 200,
+      body: { stores: 5, published: 1 },
+    });
     const after = byStore(await agg.published(), day);
-    for (const storeId of storeIds) expect(after.get(storeId)).toHaveLength(storeId === storeIds[3] ? 2 : 1);
+    for (const storeId of storeIds)
+      expect(after.get(storeId)).toHaveLength(storeId === storeIds[3] ? 2 : 1);
     const [older, newer] = after.get(storeIds[3])!;
     expect(newer.eventId).not.toBe(older.eventId);
-    expect(newer.payload.products[0]).toEqual({ rank: 1, productId: 'p-new', quantity: 50, amount: orders[0].amount });
+    expect(newer.payload.products[0]).toEqual({
+      rank: 1,
+      productId: 'p-new',
+      quantity: 50,
+      amount: orders[0].amount,
+    });
     expect(newer.payload.products).toEqual(expectedTop([...orders, ...later]).get(storeIds[3]));
   }, 240_000);
 
@@ -276,12 +361,15 @@ describe('popular-products export on demand (Kafka, PostgreSQL)', () => {
         [day, storeIds[2]],
       );
       const run = agg.request('POST', `/admin/jobs/popular-products?date=${day}`);
-      await waitFor(async () => {
-        const { rows } = await agg.db.query<{ waiting: string }>(
-          "SELECT count(*)::text AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO popular_products%'",
-        );
-        return rows[0].waiting !== '0';
-      }, { timeoutMs: 60_000, intervalMs: 100, description: 'the run waiting at its second page' });
+      await waitFor(
+        async () => {
+          const { rows } = await agg.db.query<{ waiting: string }>(
+            "SELECT count(*)::text AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO popular_products%'",
+          );
+          return rows[0].waiting !== '0';
+        },
+        { timeoutMs: 60_000, intervalMs: 100, description: 'the run waiting at its second page' },
+      );
       const firstPage = byStore(await agg.published(), day);
       expect([...firstPage.keys()].sort()).toEqual(storeIds.slice(0, 2));
 
@@ -330,16 +418,27 @@ describe('popular-products export on demand (Kafka, PostgreSQL)', () => {
   it('answers bad input with 400 and the field, and a missing snapshot with 404', async () => {
     const badDate = await agg.request('GET', '/v1/stores/s1/popular-products?date=2026-02-30');
     expect(badDate.status).toBe(400);
-    expect(badDate.body.details).toEqual([{ field: 'date', problem: 'must be a calendar date YYYY-MM-DD' }]);
+    expect(badDate.body.details).toEqual([
+      { field: 'date', problem: 'must be a calendar date YYYY-MM-DD' },
+    ]);
     const badRun = await agg.request('POST', '/admin/jobs/popular-products?date=yesterday');
     expect(badRun.status).toBe(400);
-    expect(badRun.body.details).toEqual([{ field: 'date', problem: 'must be a calendar date YYYY-MM-DD' }]);
+    expect(badRun.body.details).toEqual([
+      { field: 'date', problem: 'must be a calendar date YYYY-MM-DD' },
+    ]);
     const longStore = await agg.request('GET', `/v1/stores/${'x'.repeat(101)}/popular-products`);
     expect(longStore.status).toBe(400);
-    expect(longStore.body.details).toEqual([{ field: 'storeId', problem: 'must be at most 100 characters' }]);
-    const missing = await agg.request('GET', '/v1/stores/no-such-store/popular-products?date=2031-01-01');
+    expect(longStore.body.details).toEqual([
+      { field: 'storeId', problem: 'must be at most 100 characters' },
+    ]);
+    const missing = await agg.request(
+      'GET',
+      '/v1/stores/no-such-store/popular-products?date=2031-01-01',
+    );
     expect(missing.status).toBe(404);
-    expect(missing.body.message).toContain('no popular-products snapshot for store no-such-store on 2031-01-01');
+    expect(missing.body.message).toContain(
+      'no popular-products snapshot for store no-such-store on 2031-01-01',
+    );
   }, 60_000);
 });
 
@@ -355,7 +454,7 @@ describe('popular-products export on its schedule', () => {
     if (!closed) await agg?.close();
   }, 60_000);
 
-  it('publishes today\'s top-N per store without being asked', async () => {
+  it("publishes today's top-N per store without being asked", async () => {
     const prefix = uniqueName('pp-cron');
     const today = new Date().toISOString().slice(0, 10);
     const storeIds = [`${prefix}-a`, `${prefix}-b`];
@@ -365,14 +464,25 @@ describe('popular-products export on its schedule', () => {
     const expected = expectedTop(orders);
     // The schedule may publish a store while its sales are still arriving; it then publishes the
     // final content under a new eventId on a later tick. Wait for the final content of each.
-    const messages = await waitFor(async () => {
-      const grouped = byStore(await agg.published(), today);
-      const final = storeIds.every((id) => {
-        const events = grouped.get(id) ?? [];
-        return events.length > 0 && JSON.stringify(events[events.length - 1].payload.products) === JSON.stringify(expected.get(id));
-      });
-      return final ? grouped : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 500, description: 'scheduled messages with the final top-N of each store' });
+    const messages = await waitFor(
+      async () => {
+        const grouped = byStore(await agg.published(), today);
+        const final = storeIds.every((id) => {
+          const events = grouped.get(id) ?? [];
+          return (
+            events.length > 0 &&
+            JSON.stringify(events[events.length - 1].payload.products) ===
+              JSON.stringify(expected.get(id))
+          );
+        });
+        return final ? grouped : undefined;
+      },
+      {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        description: 'scheduled messages with the final top-N of each store',
+      },
+    );
     for (const id of storeIds) {
       const events = messages!.get(id)!;
       expect(new Set(events.map((e) => e.eventId)).size).toBe(events.length);
@@ -399,12 +509,19 @@ describe('popular-products export on its schedule', () => {
       const orders = planOrders(prefix, today, [storeId]);
       await agg.publishOrders(orders);
       await agg.salesFlushed(today, orders);
-      await waitFor(async () => {
-        const { rows } = await agg.db.query<{ waiting: string }>(
-          "SELECT count(*)::text AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO popular_products%'",
-        );
-        return rows[0].waiting !== '0';
-      }, { timeoutMs: 60_000, intervalMs: 100, description: 'a scheduled run waiting at the held snapshot' });
+      await waitFor(
+        async () => {
+          const { rows } = await agg.db.query<{ waiting: string }>(
+            "SELECT count(*)::text AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO popular_products%'",
+          );
+          return rows[0].waiting !== '0';
+        },
+        {
+          timeoutMs: 60_000,
+          intervalMs: 100,
+          description: 'a scheduled run waiting at the held snapshot',
+        },
+      );
 
       closed = true;
       let done = false;

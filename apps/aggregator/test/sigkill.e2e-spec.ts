@@ -25,7 +25,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createIngestApp } from '../../ingest/src/ingest.app';
-import { progress, storedCandles, storedResultEventIds, storedSales } from './support/aggregator-tables';
+import {
+  progress,
+  storedCandles,
+  storedResultEventIds,
+  storedSales,
+} from './support/aggregator-tables';
 import { byCodePoint, planDeliveries, type ExpectedDelivery } from './support/delivery-plan';
 import { getJson, postEvents } from './support/http';
 import { planOrders, planTicks } from './support/market-plan';
@@ -134,11 +139,16 @@ describe('aggregator SIGKILL mid-stream on Kafka', () => {
       intervalMs: 250,
       description: `all ${total} effects stored (killed at ${killedAt.join(', ')})`,
     }).catch(async (error: Error) => {
-      throw new Error(`${error.message}: ${JSON.stringify(await progress(databaseUrl))} of ${JSON.stringify(want)}`);
+      throw new Error(
+        `${error.message}: ${JSON.stringify(await progress(databaseUrl))} of ${JSON.stringify(want)}`,
+      );
     });
     expect(reached).toBe(true);
     await sleep(2_000); // a doubled batch would arrive after the totals
-    expect({ killedAt, progress: await progress(databaseUrl) }).toEqual({ killedAt, progress: want });
+    expect({ killedAt, progress: await progress(databaseUrl) }).toEqual({
+      killedAt,
+      progress: want,
+    });
 
     expect(await storedResultEventIds(databaseUrl)).toEqual(
       deliveries.events.map((event) => event.eventId).sort(byCodePoint),
@@ -149,7 +159,10 @@ describe('aggregator SIGKILL mid-stream on Kafka', () => {
     const sample = [...deliveries.expected.values()].filter((_, i) => i % 40 === 0);
     for (const expected of sample) {
       const path = `/v1/delivery-results/${encodeURIComponent(expected.messageId)}`;
-      expect(await getJson<ExpectedDelivery>(`${aggregator.url}${path}`)).toEqual({ status: 200, body: expected });
+      expect(await getJson<ExpectedDelivery>(`${aggregator.url}${path}`)).toEqual({
+        status: 200,
+        body: expected,
+      });
     }
 
     // A graceful stop exits 0 once the shutdown finished (stop() throws if the process needs a

@@ -4,7 +4,12 @@
  * traffic, and every accepted event reaches the topic; events spooled when ingest is SIGKILLed are
  * delivered by the next ingest on the same DATA_DIR.
  */
-import { type AppProcess, type KafkaBroker, startAppProcess, startDedicatedKafka } from '@test/support';
+import {
+  type AppProcess,
+  type KafkaBroker,
+  startAppProcess,
+  startDedicatedKafka,
+} from '@test/support';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -45,7 +45,10 @@ describe('log pipeline: apps → app-logs (Kafka) → log-collector → PostgreS
   let boomUrl: string;
   let pvCounter: HttpApp;
 
-  async function start(create: (env: Env) => Promise<HttpApp>, extra: Env = {}): Promise<[HttpApp, string]> {
+  async function start(
+    create: (env: Env) => Promise<HttpApp>,
+    extra: Env = {},
+  ): Promise<[HttpApp, string]> {
     const dataDir = await mkdtemp(join(tmpdir(), 'ep-log-pipeline-'));
     dirs.push(dataDir);
     const app = await create({
@@ -64,16 +67,20 @@ describe('log pipeline: apps → app-logs (Kafka) → log-collector → PostgreS
 
   async function logs(query: Record<string, string>): Promise<LogItem[]> {
     const response = await fetch(`${collectorUrl}/v1/logs?${new URLSearchParams(query)}`);
-    if (response.status !== 200) throw new Error(`GET /v1/logs: ${response.status} ${await response.text()}`);
+    if (response.status !== 200)
+      throw new Error(`GET /v1/logs: ${response.status} ${await response.text()}`);
     return ((await response.json()) as { items: LogItem[] }).items;
   }
 
   /** Polls GET /v1/logs until it returns at least one item. */
   async function findLogs(query: Record<string, string>, timeoutMs: number): Promise<LogItem[]> {
-    const found = await waitFor(async () => {
-      const items = await logs(query);
-      return items.length > 0 ? items : undefined;
-    }, { timeoutMs, intervalMs: 50, description: `a log record matching ${JSON.stringify(query)}` });
+    const found = await waitFor(
+      async () => {
+        const items = await logs(query);
+        return items.length > 0 ? items : undefined;
+      },
+      { timeoutMs, intervalMs: 50, description: `a log record matching ${JSON.stringify(query)}` },
+    );
     return found!;
   }
 
@@ -136,9 +143,15 @@ describe('log pipeline: apps → app-logs (Kafka) → log-collector → PostgreS
     const errors = await findLogs({ requestId, kind: 'error' }, 10_000);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toEqual(
-      expect.objectContaining({ service: 'boom-app', level: 'error', message: 'boom: the test route failed on purpose' }),
+      expect.objectContaining({
+        service: 'boom-app',
+        level: 'error',
+        message: 'boom: the test route failed on purpose',
+      }),
     );
-    expect(errors[0].attributes).toEqual(expect.objectContaining({ class: 'BoomError', status: 500 }));
+    expect(errors[0].attributes).toEqual(
+      expect.objectContaining({ class: 'BoomError', status: 500 }),
+    );
     expect(String(errors[0].attributes?.stack)).toContain('BoomController.fail');
     // The request itself is recorded too, as a 500.
     const requests = await findLogs({ requestId, kind: 'request' }, 10_000);
@@ -151,17 +164,34 @@ describe('log pipeline: apps → app-logs (Kafka) → log-collector → PostgreS
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify([
-        { service: 'checkout-web', kind: 'error', level: 'error', message: 'payment widget crashed', requestId, attributes: { browser: 'x' } },
-        { service: 'checkout-web', kind: 'request', level: 'info', message: 'GET /cart', requestId, durationMs: 12 },
+        {
+          service: 'checkout-web',
+          kind: 'error',
+          level: 'error',
+          message: 'payment widget crashed',
+          requestId,
+          attributes: { browser: 'x' },
+        },
+        {
+          service: 'checkout-web',
+          kind: 'request',
+          level: 'info',
+          message: 'GET /cart',
+          requestId,
+          durationMs: 12,
+        },
       ]),
     });
     expect(response.status).toBe(202);
     const { eventIds } = (await response.json()) as { eventIds: string[] };
 
-    const found = await waitFor(async () => {
-      const items = await logs({ requestId, service: 'checkout-web' });
-      return items.length === 2 ? items : undefined;
-    }, { timeoutMs: 10_000, description: 'both posted records' });
+    const found = await waitFor(
+      async () => {
+        const items = await logs({ requestId, service: 'checkout-web' });
+        return items.length === 2 ? items : undefined;
+      },
+      { timeoutMs: 10_000, description: 'both posted records' },
+    );
     expect(found!.map((item) => item.eventId).sort()).toEqual([...eventIds].sort());
     expect(found!.find((item) => item.kind === 'error')).toEqual(
       expect.objectContaining({ message: 'payment widget crashed', attributes: { browser: 'x' } }),
@@ -175,11 +205,16 @@ describe('log pipeline: apps → app-logs (Kafka) → log-collector → PostgreS
 
     const records = await findLogs({ service: 'pv-counter', kind: 'query', q: 'pg_sleep' }, 10_000);
     expect(records[0].durationMs).toBeGreaterThanOrEqual(50);
-    const report = await waitFor(async () => {
-      const response = await fetch(`${collectorUrl}/v1/logs/slow-queries?minDurationMs=50`);
-      const body = (await response.json()) as { items: Array<{ query: string; count: number; maxMs: number }> };
-      return body.items.find((item) => item.query.includes('pg_sleep')) ? body : undefined;
-    }, { timeoutMs: 10_000, description: 'pg_sleep in the slow-query report' });
+    const report = await waitFor(
+      async () => {
+        const response = await fetch(`${collectorUrl}/v1/logs/slow-queries?minDurationMs=50`);
+        const body = (await response.json()) as {
+          items: Array<{ query: string; count: number; maxMs: number }>;
+        };
+        return body.items.find((item) => item.query.includes('pg_sleep')) ? body : undefined;
+      },
+      { timeoutMs: 10_000, description: 'pg_sleep in the slow-query report' },
+    );
     const item = report!.items.find((entry) => entry.query.includes('pg_sleep'))!;
     expect(item.count).toBeGreaterThanOrEqual(1);
     expect(item.maxMs).toBeGreaterThanOrEqual(50);
@@ -198,11 +233,14 @@ describe('log pipeline: apps → app-logs (Kafka) → log-collector → PostgreS
         expect(await get(`${boomUrl}/v1/boom/ok`, requestId)).toBe(200);
       }
       // The shipper hands them to its spool (the breaker times out or is open).
-      await waitFor(async () => {
-        const metrics = await (await fetch(`${boomUrl}/metrics`)).text();
-        const depth = /spool_depth_events\{spool="logs"\} (\d+)/.exec(metrics);
-        return depth !== null && Number(depth[1]) >= requestIds.length;
-      }, { timeoutMs: 30_000, description: 'the log records in the boom app\'s spool' });
+      await waitFor(
+        async () => {
+          const metrics = await (await fetch(`${boomUrl}/metrics`)).text();
+          const depth = /spool_depth_events\{spool="logs"\} (\d+)/.exec(metrics);
+          return depth !== null && Number(depth[1]) >= requestIds.length;
+        },
+        { timeoutMs: 30_000, description: "the log records in the boom app's spool" },
+      );
     } finally {
       await kafka.restart();
     }

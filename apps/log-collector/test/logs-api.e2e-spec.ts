@@ -39,45 +39,43 @@ describe('log-collector /v1/logs', () => {
       PORT: '3999',
     });
     await created.app.init();
-    await created.app
-      .get(LogStore)
-      .insertBatch([
-        makeLog({
-          eventId: 'r1',
-          service: 'ingest',
-          requestId: 'req-1',
-          message: 'GET /v1/ticks 202',
-          occurredAt: isoAgo(3000, now),
-        }),
-        makeLog({
-          eventId: 'e1',
-          service: 'ingest',
-          kind: 'error',
-          level: 'error',
-          message: 'broker down',
-          requestId: 'req-1',
-          attributes: { class: 'KafkaJSError' },
-          occurredAt: isoAgo(2000, now),
-        }),
-        makeLog({
-          eventId: 'q1',
-          service: 'aggregator',
-          kind: 'query',
-          level: 'warn',
-          message: 'SELECT pg_sleep(1)',
-          durationMs: 1000,
-          occurredAt: isoAgo(1000, now),
-        }),
-        makeLog({
-          eventId: 'q2',
-          service: 'aggregator',
-          kind: 'query',
-          level: 'warn',
-          message: 'SELECT pg_sleep(0.5)',
-          durationMs: 500,
-          occurredAt: isoAgo(500, now),
-        }),
-      ]);
+    await created.app.get(LogStore).insertBatch([
+      makeLog({
+        eventId: 'r1',
+        service: 'ingest',
+        requestId: 'req-1',
+        message: 'GET /v1/ticks 202',
+        occurredAt: isoAgo(3000, now),
+      }),
+      makeLog({
+        eventId: 'e1',
+        service: 'ingest',
+        kind: 'error',
+        level: 'error',
+        message: 'broker down',
+        requestId: 'req-1',
+        attributes: { class: 'KafkaJSError' },
+        occurredAt: isoAgo(2000, now),
+      }),
+      makeLog({
+        eventId: 'q1',
+        service: 'aggregator',
+        kind: 'query',
+        level: 'warn',
+        message: 'SELECT pg_sleep(1)',
+        durationMs: 1000,
+        occurredAt: isoAgo(1000, now),
+      }),
+      makeLog({
+        eventId: 'q2',
+        service: 'aggregator',
+        kind: 'query',
+        level: 'warn',
+        message: 'SELECT pg_sleep(0.5)',
+        durationMs: 500,
+        occurredAt: isoAgo(500, now),
+      }),
+    ]);
   });
 
   afterAll(async () => {

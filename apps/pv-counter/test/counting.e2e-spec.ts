@@ -9,7 +9,13 @@ import amqp from 'amqplib';
 import { DEFAULT_RETRY_POLICY, retryTiers, topologyNames } from '@lib/retry';
 import type { Env } from '@lib/config';
 import type { HttpApp } from '@lib/platform';
-import { createThrowawayDatabase, freeTcpPort, testServices, uniqueName, waitFor } from '@test/support';
+import {
+  createThrowawayDatabase,
+  freeTcpPort,
+  testServices,
+  uniqueName,
+  waitFor,
+} from '@test/support';
 import { randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,7 +37,6 @@ interface PlannedView {
   visitorId?: string;
   occurredAt: string;
 }
-
 
 /**
  * A day of its own (the brokers are shared with other tests, whose views are dated today), and a
@@ -104,7 +109,8 @@ describe.each([
       signal: AbortSignal.timeout(30_000),
     });
     const body = (await response.json()) as { accepted: number; eventIds: string[] };
-    if (response.status !== 202) throw new Error(`POST /v1/page-views: ${response.status} ${JSON.stringify(body)}`);
+    if (response.status !== 202)
+      throw new Error(`POST /v1/page-views: ${response.status} ${JSON.stringify(body)}`);
     return body.eventIds;
   }
 
@@ -129,7 +135,10 @@ describe.each([
 
   beforeAll(async () => {
     databaseUrl = await createThrowawayDatabase(`pv_counting_${broker}`);
-    counterUrl = await start(createPvCounterApp, { DATABASE_URL: databaseUrl, CONSUMER_GROUP: group });
+    counterUrl = await start(createPvCounterApp, {
+      DATABASE_URL: databaseUrl,
+      CONSUMER_GROUP: group,
+    });
     ingestUrl = await start(createIngestApp, {});
     // Warm-up: the first consumer join and topic/queue creation take a while on a busy machine;
     // once a view posted now is counted, the pipeline is connected end to end.
@@ -148,7 +157,8 @@ describe.each([
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
     // The app's group is its name, so its durable queues on the shared RabbitMQ would outlive the
     // run and keep collecting every later page view: delete them.
-    if (broker === 'rabbitmq') await deleteGroupQueues(testServices().rabbitmqUrl, group, 'page-views');
+    if (broker === 'rabbitmq')
+      await deleteGroupQueues(testServices().rabbitmqUrl, group, 'page-views');
   }, 120_000);
 
   it('counts views and unique visitors exactly, top pages most viewed first, retries once', async () => {
@@ -169,16 +179,22 @@ describe.each([
       .map(([pageId, entry]) => ({ pageId, views: entry.views, visitors: entry.visitors.size }))
       .sort((a, b) => b.views - a.views);
     const total = views.length;
-    let top = await waitFor(async () => {
-      const { status, body } = await get<{ date: string; pages: PageCount[] }>(`/v1/page-views?date=${day}&limit=100`);
-      if (status !== 200) throw new Error(`GET top: ${status} ${JSON.stringify(body)}`);
-      // Stop at once on too many (duplicates counted): the assertion below then fails.
-      return body.pages.reduce((sum, entry) => sum + entry.views, 0) >= total ? body : undefined;
-    }, { timeoutMs: 120_000, intervalMs: 250, description: `all ${total} views counted` });
+    let top = await waitFor(
+      async () => {
+        const { status, body } = await get<{ date: string; pages: PageCount[] }>(
+          `/v1/page-views?date=${day}&limit=100`,
+        );
+        if (status !== 200) throw new Error(`GET top: ${status} ${JSON.stringify(body)}`);
+        // Stop at once on too many (duplicates counted): the assertion below then fails.
+        return body.pages.reduce((sum, entry) => sum + entry.views, 0) >= total ? body : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 250, description: `all ${total} views counted` },
+    );
     expect(top!.pages.reduce((sum, entry) => sum + entry.views, 0)).toBe(total);
     // Unique visitors trail the views by up to one sketch merge: read again once merged.
     await sketchesMerged(databaseUrl);
-    top = (await get<{ date: string; pages: PageCount[] }>(`/v1/page-views?date=${day}&limit=100`)).body;
+    top = (await get<{ date: string; pages: PageCount[] }>(`/v1/page-views?date=${day}&limit=100`))
+      .body;
 
     expect(top!.date).toBe(day);
     expect(top!.pages.map((entry) => [entry.pageId, entry.views])).toEqual(
@@ -186,7 +202,9 @@ describe.each([
     );
     // Each page's unique visitors are exactly their number (fewer than 1,000 visitors a page).
     const problems = top!.pages
-      .map((entry) => uniquesProblem(entry.pageId, entry.uniqueVisitors, expected.get(entry.pageId)!.visitors))
+      .map((entry) =>
+        uniquesProblem(entry.pageId, entry.uniqueVisitors, expected.get(entry.pageId)!.visitors),
+      )
       .filter((problem) => problem !== undefined);
     expect(problems).toEqual([]);
     // Summed over the pages: exact as well.
@@ -232,7 +250,9 @@ describe.each([
       ['/v1/page-views/home?date=2026-1-1', 'date'],
     ];
     for (const [path, field] of cases) {
-      const { status, body } = await get<{ statusCode: number; details: Array<{ field: string }> }>(path);
+      const { status, body } = await get<{ statusCode: number; details: Array<{ field: string }> }>(
+        path,
+      );
       expect({ path, status }).toEqual({ path, status: 400 });
       expect(body.details.map((detail) => detail.field)).toContain(field);
     }

@@ -57,7 +57,11 @@ describe('pv-counter database outage', () => {
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
     counter = await startAppProcess('pv-counter', {
-      env: { BROKER: 'kafka', KAFKA_BROKERS: pipeline!.kafka.brokers, DATABASE_URL: viaProxy.toString() },
+      env: {
+        BROKER: 'kafka',
+        KAFKA_BROKERS: pipeline!.kafka.brokers,
+        DATABASE_URL: viaProxy.toString(),
+      },
       readyWithinMs: 120_000,
     });
     const url = counter.url;

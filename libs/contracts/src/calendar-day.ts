@@ -11,7 +11,9 @@ export function isCalendarDay(value: string): boolean {
 
 /** A `?date=` parameter: a calendar day `YYYY-MM-DD` that exists. */
 export const calendarDay = () =>
-  z.string({ message: CALENDAR_DAY_MESSAGE }).refine(isCalendarDay, { message: CALENDAR_DAY_MESSAGE });
+  z
+    .string({ message: CALENDAR_DAY_MESSAGE })
+    .refine(isCalendarDay, { message: CALENDAR_DAY_MESSAGE });
 
 /** Today's UTC day, `YYYY-MM-DD`. */
 export function todayUtc(now: Date = new Date()): string {

@@ -14,11 +14,17 @@ export function fieldIssues(error: z.ZodError, input: unknown, prefix = ''): Fie
   return error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const base = joinPath(prefix, issue.path);
-      return { field: issue.keys.map((key) => joinPath(base, [key])).join(', '), problem: 'is not a known field' };
+      return {
+        field: issue.keys.map((key) => joinPath(base, [key])).join(', '),
+        problem: 'is not a known field',
+      };
     }
     // zod reports a missing field as a wrong type, or for enums as a wrong value: look at the input.
     const missing = issue.path.length > 0 && valueAt(input, issue.path) === undefined;
-    return { field: joinPath(prefix, issue.path) || '(body)', problem: missing ? 'is required' : issue.message };
+    return {
+      field: joinPath(prefix, issue.path) || '(body)',
+      problem: missing ? 'is required' : issue.message,
+    };
   });
 }
 

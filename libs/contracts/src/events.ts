@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { eventIdRule, finiteNumber, identifier, integerAtLeast, isoDateTime, text } from './field-rules';
+import {
+  eventIdRule,
+  finiteNumber,
+  identifier,
+  integerAtLeast,
+  isoDateTime,
+  text,
+} from './field-rules';
 
 /** Fields every ingest body may carry. */
 const common = {

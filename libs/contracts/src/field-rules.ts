@@ -12,17 +12,23 @@ export const text = (min: number, max: number) =>
 
 /** An identifier: `min`–`max` characters, no control characters. */
 export const identifier = (max: number) =>
-  text(1, max).refine((value) => !CONTROL_CHARS.test(value), { message: 'must not contain control characters' });
+  text(1, max).refine((value) => !CONTROL_CHARS.test(value), {
+    message: 'must not contain control characters',
+  });
 
 /** A client event id: 1–100 characters, no control characters. */
 export const eventIdRule = () => identifier(100);
 
 /** ISO-8601 date-time with an explicit offset (`Z` or `±hh:mm`). */
 export const isoDateTime = () =>
-  z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time with an offset, e.g. 2026-01-31T12:00:00Z' });
+  z.iso.datetime({
+    offset: true,
+    message: 'must be an ISO-8601 date-time with an offset, e.g. 2026-01-31T12:00:00Z',
+  });
 
 /** A finite number. */
-export const finiteNumber = () => z.number({ message: 'must be a number' }).finite({ message: 'must be finite' });
+export const finiteNumber = () =>
+  z.number({ message: 'must be a number' }).finite({ message: 'must be finite' });
 
 /** A whole number ≥ `min`. */
 export const integerAtLeast = (min: number) =>

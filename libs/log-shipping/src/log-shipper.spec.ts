@@ -41,7 +41,11 @@ describe('LogShipper', () => {
     expect(message).toEqual({
       stream: 'app-logs',
       key: 'svc',
-      value: expect.objectContaining({ eventId: 'e1', message: 'm1', receivedAt: expect.any(String) }),
+      value: expect.objectContaining({
+        eventId: 'e1',
+        message: 'm1',
+        receivedAt: expect.any(String),
+      }),
       headers: { 'x-event-id': 'e1', 'x-event-type': 'app-logs' },
     });
     expect(ring.size).toBe(0);
@@ -73,7 +77,9 @@ describe('LogShipper', () => {
     const publisher = new FakePublisher();
     let release!: () => void;
     publisher.gate = new Promise<void>((r) => (release = r));
-    const shipper = new LogShipper(ring, publisher as unknown as EventPublisher, quiet, { batchSize: 5 });
+    const shipper = new LogShipper(ring, publisher as unknown as EventPublisher, quiet, {
+      batchSize: 5,
+    });
     for (let i = 0; i < 5; i++) ring.write(record(i));
     const first = shipper.flush();
     for (let i = 5; i < 30; i++) ring.write(record(i)); // synchronous, never waits

@@ -16,7 +16,11 @@ export interface LogShipperSettings {
   readonly pollMs: number;
 }
 
-export const LOG_SHIPPER_DEFAULTS: LogShipperSettings = { intervalMs: 200, batchSize: 500, pollMs: 25 };
+export const LOG_SHIPPER_DEFAULTS: LogShipperSettings = {
+  intervalMs: 200,
+  batchSize: 500,
+  pollMs: 25,
+};
 
 /** What the shipper has done since it started. */
 export interface LogShipperStats {

@@ -23,7 +23,7 @@ import { installIntakeGate } from './intake-gate';
 import { installRequestIdHook, requestIdFrom } from './request-id.hook';
 import { startStartupProbe, type StartupProbe } from './startup-probe';
 
-/** Requests larger than this are answered 413 (CONTRACT.md). */
+/** Requests larger than this are answered 413 (docs/contract.md). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** How to build one app instance. */

@@ -20,12 +20,19 @@ export class BadInputException extends HttpException {
     readonly details: FieldProblem[],
     message = details.map((d) => `${d.field}: ${d.problem}`).join('; '),
   ) {
-    super({ statusCode: HttpStatus.BAD_REQUEST, error: 'Bad Request', message, details }, HttpStatus.BAD_REQUEST);
+    super(
+      { statusCode: HttpStatus.BAD_REQUEST, error: 'Bad Request', message, details },
+      HttpStatus.BAD_REQUEST,
+    );
   }
 }
 
 /** Builds a contract error body. */
-export function errorBody(statusCode: number, message: string, details?: FieldProblem[]): ErrorBody {
+export function errorBody(
+  statusCode: number,
+  message: string,
+  details?: FieldProblem[],
+): ErrorBody {
   const error = (HttpStatus[statusCode] ?? 'Error')
     .toLowerCase()
     .split('_')

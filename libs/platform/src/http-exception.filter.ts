@@ -21,7 +21,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     const body = toErrorBody(exception);
-    if (body.statusCode >= 500) this.recorder.record(errorLogInput(exception, body.statusCode, request));
+    if (body.statusCode >= 500)
+      this.recorder.record(errorLogInput(exception, body.statusCode, request));
     void reply.status(body.statusCode).send(body);
   }
 }
@@ -32,8 +33,13 @@ export function toErrorBody(exception: unknown): ErrorBody {
     const status = exception.getStatus();
     const response = exception.getResponse();
     if (typeof response === 'object' && response !== null) {
-      const { message, details } = response as { message?: unknown; details?: ErrorBody['details'] };
-      const text = Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
+      const { message, details } = response as {
+        message?: unknown;
+        details?: ErrorBody['details'];
+      };
+      const text = Array.isArray(message)
+        ? message.join('; ')
+        : String(message ?? exception.message);
       return errorBody(status, text, Array.isArray(details) ? details : undefined);
     }
     return errorBody(status, String(response));
@@ -50,5 +56,10 @@ export function toErrorBody(exception: unknown): ErrorBody {
 function isHealthCheckResult(response: unknown): boolean {
   if (typeof response !== 'object' || response === null) return false;
   const { status, details } = response as { status?: unknown; details?: unknown };
-  return typeof status === 'string' && typeof details === 'object' && details !== null && !Array.isArray(details);
+  return (
+    typeof status === 'string' &&
+    typeof details === 'object' &&
+    details !== null &&
+    !Array.isArray(details)
+  );
 }

@@ -73,7 +73,9 @@ describe('httpConfig', () => {
   });
 
   it('still requires API_KEYS on a non-loopback HOST when only ADMIN_API_KEYS is set', () => {
-    expect(loadError({ PORT: '3000', HOST: '0.0.0.0', ADMIN_API_KEYS: 'a1' }).variable).toBe('API_KEYS');
+    expect(loadError({ PORT: '3000', HOST: '0.0.0.0', ADMIN_API_KEYS: 'a1' }).variable).toBe(
+      'API_KEYS',
+    );
   });
 
   it('hides ADMIN_API_KEYS in its error and reads it from ADMIN_API_KEYS_FILE', () => {

@@ -8,7 +8,10 @@ const INTAKE = /^\/(v1|admin)(\/|\?|$)/;
  * Stops HTTP intake in the shutdown's stop-intake phase: `/v1` and `/admin` answer 503 and close
  * the connection, while `/health` and `/metrics` keep answering until the server closes.
  */
-export function installIntakeGate(fastify: FastifyInstance, coordinator: ShutdownCoordinator): void {
+export function installIntakeGate(
+  fastify: FastifyInstance,
+  coordinator: ShutdownCoordinator,
+): void {
   let accepting = true;
   coordinator.register({
     name: 'http intake',

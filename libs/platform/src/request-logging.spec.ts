@@ -239,9 +239,15 @@ describe('request and error log records', () => {
   it('summarises successful requests without a client request id, one record per route and status', async () => {
     await start();
     for (let i = 0; i < 3; i++) {
-      expect((await inject({ method: 'GET', url: `/v1/items/${i}`, headers })).statusCode).toBe(200);
+      expect((await inject({ method: 'GET', url: `/v1/items/${i}`, headers })).statusCode).toBe(
+        200,
+      );
     }
-    await inject({ method: 'GET', url: '/v1/items/9', headers: { ...headers, 'x-request-id': 'traced-1' } });
+    await inject({
+      method: 'GET',
+      url: '/v1/items/9',
+      headers: { ...headers, 'x-request-id': 'traced-1' },
+    });
     await inject({ method: 'GET', url: '/v1/ledger', headers });
     const individual = records().filter((r) => r.kind === 'request');
     // The traced request and the failed one have records of their own; the others are counted.

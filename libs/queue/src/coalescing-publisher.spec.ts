@@ -63,7 +63,10 @@ describe('CoalescingPublisher', () => {
     const broker = new ManualBroker();
     const publisher = new CoalescingPublisher(broker, 3);
     const first = publisher.publish([msg('x')]);
-    const waiting = [publisher.publish([msg('a'), msg('b')]), publisher.publish([msg('c'), msg('d')])];
+    const waiting = [
+      publisher.publish([msg('a'), msg('b')]),
+      publisher.publish([msg('c'), msg('d')]),
+    ];
     broker.ack();
     await first;
     await flush();

@@ -62,7 +62,10 @@ export class CoalescingPublisher extends EventPublisher {
   private takeBatch(): Waiting[] {
     let count = 0;
     let take = 0;
-    while (take < this.waiting.length && (take === 0 || count + this.waiting[take].messages.length <= this.maxBatch)) {
+    while (
+      take < this.waiting.length &&
+      (take === 0 || count + this.waiting[take].messages.length <= this.maxBatch)
+    ) {
       count += this.waiting[take].messages.length;
       take++;
     }

@@ -9,7 +9,11 @@ export interface StreamConsumerStatus {
   /** Log brokers (Kafka, memory): the lag of each assigned partition of the main topic. */
   readonly partitions?: ReadonlyArray<PartitionConsumerStatus>;
   /** Log brokers: per retry topic of the stream, the records behind its end (waiting retries). */
-  readonly retryTiers?: ReadonlyArray<{ readonly topic: string; readonly delayMs: number; readonly lag: number }>;
+  readonly retryTiers?: ReadonlyArray<{
+    readonly topic: string;
+    readonly delayMs: number;
+    readonly lag: number;
+  }>;
 }
 
 /** One assigned partition of a stream's main topic, as `GET /admin/status` shows it. */

@@ -1,5 +1,10 @@
 import { isConfigError, parseConfig } from '@lib/config';
-import { consumerGroup, consumerMaxInFlight, DEFAULT_CONSUMER_MAX_IN_FLIGHT, queueConfig } from './queue.config';
+import {
+  consumerGroup,
+  consumerMaxInFlight,
+  DEFAULT_CONSUMER_MAX_IN_FLIGHT,
+  queueConfig,
+} from './queue.config';
 
 describe('queue config: CONSUMER_GROUP', () => {
   it("defaults the group to the app's name, and the module option wins over the variable", () => {
@@ -33,6 +38,8 @@ describe('queue config: CONSUMER_MAX_IN_FLIGHT', () => {
   });
 
   it('rejects a window above the maximum, naming the variable', () => {
-    expect(() => parseConfig(queueConfig.schema, { CONSUMER_MAX_IN_FLIGHT: '100001' })).toThrow(/CONSUMER_MAX_IN_FLIGHT/);
+    expect(() => parseConfig(queueConfig.schema, { CONSUMER_MAX_IN_FLIGHT: '100001' })).toThrow(
+      /CONSUMER_MAX_IN_FLIGHT/,
+    );
   });
 });

@@ -27,7 +27,10 @@ export const queueConfig = defineConfig(
      */
     CONSUMER_GROUP: z
       .string()
-      .regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected 1-100 characters of letters, digits, ".", "_" or "-"')
+      .regex(
+        /^[A-Za-z0-9._-]{1,100}$/,
+        'expected 1-100 characters of letters, digits, ".", "_" or "-"',
+      )
       .optional(),
   }),
 );
@@ -37,10 +40,16 @@ export function consumerMaxInFlight(
   config: ConfigOf<typeof queueConfig>,
   options: Pick<QueueModuleOptions, 'defaultMaxInFlight'>,
 ): number {
-  return config.CONSUMER_MAX_IN_FLIGHT ?? options.defaultMaxInFlight ?? DEFAULT_CONSUMER_MAX_IN_FLIGHT;
+  return (
+    config.CONSUMER_MAX_IN_FLIGHT ?? options.defaultMaxInFlight ?? DEFAULT_CONSUMER_MAX_IN_FLIGHT
+  );
 }
 
 /** The app's consumer group: the module option, else `CONSUMER_GROUP`, else the app's name. */
-export function consumerGroup(config: ConfigOf<typeof queueConfig>, appName: string, options: Pick<QueueModuleOptions, 'group'>): string {
+export function consumerGroup(
+  config: ConfigOf<typeof queueConfig>,
+  appName: string,
+  options: Pick<QueueModuleOptions, 'group'>,
+): string {
   return options.group ?? config.CONSUMER_GROUP ?? appName;
 }

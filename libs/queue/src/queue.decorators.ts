@@ -24,7 +24,8 @@ function mergeQueueExtras(options: HandlerOptions): MethodDecorator {
 }
 
 /** The retry policy of this handler (the rest comes from the defaults). */
-export const Retry = (policy: Partial<RetryPolicy>): MethodDecorator => mergeQueueExtras({ retry: policy });
+export const Retry = (policy: Partial<RetryPolicy>): MethodDecorator =>
+  mergeQueueExtras({ retry: policy });
 
 /**
  * Batch mode: the handler gets an array of events and may fail single ones by returning
@@ -38,7 +39,8 @@ export const Batch = (maxSize: number): MethodDecorator => mergeQueueExtras({ ba
  * batches outstanding at once, started in partition order, so that a handler that takes its events
  * synchronously (into a work queue) and resolves after its flush keeps the stream moving.
  */
-export const KeyedConcurrency = (limit: number): MethodDecorator => mergeQueueExtras({ concurrency: limit });
+export const KeyedConcurrency = (limit: number): MethodDecorator =>
+  mergeQueueExtras({ concurrency: limit });
 
 /** The queue options of a handler from its `@EventPattern` extras. */
 export function handlerOptionsOf(extras: Record<string, unknown> | undefined): HandlerOptions {

@@ -15,12 +15,22 @@ describe('QueueLifecycle', () => {
       await new Promise((r) => setTimeout(r, 5));
       calls.push(name);
     };
-    const transport = { stopIntake: step('stop intake'), drain: step('drain'), flush: step('flush'), control: {} };
+    const transport = {
+      stopIntake: step('stop intake'),
+      drain: step('drain'),
+      flush: step('flush'),
+      control: {},
+    };
     const deadLetters = {};
     const driver = { transport, deadLetters, close: step('close') } as unknown as QueueDriver;
-    const coordinator = new ShutdownCoordinator(lifecycleConfig.load({ SHUTDOWN_GRACE_MS: '0' }), 'test');
+    const coordinator = new ShutdownCoordinator(
+      lifecycleConfig.load({ SHUTDOWN_GRACE_MS: '0' }),
+      'test',
+    );
     const readiness = new ReadinessRegistry();
-    const health = { check: () => ({ memory: { status: 'up' } }) } as unknown as BrokerHealthIndicator;
+    const health = {
+      check: () => ({ memory: { status: 'up' } }),
+    } as unknown as BrokerHealthIndicator;
     const metrics = { observe: jest.fn() } as unknown as QueueMetrics;
     new QueueLifecycle(driver, coordinator, readiness, health, metrics).onModuleInit();
     coordinator.register({ name: 'database', phase: 5, run: step('database') });

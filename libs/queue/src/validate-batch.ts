@@ -8,7 +8,10 @@ import type { BatchResult } from './queue.decorators';
 export type PayloadCheck<T> = { ok: true; value: T } | { ok: false; problem: string };
 
 /** Validates one consumed payload against `schema`. */
-export function checkPayload<S extends z.ZodType>(schema: S, payload: unknown): PayloadCheck<z.infer<S>> {
+export function checkPayload<S extends z.ZodType>(
+  schema: S,
+  payload: unknown,
+): PayloadCheck<z.infer<S>> {
   const result = schema.safeParse(payload);
   if (result.success) return { ok: true, value: result.data };
   const problems = fieldIssues(result.error, payload)
@@ -48,7 +51,9 @@ export function validateBatch<S extends z.ZodType>(
     else
       failed.push({
         eventId: event.eventId,
-        error: new EventValidationError(`invalid ${event.stream} record ${event.eventId}: ${checked.problem}`),
+        error: new EventValidationError(
+          `invalid ${event.stream} record ${event.eventId}: ${checked.problem}`,
+        ),
       });
   }
   return { valid, result: failed.length > 0 ? { failed } : {} };

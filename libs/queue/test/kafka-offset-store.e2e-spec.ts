@@ -53,24 +53,54 @@ describe('Kafka transport with an OffsetStore', () => {
 
   it('skips what the store already holds and reads the rest', async () => {
     const { kafkaBrokers } = testServices();
-    const kafka = new Kafka({ clientId: 'offset-store-test', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'offset-store-test',
+      brokers: kafkaBrokers.split(','),
+      logLevel: logLevel.NOTHING,
+    });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: stream, numPartitions: 2 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic: stream, numPartitions: 2 }],
+      waitForLeaders: true,
+    });
     await admin.fetchTopicOffsets(stream);
     await admin.disconnect();
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true });
+    const producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+    });
     await producer.connect();
-    const message = (partition: number, n: number) => ({ partition, key: `k${partition}`, value: JSON.stringify({ eventId: `p${partition}-${n}`, n }) });
-    await producer.send({ topic: stream, acks: -1, messages: Array.from({ length: 10 }, (_, n) => message(0, n)) });
-    await producer.send({ topic: stream, acks: -1, messages: Array.from({ length: 3 }, (_, n) => message(1, n)) });
+    const message = (partition: number, n: number) => ({
+      partition,
+      key: `k${partition}`,
+      value: JSON.stringify({ eventId: `p${partition}-${n}`, n }),
+    });
+    await producer.send({
+      topic: stream,
+      acks: -1,
+      messages: Array.from({ length: 10 }, (_, n) => message(0, n)),
+    });
+    await producer.send({
+      topic: stream,
+      acks: -1,
+      messages: Array.from({ length: 3 }, (_, n) => message(1, n)),
+    });
     await producer.disconnect();
 
     const created = await createHttpApp({
       name: group,
       defaultPort: 20_000 + Math.floor(Math.random() * 20_000),
-      env: { BROKER: 'kafka', KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'error', SHUTDOWN_GRACE_MS: '0' },
-      module: (env) => ({ module: RootModule, imports: [PlatformModule.forRoot(group, env), QueueModule.forRoot({}), FeatureModule] }),
+      env: {
+        BROKER: 'kafka',
+        KAFKA_BROKERS: kafkaBrokers,
+        LOG_LEVEL: 'error',
+        SHUTDOWN_GRACE_MS: '0',
+      },
+      module: (env) => ({
+        module: RootModule,
+        imports: [PlatformModule.forRoot(group, env), QueueModule.forRoot({}), FeatureModule],
+      }),
       configs: [queueConfig],
       beforeListen: connectQueueConsumers,
     });
@@ -78,7 +108,15 @@ describe('Kafka transport with an OffsetStore', () => {
       await created.listen();
       await waitFor(() => received.length >= 7, { timeoutMs: 30_000, description: '7 events' });
       await new Promise((r) => setTimeout(r, 500));
-      expect(received.map((e) => e.eventId).sort()).toEqual(['p0-6', 'p0-7', 'p0-8', 'p0-9', 'p1-0', 'p1-1', 'p1-2']);
+      expect(received.map((e) => e.eventId).sort()).toEqual([
+        'p0-6',
+        'p0-7',
+        'p0-8',
+        'p0-9',
+        'p1-0',
+        'p1-1',
+        'p1-2',
+      ]);
       expect(loads).toContainEqual([group, stream]);
     } finally {
       await created.app.close();

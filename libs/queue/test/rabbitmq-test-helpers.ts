@@ -186,9 +186,14 @@ export async function startServer(
     reconnectMaxMs: 500,
   });
   for (const [stream, { handle, options }] of Object.entries(handlers)) {
-    server.addHandler(stream, async (data: IncomingEvent | IncomingEvent[], context: QueueContext) => handle(data, context), true, {
-      queue: options ?? {},
-    });
+    server.addHandler(
+      stream,
+      async (data: IncomingEvent | IncomingEvent[], context: QueueContext) => handle(data, context),
+      true,
+      {
+        queue: options ?? {},
+      },
+    );
   }
   await new Promise<void>((resolve, reject) =>
     server.listen((error?: unknown) => (error ? reject(error) : resolve())),

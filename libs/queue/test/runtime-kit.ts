@@ -6,8 +6,14 @@ import type { RawMessage } from '../src/runtime/envelope';
 import { FailureHandler, type FailureSink } from '../src/runtime/failure-handler';
 
 /** Test helpers for the runtime specs: bindings, records and a recording failure sink. */
-export function binding(handler: (data: any, context: QueueContext) => unknown, options: Partial<Omit<ConsumerBinding, 'handler' | 'policy'>> & { policy?: Partial<RetryPolicy> } = {}): ConsumerBinding {
-  const wrapped = (async (data: unknown, context: QueueContext) => handler(data, context)) as MessageHandler;
+export function binding(
+  handler: (data: any, context: QueueContext) => unknown,
+  options: Partial<Omit<ConsumerBinding, 'handler' | 'policy'>> & {
+    policy?: Partial<RetryPolicy>;
+  } = {},
+): ConsumerBinding {
+  const wrapped = (async (data: unknown, context: QueueContext) =>
+    handler(data, context)) as MessageHandler;
   wrapped.isEventHandler = true;
   return {
     stream: options.stream ?? 'orders',
@@ -19,7 +25,13 @@ export function binding(handler: (data: any, context: QueueContext) => unknown, 
 }
 
 /** A record of `topic` partition 0 at `offset` whose payload has `eventId` = `e<offset>` plus `fields`. */
-export function record(offset: number, key: string | null, fields: Record<string, unknown> = {}, topic = 'orders', headers: Record<string, string> = {}): RawMessage {
+export function record(
+  offset: number,
+  key: string | null,
+  fields: Record<string, unknown> = {},
+  topic = 'orders',
+  headers: Record<string, string> = {},
+): RawMessage {
   return {
     value: Buffer.from(JSON.stringify({ eventId: `e${offset}`, ...fields })),
     key,

@@ -1,5 +1,11 @@
 export { DEFAULT_RETRY_POLICY } from './retry.defaults';
-export { decideRetry, resolveRetryPolicy, retryTiers, type RetryDecision, type RetryPolicy } from './retry-policy';
+export {
+  decideRetry,
+  resolveRetryPolicy,
+  retryTiers,
+  type RetryDecision,
+  type RetryPolicy,
+} from './retry-policy';
 export {
   errorClassOf,
   EventValidationError,

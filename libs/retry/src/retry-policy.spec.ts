@@ -13,7 +13,9 @@ describe('retry policy', () => {
 
   it('fills in the defaults and derives maxAttempts from the delays', () => {
     expect(policy.maxAttempts).toBe(3);
-    expect(policy.nonRetryable).toEqual(expect.arrayContaining(['MalformedPayloadError', 'EventValidationError']));
+    expect(policy.nonRetryable).toEqual(
+      expect.arrayContaining(['MalformedPayloadError', 'EventValidationError']),
+    );
     expect(resolveRetryPolicy().delaysMs).toEqual([1_000, 10_000, 60_000]);
   });
 
@@ -24,9 +26,21 @@ describe('retry policy', () => {
   });
 
   it('retries with each delay in turn, then dead-letters', () => {
-    expect(decideRetry(policy, 1, new FlakyError('x'))).toEqual({ action: 'retry', delayMs: 200, attempt: 1 });
-    expect(decideRetry(policy, 2, new FlakyError('x'))).toEqual({ action: 'retry', delayMs: 400, attempt: 2 });
-    expect(decideRetry(policy, 3, new FlakyError('x'))).toEqual({ action: 'dead-letter', attempt: 3, reason: 'exhausted' });
+    expect(decideRetry(policy, 1, new FlakyError('x'))).toEqual({
+      action: 'retry',
+      delayMs: 200,
+      attempt: 1,
+    });
+    expect(decideRetry(policy, 2, new FlakyError('x'))).toEqual({
+      action: 'retry',
+      delayMs: 400,
+      attempt: 2,
+    });
+    expect(decideRetry(policy, 3, new FlakyError('x'))).toEqual({
+      action: 'dead-letter',
+      attempt: 3,
+      reason: 'exhausted',
+    });
   });
 
   it('repeats the last delay when maxAttempts asks for more retries than delays', () => {
@@ -36,12 +50,20 @@ describe('retry policy', () => {
   });
 
   it('dead-letters non-retryable errors at once', () => {
-    for (const error of [new MalformedPayloadError('bad json'), new EventValidationError('bad field')]) {
-      expect(decideRetry(policy, 1, error)).toMatchObject({ action: 'dead-letter', reason: 'non-retryable' });
+    for (const error of [
+      new MalformedPayloadError('bad json'),
+      new EventValidationError('bad field'),
+    ]) {
+      expect(decideRetry(policy, 1, error)).toMatchObject({
+        action: 'dead-letter',
+        reason: 'non-retryable',
+      });
     }
     const strict = resolveRetryPolicy({ delaysMs: [100], nonRetryable: ['FlakyError'] });
     expect(decideRetry(strict, 1, new FlakyError('x'))).toMatchObject({ reason: 'non-retryable' });
-    expect(decideRetry(policy, 1, Object.assign(new Error('x'), { retriable: false }))).toMatchObject({
+    expect(
+      decideRetry(policy, 1, Object.assign(new Error('x'), { retriable: false })),
+    ).toMatchObject({
       reason: 'non-retryable',
     });
     expect(isRetriable(new Error('unknown'))).toBe(true);
@@ -57,16 +79,29 @@ describe('retry policy', () => {
 describe('topology names (docs/contract.md)', () => {
   it('formats delays as in the retry topic names', () => {
     expect([500, 1_000, 10_000, 90_000, 60_000, 3_600_000].map(formatDelay)).toEqual([
-      '500ms', '1s', '10s', '90s', '1m', '1h',
+      '500ms',
+      '1s',
+      '10s',
+      '90s',
+      '1m',
+      '1h',
     ]);
   });
 
   it('names Kafka and RabbitMQ resources', () => {
-    expect(topologyNames.kafka.retryTopic('page-views', 'pv-counter', 10_000)).toBe('page-views.pv-counter.retry.10s');
-    expect(topologyNames.kafka.deadLetterTopic('page-views', 'pv-counter')).toBe('page-views.pv-counter.dlt');
+    expect(topologyNames.kafka.retryTopic('page-views', 'pv-counter', 10_000)).toBe(
+      'page-views.pv-counter.retry.10s',
+    );
+    expect(topologyNames.kafka.deadLetterTopic('page-views', 'pv-counter')).toBe(
+      'page-views.pv-counter.dlt',
+    );
     expect(topologyNames.rabbitmq.queue('pv-counter', 'page-views')).toBe('pv-counter.page-views');
-    expect(topologyNames.rabbitmq.retryQueue('pv-counter', 'page-views', 1_000)).toBe('pv-counter.page-views.retry.1s');
-    expect(topologyNames.rabbitmq.failedQueue('pv-counter', 'page-views')).toBe('pv-counter.page-views.failed');
+    expect(topologyNames.rabbitmq.retryQueue('pv-counter', 'page-views', 1_000)).toBe(
+      'pv-counter.page-views.retry.1s',
+    );
+    expect(topologyNames.rabbitmq.failedQueue('pv-counter', 'page-views')).toBe(
+      'pv-counter.page-views.failed',
+    );
   });
 });
 
@@ -75,7 +110,14 @@ describe('failure headers', () => {
 
   it('records the attempt, the error and the original position', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
-    const headers = failureHeaders({ [HEADERS.eventId]: 'e1' }, new FlakyError('db down'), 1, source, now, now + 200);
+    const headers = failureHeaders(
+      { [HEADERS.eventId]: 'e1' },
+      new FlakyError('db down'),
+      1,
+      source,
+      now,
+      now + 200,
+    );
     expect(headers).toMatchObject({
       [HEADERS.eventId]: 'e1',
       [HEADERS.attempt]: '1',
@@ -112,7 +154,17 @@ describe('failure headers', () => {
   });
 
   it('drops the failure history on replay but keeps the identity', () => {
-    const failed = failureHeaders({ [HEADERS.eventId]: 'e1', [HEADERS.eventType]: 'orders', 'x-key': 's1' }, new Error('x'), 3, source, 0);
-    expect(replayHeaders(failed)).toEqual({ [HEADERS.eventId]: 'e1', [HEADERS.eventType]: 'orders', [HEADERS.key]: 's1' });
+    const failed = failureHeaders(
+      { [HEADERS.eventId]: 'e1', [HEADERS.eventType]: 'orders', 'x-key': 's1' },
+      new Error('x'),
+      3,
+      source,
+      0,
+    );
+    expect(replayHeaders(failed)).toEqual({
+      [HEADERS.eventId]: 'e1',
+      [HEADERS.eventType]: 'orders',
+      [HEADERS.key]: 's1',
+    });
   });
 });

@@ -14,14 +14,22 @@ export interface RetryPolicy {
 /** What to do with an event whose handler just failed. */
 export type RetryDecision =
   | { readonly action: 'retry'; readonly delayMs: number; readonly attempt: number }
-  | { readonly action: 'dead-letter'; readonly attempt: number; readonly reason: 'exhausted' | 'non-retryable' };
+  | {
+      readonly action: 'dead-letter';
+      readonly attempt: number;
+      readonly reason: 'exhausted' | 'non-retryable';
+    };
 
 /** Completes a partial policy with the defaults and checks it. */
 export function resolveRetryPolicy(partial?: Partial<RetryPolicy>): RetryPolicy {
   const policy: RetryPolicy = {
     delaysMs: partial?.delaysMs ?? DEFAULT_RETRY_POLICY.delaysMs,
-    maxAttempts: partial?.maxAttempts ?? (partial?.delaysMs ? partial.delaysMs.length + 1 : DEFAULT_RETRY_POLICY.maxAttempts),
-    nonRetryable: [...new Set([...DEFAULT_RETRY_POLICY.nonRetryable, ...(partial?.nonRetryable ?? [])])],
+    maxAttempts:
+      partial?.maxAttempts ??
+      (partial?.delaysMs ? partial.delaysMs.length + 1 : DEFAULT_RETRY_POLICY.maxAttempts),
+    nonRetryable: [
+      ...new Set([...DEFAULT_RETRY_POLICY.nonRetryable, ...(partial?.nonRetryable ?? [])]),
+    ],
   };
   if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) {
     throw new Error(`retry policy: maxAttempts must be an integer >= 1, got ${policy.maxAttempts}`);
@@ -30,7 +38,9 @@ export function resolveRetryPolicy(partial?: Partial<RetryPolicy>): RetryPolicy 
     throw new Error('retry policy: delaysMs must not be empty when maxAttempts > 1');
   }
   if (policy.delaysMs.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new Error(`retry policy: delaysMs must be whole milliseconds >= 0, got ${policy.delaysMs.join(', ')}`);
+    throw new Error(
+      `retry policy: delaysMs must be whole milliseconds >= 0, got ${policy.delaysMs.join(', ')}`,
+    );
   }
   return policy;
 }
@@ -39,7 +49,11 @@ export function resolveRetryPolicy(partial?: Partial<RetryPolicy>): RetryPolicy 
  * Decides, purely, what happens after a failure. `failedAttempts` counts the failures so far,
  * this one included (so the first failure is 1).
  */
-export function decideRetry(policy: RetryPolicy, failedAttempts: number, error: unknown): RetryDecision {
+export function decideRetry(
+  policy: RetryPolicy,
+  failedAttempts: number,
+  error: unknown,
+): RetryDecision {
   if (!isRetriable(error) || policy.nonRetryable.includes(errorClassOf(error))) {
     return { action: 'dead-letter', attempt: failedAttempts, reason: 'non-retryable' };
   }

@@ -26,6 +26,7 @@ export function isRetriable(error: unknown): boolean {
 
 /** The class name of an error, as recorded in `x-error-class`. */
 export function errorClassOf(error: unknown): string {
-  if (error instanceof Error) return error.name && error.name !== 'Error' ? error.name : error.constructor.name;
+  if (error instanceof Error)
+    return error.name && error.name !== 'Error' ? error.name : error.constructor.name;
   return typeof error;
 }

@@ -10,13 +10,15 @@ export function formatDelay(ms: number): string {
 export const topologyNames = {
   kafka: {
     topic: (stream: string) => stream,
-    retryTopic: (stream: string, group: string, delayMs: number) => `${stream}.${group}.retry.${formatDelay(delayMs)}`,
+    retryTopic: (stream: string, group: string, delayMs: number) =>
+      `${stream}.${group}.retry.${formatDelay(delayMs)}`,
     deadLetterTopic: (stream: string, group: string) => `${stream}.${group}.dlt`,
   },
   rabbitmq: {
     exchange: (stream: string) => stream,
     queue: (group: string, stream: string) => `${group}.${stream}`,
-    retryQueue: (group: string, stream: string, delayMs: number) => `${group}.${stream}.retry.${formatDelay(delayMs)}`,
+    retryQueue: (group: string, stream: string, delayMs: number) =>
+      `${group}.${stream}.retry.${formatDelay(delayMs)}`,
     failedQueue: (group: string, stream: string) => `${group}.${stream}.failed`,
   },
 } as const;

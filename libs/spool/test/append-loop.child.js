@@ -25,7 +25,10 @@ require.extensions['.ts'] = (module, filename) => {
 // The sources import other libs through their @lib/<name> aliases: resolve them to libs/*/src.
 const path = require('node:path');
 const root = path.join(__dirname, '..', '..', '..');
-require('tsconfig-paths').register({ baseUrl: root, paths: require(path.join(root, 'tsconfig.json')).compilerOptions.paths });
+require('tsconfig-paths').register({
+  baseUrl: root,
+  paths: require(path.join(root, 'tsconfig.json')).compilerOptions.paths,
+});
 
 const { FileSpool } = require('../src/file-spool.ts');
 

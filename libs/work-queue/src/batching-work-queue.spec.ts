@@ -43,7 +43,8 @@ describe('BatchingWorkQueue', () => {
   });
 
   it('merges events by key and writes data, offsets and processed ids in one transaction', async () => {
-    const batches: Array<{ size: number; txid: string; idsInside: number; idsOutside: number }> = [];
+    const batches: Array<{ size: number; txid: string; idsInside: number; idsOutside: number }> =
+      [];
     const countIds = 'SELECT count(*)::int AS n FROM dedupe_ids'; // the only scope here
     const queue = track(
       aggregateQueue<PageView, DailyViews>(

@@ -24,4 +24,7 @@ export const WORK_QUEUE_BATCH_SIZE = 500;
  * ```
  */
 export const WorkQueueBatch = (size: number = WORK_QUEUE_BATCH_SIZE): MethodDecorator =>
-  applyDecorators(Batch(size), KeyedConcurrency(Math.max(1, Math.ceil(MAX_CONSUMER_IN_FLIGHT / size))));
+  applyDecorators(
+    Batch(size),
+    KeyedConcurrency(Math.max(1, Math.ceil(MAX_CONSUMER_IN_FLIGHT / size))),
+  );

@@ -2,8 +2,21 @@ import type { IncomingEvent } from '@lib/queue';
 import { candleKeyOf, candleOf, mergeCandles, minuteOf, rankOf, type CandlePart } from './candle';
 import type { TickPayload } from './tick-payload';
 
-function tick(i: number, occurredAt: string, price: number, volume = 1, receivedAt = '2026-03-01T10:05:00.000Z'): TickPayload {
-  return { eventId: `e${String(i).padStart(3, '0')}`, symbol: 'ACME', price, volume, occurredAt, receivedAt };
+function tick(
+  i: number,
+  occurredAt: string,
+  price: number,
+  volume = 1,
+  receivedAt = '2026-03-01T10:05:00.000Z',
+): TickPayload {
+  return {
+    eventId: `e${String(i).padStart(3, '0')}`,
+    symbol: 'ACME',
+    price,
+    volume,
+    occurredAt,
+    receivedAt,
+  };
 }
 
 /** Shuffles with a fixed seed (a small LCG) so failures reproduce. */
@@ -61,7 +74,11 @@ describe('candle merge', () => {
     const early = tick(9, at, 10, 1, '2026-03-01T10:00:00.100Z');
     const late = tick(1, at, 20, 1, '2026-03-01T10:00:00.200Z');
     const lateSameReceipt = tick(2, at, 30, 1, '2026-03-01T10:00:00.200Z');
-    for (const order of [[early, late, lateSameReceipt], [lateSameReceipt, late, early], [late, early, lateSameReceipt]]) {
+    for (const order of [
+      [early, late, lateSameReceipt],
+      [lateSameReceipt, late, early],
+      [late, early, lateSameReceipt],
+    ]) {
       const candle = fold(order);
       expect([candle.open, candle.close]).toEqual([10, 30]);
     }
@@ -75,8 +92,12 @@ describe('candle merge', () => {
         payload,
         position: { topic: 'ticks', partition: 0, offset: '0' },
       }) satisfies IncomingEvent<TickPayload>;
-    expect(candleKeyOf(event(tick(1, '2026-03-01T10:59:59.999+02:00', 1)))).toBe(`ACME|${Date.parse('2026-03-01T08:59:00Z')}`);
-    expect(minuteOf(Date.parse('2026-03-01T10:00:59.999Z'))).toBe(Date.parse('2026-03-01T10:00:00Z'));
+    expect(candleKeyOf(event(tick(1, '2026-03-01T10:59:59.999+02:00', 1)))).toBe(
+      `ACME|${Date.parse('2026-03-01T08:59:00Z')}`,
+    );
+    expect(minuteOf(Date.parse('2026-03-01T10:00:59.999Z'))).toBe(
+      Date.parse('2026-03-01T10:00:00Z'),
+    );
     const a = candleOf(ticks[0]);
     const b = candleOf(ticks[1]);
     const snapshot = [JSON.stringify(a, bigints), JSON.stringify(b, bigints)];
@@ -87,7 +108,10 @@ describe('candle merge', () => {
 
   it('sums volumes past 2^53 exactly', () => {
     const big = Number.MAX_SAFE_INTEGER;
-    const candle = fold([tick(1, '2026-03-01T10:00:00Z', 1, big), tick(2, '2026-03-01T10:00:01Z', 1, big)]);
+    const candle = fold([
+      tick(1, '2026-03-01T10:00:00Z', 1, big),
+      tick(2, '2026-03-01T10:00:01Z', 1, big),
+    ]);
     expect(candle.volume).toBe(BigInt(big) * 2n);
   });
 });

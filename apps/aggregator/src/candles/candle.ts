@@ -18,7 +18,10 @@ export interface TickRank {
 /** The rank of one tick. */
 export function rankOf(tick: TickPayload): TickRank {
   const received = Math.max(0, Date.parse(tick.receivedAt));
-  return { at: Date.parse(tick.occurredAt), tieBreak: `${String(received).padStart(15, '0')}|${tick.eventId}` };
+  return {
+    at: Date.parse(tick.occurredAt),
+    tieBreak: `${String(received).padStart(15, '0')}|${tick.eventId}`,
+  };
 }
 
 /** Negative when `a` is earlier than `b`, positive when later, 0 for the same tick. */

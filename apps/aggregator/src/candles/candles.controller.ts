@@ -9,7 +9,10 @@ export class CandlesController {
 
   /** The symbol's candles starting in [from, to] (default: the 24 h before now), oldest first. */
   @Get(':symbol')
-  candles(@Param() path: Record<string, unknown>, @Query() query: Record<string, unknown>): Promise<CandleView[]> {
+  candles(
+    @Param() path: Record<string, unknown>,
+    @Query() query: Record<string, unknown>,
+  ): Promise<CandleView[]> {
     const params = parseCandlesParams(path, query);
     return this.query.candles(params.symbol, params.from, params.to);
   }

@@ -18,10 +18,15 @@ export const DEFAULT_CANDLE_RANGE_MS = 24 * 60 * 60 * 1000;
 export const MAX_STREAM_SYMBOLS = 100;
 
 const isoDateTime = () =>
-  z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time with an offset, e.g. 2026-01-31T12:00:00Z' });
+  z.iso.datetime({
+    offset: true,
+    message: 'must be an ISO-8601 date-time with an offset, e.g. 2026-01-31T12:00:00Z',
+  });
 
 const candlesQuery = z.object({
-  interval: z.enum(CANDLE_INTERVALS, { message: `must be one of ${CANDLE_INTERVALS.join(', ')}` }).optional(),
+  interval: z
+    .enum(CANDLE_INTERVALS, { message: `must be one of ${CANDLE_INTERVALS.join(', ')}` })
+    .optional(),
   from: isoDateTime().optional(),
   to: isoDateTime().optional(),
 });
@@ -65,10 +70,15 @@ export function parseCandlesParams(
     if (!result.success) problems.push(...fieldIssues(result.error, query));
     else {
       const to = result.data.to === undefined ? now : Date.parse(result.data.to);
-      const from = result.data.from === undefined ? to - DEFAULT_CANDLE_RANGE_MS : Date.parse(result.data.from);
+      const from =
+        result.data.from === undefined
+          ? to - DEFAULT_CANDLE_RANGE_MS
+          : Date.parse(result.data.from);
       if (from > to) problems.push({ field: 'from', problem: 'must not be after to' });
-      else if (to - from > MAX_CANDLE_RANGE_MS) problems.push({ field: 'to', problem: 'must be at most 7 days after from' });
-      else return { symbol: path.symbol as string, interval: result.data.interval ?? '1m', from, to };
+      else if (to - from > MAX_CANDLE_RANGE_MS)
+        problems.push({ field: 'to', problem: 'must be at most 7 days after from' });
+      else
+        return { symbol: path.symbol as string, interval: result.data.interval ?? '1m', from, to };
     }
   }
   throw new BadInputException(problems);

@@ -67,6 +67,11 @@ export class CandlesQuery {
     )) as QuoteRow[];
     const row = rows[0];
     if (row === undefined) return undefined;
-    return { symbol, price: Number(row.close), volume: Number(row.close_volume), at: new Date(row.close_at).toISOString() };
+    return {
+      symbol,
+      price: Number(row.close),
+      volume: Number(row.close_volume),
+      at: new Date(row.close_at).toISOString(),
+    };
   }
 }

@@ -59,7 +59,11 @@ export class QuoteStreamHub implements OnModuleInit {
     });
     // Open streams never finish on their own: end them with HTTP intake, or the server's close
     // would wait for them.
-    this.coordinator.register({ name: 'quote streams', phase: ShutdownPhase.StopIntake, run: () => this.closeAll() });
+    this.coordinator.register({
+      name: 'quote streams',
+      phase: ShutdownPhase.StopIntake,
+      run: () => this.closeAll(),
+    });
   }
 
   /** Quotes pending over all subscribers. */
@@ -73,7 +77,11 @@ export class QuoteStreamHub implements OnModuleInit {
    * Takes over the request's response as an event stream for `symbols` (undefined: every
    * symbol). The first event holds the symbols' current quotes, if any.
    */
-  open(request: FastifyRequest, reply: FastifyReply, symbols: ReadonlySet<string> | undefined): void {
+  open(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    symbols: ReadonlySet<string> | undefined,
+  ): void {
     if (this.closing) throw new HttpException(errorBody(503, 'shutting down'), 503);
     reply.hijack();
     const res = reply.raw;

@@ -32,7 +32,8 @@ export class QuotesController {
   async quote(@Param() path: Record<string, unknown>): Promise<Quote> {
     const symbol = parseQuoteSymbol(path);
     const quote = await this.query.latestQuote(symbol);
-    if (quote === undefined) throw new NotFoundException(`no quote for ${symbol}: no tick of this symbol has been stored`);
+    if (quote === undefined)
+      throw new NotFoundException(`no quote for ${symbol}: no tick of this symbol has been stored`);
     return quote;
   }
 }

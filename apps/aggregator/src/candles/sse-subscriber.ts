@@ -36,7 +36,8 @@ export class SseSubscriber {
   mark(quotes: readonly Quote[]): void {
     if (this.ended) return;
     for (const quote of quotes)
-      if (this.symbols === undefined || this.symbols.has(quote.symbol)) this.dirty.set(quote.symbol, quote);
+      if (this.symbols === undefined || this.symbols.has(quote.symbol))
+        this.dirty.set(quote.symbol, quote);
   }
 
   /**

@@ -9,7 +9,12 @@ const recordTimes = new Map<string, number>();
 
 function event(eventId: string, payload: unknown, timestamp?: number): IncomingEvent<unknown> {
   if (timestamp !== undefined) recordTimes.set(eventId, timestamp);
-  return { stream: 'delivery-results', eventId, payload, position: { topic: 'delivery-results', partition: 0, offset: eventId } };
+  return {
+    stream: 'delivery-results',
+    eventId,
+    payload,
+    position: { topic: 'delivery-results', partition: 0, offset: eventId },
+  };
 }
 
 /** A handler's context: each event's metadata, its record time from {@link event}. */
@@ -39,17 +44,22 @@ const valid = (eventId: string) => ({
 describe('DeliveryResultsConsumer', () => {
   it('queues valid records and fails invalid ones alone, not retryable', async () => {
     const add = jest.fn().mockResolvedValue(undefined);
-    const consumer = new DeliveryResultsConsumer({ queue: { add } } as unknown as DeliveryResultsQueue);
+    const consumer = new DeliveryResultsConsumer({
+      queue: { add },
+    } as unknown as DeliveryResultsQueue);
     const noRequest: Record<string, unknown> = { ...valid('e'), detail: 'carrier ok' };
     delete noRequest.requestId;
-    const result = await consumer.handle([
-      event('a', valid('a')),
-      event('b', { ...valid('b'), status: 'read' }),
-      event('c', { ...valid('c'), extra: true }),
-      event('d', { ...valid('d'), occurredAt: undefined }),
-      event('e', noRequest),
-      event('f', null),
-    ], context());
+    const result = await consumer.handle(
+      [
+        event('a', valid('a')),
+        event('b', { ...valid('b'), status: 'read' }),
+        event('c', { ...valid('c'), extra: true }),
+        event('d', { ...valid('d'), occurredAt: undefined }),
+        event('e', noRequest),
+        event('f', null),
+      ],
+      context(),
+    );
     expect(add.mock.calls[0][0].map((e: IncomingEvent) => e.eventId)).toEqual(['a', 'd', 'e']);
     expect(add.mock.calls[0][0][1].payload.occurredAt).toBe(valid('d').receivedAt);
     expect(result.failed?.map((f) => f.eventId)).toEqual(['b', 'c', 'f']);
@@ -62,7 +72,9 @@ describe('DeliveryResultsConsumer', () => {
 
   it('hands a queue failure on as the pending work of the batch, which fails it whole (redelivered)', async () => {
     const add = jest.fn().mockRejectedValue(new Error('discarded'));
-    const consumer = new DeliveryResultsConsumer({ queue: { add } } as unknown as DeliveryResultsQueue);
+    const consumer = new DeliveryResultsConsumer({
+      queue: { add },
+    } as unknown as DeliveryResultsQueue);
     const { pending } = await consumer.handle([event('a', valid('a'))], context());
     await expect(pending).rejects.toThrow('discarded');
   });

@@ -11,7 +11,8 @@ export function decodeMessageCursor(cursor: string): string | undefined {
   // 100 characters of up to 4 UTF-8 bytes each, base64: at most 534 characters.
   if (cursor.length > 540 || !BASE64URL.test(cursor)) return undefined;
   const messageId = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (messageId.length === 0 || messageId.length > 100 || CONTROL_CHARS.test(messageId)) return undefined;
+  if (messageId.length === 0 || messageId.length > 100 || CONTROL_CHARS.test(messageId))
+    return undefined;
   // Round trip: rejects padding tricks and bytes that were not valid UTF-8.
   return encodeMessageCursor(messageId) === cursor ? messageId : undefined;
 }

@@ -4,7 +4,11 @@ import { parseByRequestParams, parseMessageId } from './delivery-results.params'
 
 describe('delivery-results read parameters', () => {
   it('takes a request id with the default limit, a limit up to 500 and a cursor', () => {
-    expect(parseByRequestParams({ requestId: 'r-1' })).toEqual({ requestId: 'r-1', limit: 100, after: undefined });
+    expect(parseByRequestParams({ requestId: 'r-1' })).toEqual({
+      requestId: 'r-1',
+      limit: 100,
+      after: undefined,
+    });
     const cursor = encodeMessageCursor('msg/é 7');
     expect(parseByRequestParams({ requestId: 'r', limit: '500', cursor })).toEqual({
       requestId: 'r',
@@ -14,7 +18,9 @@ describe('delivery-results read parameters', () => {
   });
 
   it('requires requestId and names every bad field', () => {
-    expect(problems(() => parseByRequestParams({}))).toEqual([{ field: 'requestId', problem: 'is required' }]);
+    expect(problems(() => parseByRequestParams({}))).toEqual([
+      { field: 'requestId', problem: 'is required' },
+    ]);
     expect(problems(() => parseByRequestParams({ requestId: '', limit: '0', other: 'x' }))).toEqual(
       expect.arrayContaining([
         { field: 'requestId', problem: 'must not be empty' },
@@ -34,7 +40,13 @@ describe('delivery-results read parameters', () => {
   });
 
   it('refuses cursors it did not make', () => {
-    for (const cursor of ['', 'not base64!', 'YQ==', encodeMessageCursor('a\u0007b'), 'x'.repeat(600)]) {
+    for (const cursor of [
+      '',
+      'not base64!',
+      'YQ==',
+      encodeMessageCursor('a\u0007b'),
+      'x'.repeat(600),
+    ]) {
       expect(problems(() => parseByRequestParams({ requestId: 'r', cursor }))).toEqual([
         expect.objectContaining({ field: 'cursor' }),
       ]);

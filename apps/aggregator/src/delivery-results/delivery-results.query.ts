@@ -78,7 +78,7 @@ export class DeliveryResultsQuery {
   private async histories(messageIds: readonly string[]): Promise<DeliveryResult[]> {
     const rows = (await this.dataSource.query(HISTORY, [messageIds])) as Row[];
     const results: DeliveryResult[] = [];
-    for (let start = 0; start < rows.length; ) {
+    for (let start = 0; start < rows.length;) {
       let end = start;
       while (end < rows.length && rows[end].message_id === rows[start].message_id) end++;
       results.push(toResult(rows.slice(start, end)));

@@ -20,7 +20,9 @@ function event(payload: Partial<OrderPayload>): IncomingEvent<OrderPayload> {
 
 describe('daily sales aggregation', () => {
   it('keys by UTC day, store and product, with no collision between ids that contain the separator', () => {
-    expect(dailySalesKeyOf(event({ occurredAt: '2026-03-01T23:30:00-02:00' }))).toBe('2026-03-02|1:s|p');
+    expect(dailySalesKeyOf(event({ occurredAt: '2026-03-01T23:30:00-02:00' }))).toBe(
+      '2026-03-02|1:s|p',
+    );
     expect(dailySalesKeyOf(event({ storeId: 'a|b', productId: 'c' }))).not.toBe(
       dailySalesKeyOf(event({ storeId: 'a', productId: 'b|c' })),
     );

@@ -15,7 +15,8 @@ const NUMBER_TEXT = /^(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/i;
 /** The exact decimal value of a finite, non-negative number as JavaScript prints it. */
 export function decimalOf(value: number): Decimal {
   const match = NUMBER_TEXT.exec(String(value));
-  if (!match || !Number.isFinite(value)) throw new RangeError(`not a non-negative finite number: ${value}`);
+  if (!match || !Number.isFinite(value))
+    throw new RangeError(`not a non-negative finite number: ${value}`);
   const [, whole, fraction = '', exponent = '0'] = match;
   const scale = fraction.length - Number(exponent);
   const digits = BigInt(whole + fraction);

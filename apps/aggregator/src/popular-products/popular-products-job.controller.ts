@@ -7,7 +7,11 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { PublishError } from '@lib/queue';
-import { ExportAbortedError, ExportFailedError, ExportInProgressError } from './popular-products.errors';
+import {
+  ExportAbortedError,
+  ExportFailedError,
+  ExportInProgressError,
+} from './popular-products.errors';
 import { PopularProductsExport, type ExportResult } from './popular-products.export';
 import { parseExportDate } from './popular-products.params';
 
@@ -32,7 +36,10 @@ export class PopularProductsJobController {
       if (error instanceof ExportAbortedError) throw new ServiceUnavailableException(error.message);
       if (error instanceof ExportFailedError) {
         // The cause's text may hold SQL or broker internals: name only the dependency.
-        const dependency = error.cause instanceof PublishError ? 'the broker did not acknowledge a publish' : 'a database or broker error';
+        const dependency =
+          error.cause instanceof PublishError
+            ? 'the broker did not acknowledge a publish'
+            : 'a database or broker error';
         throw new ServiceUnavailableException(
           `popular-products export for ${date} stopped after publishing ${error.published} messages (${dependency}); ` +
             'a re-run resumes without republishing what was recorded as published',

@@ -20,6 +20,11 @@ export class PopularProductsController {
       throw new NotFoundException(
         `no popular-products snapshot for store ${storeId} on ${date}: the export has not run for that day since the store's first sale`,
       );
-    return { storeId: snapshot.storeId, date: snapshot.date, generatedAt: snapshot.generatedAt, products: snapshot.products };
+    return {
+      storeId: snapshot.storeId,
+      date: snapshot.date,
+      generatedAt: snapshot.generatedAt,
+      products: snapshot.products,
+    };
   }
 }

@@ -1,7 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigOf } from '@lib/config';
 import { DataSource } from 'typeorm';
-import { ExportAbortedError, ExportFailedError, ExportInProgressError, PopularProductsError } from './popular-products.errors';
+import {
+  ExportAbortedError,
+  ExportFailedError,
+  ExportInProgressError,
+  PopularProductsError,
+} from './popular-products.errors';
 import { popularProductsConfig } from './popular-products.config';
 import { PopularProductsPublisher } from './popular-products.publisher';
 import { contentHashOf } from './popular-products.snapshot';
@@ -42,7 +47,8 @@ export class PopularProductsExport {
   private stopping = false;
 
   constructor(
-    @Inject(popularProductsConfig.token) private readonly config: ConfigOf<typeof popularProductsConfig>,
+    @Inject(popularProductsConfig.token)
+    private readonly config: ConfigOf<typeof popularProductsConfig>,
     private readonly dataSource: DataSource,
     private readonly store: PopularProductsStore,
     private readonly publisher: PopularProductsPublisher,
@@ -61,8 +67,12 @@ export class PopularProductsExport {
    * @throws ExportFailedError when the broker or the database failed part-way (re-run to resume)
    */
   run(day: string): Promise<ExportResult> {
-    if (this.stopping) return Promise.reject(new ExportAbortedError('the aggregator is shutting down'));
-    if (this.running) return Promise.reject(new ExportInProgressError('a popular-products export is already running'));
+    if (this.stopping)
+      return Promise.reject(new ExportAbortedError('the aggregator is shutting down'));
+    if (this.running)
+      return Promise.reject(
+        new ExportInProgressError('a popular-products export is already running'),
+      );
     const run = this.runLocked(day).finally(() => {
       this.running = undefined;
     });
@@ -85,15 +95,21 @@ export class PopularProductsExport {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
-        EXPORT_LOCK_KEY,
-      ])) as Array<{ locked: boolean }>;
-      if (!locked) throw new ExportInProgressError('another aggregator instance is running the popular-products export');
+      const [{ locked }] = (await runner.query(
+        'SELECT pg_try_advisory_lock($1::bigint) AS locked',
+        [EXPORT_LOCK_KEY],
+      )) as Array<{ locked: boolean }>;
+      if (!locked)
+        throw new ExportInProgressError(
+          'another aggregator instance is running the popular-products export',
+        );
       try {
         return await this.runPages(day);
       } finally {
         // If the connection broke, the server has dropped the lock with the session anyway.
-        await runner.query('SELECT pg_advisory_unlock($1::bigint)', [EXPORT_LOCK_KEY]).catch(() => undefined);
+        await runner
+          .query('SELECT pg_advisory_unlock($1::bigint)', [EXPORT_LOCK_KEY])
+          .catch(() => undefined);
       }
     } finally {
       await runner.release();
@@ -110,13 +126,19 @@ export class PopularProductsExport {
     try {
       for (;;) {
         // Pages are independent and recorded as they go, so stopping between two is clean.
-        if (this.stopping) throw new ExportAbortedError(`stopped for shutdown after ${stores} stores; a re-run resumes`);
+        if (this.stopping)
+          throw new ExportAbortedError(
+            `stopped for shutdown after ${stores} stores; a re-run resumes`,
+          );
         const page = await readStorePage(this.dataSource, day, after, pageSize, topN);
         if (page.stores.length === 0) break;
         const saved = await this.store.save(
           day,
           generatedAt,
-          page.stores.map((s) => ({ ...s, contentHash: contentHashOf(day, s.storeId, s.products) })),
+          page.stores.map((s) => ({
+            ...s,
+            contentHash: contentHashOf(day, s.storeId, s.products),
+          })),
         );
         const pending = saved.filter((snapshot) => !snapshot.published);
         if (pending.length > 0) {
@@ -136,7 +158,9 @@ export class PopularProductsExport {
         { cause: error },
       );
     }
-    this.logger.log(`${day}: ${stores} stores, ${published} published in ${Date.now() - started} ms`);
+    this.logger.log(
+      `${day}: ${stores} stores, ${published} published in ${Date.now() - started} ms`,
+    );
     return { stores, published };
   }
 }

@@ -24,6 +24,7 @@ export function parseSnapshotParams(
   if (!pathResult.success) problems.push(...fieldIssues(pathResult.error, path));
   const queryResult = dateQuery.safeParse(query ?? {});
   if (!queryResult.success) problems.push(...fieldIssues(queryResult.error, query));
-  if (problems.length > 0 || !pathResult.success || !queryResult.success) throw new BadInputException(problems);
+  if (problems.length > 0 || !pathResult.success || !queryResult.success)
+    throw new BadInputException(problems);
   return { storeId: pathResult.data.storeId, date: queryResult.data.date ?? todayUtc(now) };
 }

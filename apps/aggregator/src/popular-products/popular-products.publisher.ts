@@ -39,7 +39,11 @@ export class PopularProductsPublisher {
     for (const snapshot of snapshots) {
       const value = popularProductsMessage(snapshot);
       messages.push({ stream: POPULAR_PRODUCTS_STREAM, key: snapshot.storeId, value });
-      published.push({ storeId: snapshot.storeId, contentHash: snapshot.contentHash, eventId: value.eventId });
+      published.push({
+        storeId: snapshot.storeId,
+        contentHash: snapshot.contentHash,
+        eventId: value.eventId,
+      });
     }
     await this.publisher.publish(messages);
     return published;

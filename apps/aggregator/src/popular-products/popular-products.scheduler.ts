@@ -23,7 +23,8 @@ export class PopularProductsScheduler implements OnApplicationBootstrap {
   private job?: CronJob;
 
   constructor(
-    @Inject(popularProductsConfig.token) private readonly config: ConfigOf<typeof popularProductsConfig>,
+    @Inject(popularProductsConfig.token)
+    private readonly config: ConfigOf<typeof popularProductsConfig>,
     private readonly registry: SchedulerRegistry,
     private readonly exporter: PopularProductsExport,
     private readonly coordinator: ShutdownCoordinator,
@@ -40,8 +41,16 @@ export class PopularProductsScheduler implements OnApplicationBootstrap {
     });
     this.registry.addCronJob(POPULAR_PRODUCTS_JOB, job);
     this.job = job;
-    this.coordinator.register({ name: 'popular-products schedule', phase: ShutdownPhase.StopIntake, run: () => this.stopSchedule() });
-    this.coordinator.register({ name: 'popular-products export (current run)', phase: ShutdownPhase.Drain, run: () => this.exporter.stop() });
+    this.coordinator.register({
+      name: 'popular-products schedule',
+      phase: ShutdownPhase.StopIntake,
+      run: () => this.stopSchedule(),
+    });
+    this.coordinator.register({
+      name: 'popular-products export (current run)',
+      phase: ShutdownPhase.Drain,
+      run: () => this.exporter.stop(),
+    });
     job.start();
   }
 

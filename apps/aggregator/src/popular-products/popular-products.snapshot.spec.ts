@@ -8,10 +8,19 @@ const products = [
 describe('popular-products snapshot identity', () => {
   it('gives the same content the same hash and eventId, and any change a new one', () => {
     const hash = contentHashOf('2026-05-06', 's-1', products);
-    expect(contentHashOf('2026-05-06', 's-1', products.map((p) => ({ ...p })))).toBe(hash);
+    expect(
+      contentHashOf(
+        '2026-05-06',
+        's-1',
+        products.map((p) => ({ ...p })),
+      ),
+    ).toBe(hash);
     const id = popularProductsEventId('2026-05-06', 's-1', hash);
     expect(popularProductsEventId('2026-05-06', 's-1', hash)).toBe(id);
-    const changed = contentHashOf('2026-05-06', 's-1', [{ ...products[0], quantity: 6 }, products[1]]);
+    const changed = contentHashOf('2026-05-06', 's-1', [
+      { ...products[0], quantity: 6 },
+      products[1],
+    ]);
     expect(changed).not.toBe(hash);
     expect(popularProductsEventId('2026-05-06', 's-1', changed)).not.toBe(id);
     expect(popularProductsEventId('2026-05-07', 's-1', hash)).not.toBe(id);

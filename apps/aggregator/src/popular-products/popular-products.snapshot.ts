@@ -29,8 +29,14 @@ export interface PopularProductsMessage extends PopularProductsSnapshot {
 }
 
 /** A hash of what a snapshot says (date, store and ranked products; not when it was computed). */
-export function contentHashOf(date: string, storeId: string, products: readonly PopularProduct[]): string {
-  return createHash('sha256').update(JSON.stringify([date, storeId, products])).digest('hex');
+export function contentHashOf(
+  date: string,
+  storeId: string,
+  products: readonly PopularProduct[],
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify([date, storeId, products]))
+    .digest('hex');
 }
 
 /**

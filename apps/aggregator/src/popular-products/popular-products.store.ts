@@ -56,7 +56,11 @@ export class PopularProductsStore {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Stores a page of snapshots (one statement) and returns them as stored, in the given order. */
-  async save(day: string, generatedAt: Date, snapshots: readonly ComputedSnapshot[]): Promise<StoredSnapshot[]> {
+  async save(
+    day: string,
+    generatedAt: Date,
+    snapshots: readonly ComputedSnapshot[],
+  ): Promise<StoredSnapshot[]> {
     if (snapshots.length === 0) return [];
     const storeIds = snapshots.map((s) => s.storeId);
     await this.dataSource.query(UPSERT_SQL, [
@@ -104,7 +108,12 @@ function toStored(row: Row): StoredSnapshot {
     date: row.day,
     generatedAt: new Date(row.generated_at).toISOString(),
     // jsonb orders keys its own way: rebuild each product in the contract's field order.
-    products: row.products.map(({ rank, productId, quantity, amount }) => ({ rank, productId, quantity, amount })),
+    products: row.products.map(({ rank, productId, quantity, amount }) => ({
+      rank,
+      productId,
+      quantity,
+      amount,
+    })),
     contentHash: row.content_hash,
     published: row.published,
   };

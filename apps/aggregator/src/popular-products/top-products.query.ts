@@ -55,7 +55,8 @@ export async function readStorePage(
   const stores: Array<{ storeId: string; products: PopularProduct[] }> = [];
   for (const row of rows) {
     let store = stores[stores.length - 1];
-    if (store === undefined || store.storeId !== row.store_id) stores.push((store = { storeId: row.store_id, products: [] }));
+    if (store === undefined || store.storeId !== row.store_id)
+      stores.push((store = { storeId: row.store_id, products: [] }));
     store.products.push({
       rank: Number(row.rank),
       productId: row.product_id,

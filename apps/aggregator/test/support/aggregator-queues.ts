@@ -10,7 +10,10 @@ export const AGGREGATOR_STREAMS = ['ticks', 'orders', 'delivery-results'] as con
  * failed) for every stream it consumes. Their names are fixed by the contract, so left on the
  * shared broker they would collect every later event of those streams.
  */
-export async function deleteAggregatorQueues(url: string, group: string = AGGREGATOR_GROUP): Promise<void> {
+export async function deleteAggregatorQueues(
+  url: string,
+  group: string = AGGREGATOR_GROUP,
+): Promise<void> {
   const names = topologyNames.rabbitmq;
   const connection = await amqp.connect(url);
   try {

@@ -13,7 +13,9 @@ async function withClient<T>(url: string, run: (client: Client) => Promise<T>): 
 }
 
 /** Progress of the three pipelines: stored status changes, ticks in candles, orders' quantity in sales. */
-export function progress(url: string): Promise<{ results: number; trades: number; quantity: number }> {
+export function progress(
+  url: string,
+): Promise<{ results: number; trades: number; quantity: number }> {
   return withClient(url, async (client) => {
     const { rows } = await client.query<{ results: number; trades: number; quantity: number }>(`
       SELECT (SELECT count(*) FROM delivery_results)::int AS results,
@@ -58,14 +60,23 @@ export function storedCandles(url: string): Promise<Map<string, ExpectedCandle>>
 /** Every sales row, keyed `day|store|product`, amounts in cents. */
 export function storedSales(url: string): Promise<Map<string, ExpectedSales>> {
   return withClient(url, async (client) => {
-    const { rows } = await client.query<{ day: string; store_id: string; product_id: string; quantity: string; cents: string }>(
+    const { rows } = await client.query<{
+      day: string;
+      store_id: string;
+      product_id: string;
+      quantity: string;
+      cents: string;
+    }>(
       'SELECT day::text AS day, store_id, product_id, quantity::text, (amount * 100)::text AS cents FROM sales_daily',
     );
     return new Map(
       rows.map((row) => [
         `${row.day}|${row.store_id}|${row.product_id}`,
         // amount * 100 of two-decimal sums is a whole number; its text must show no fraction.
-        { quantity: Number(row.quantity), amountCents: /^\d+(\.0*)?$/.test(row.cents) ? Number(row.cents.split('.')[0]) : NaN },
+        {
+          quantity: Number(row.quantity),
+          amountCents: /^\d+(\.0*)?$/.test(row.cents) ? Number(row.cents.split('.')[0]) : NaN,
+        },
       ]),
     );
   });

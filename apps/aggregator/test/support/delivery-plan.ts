@@ -21,7 +21,11 @@ export interface ExpectedDelivery {
   readonly requestId: string | null;
   readonly channel: string;
   readonly status: PlannedResult['status'];
-  readonly history: Array<{ status: PlannedResult['status']; detail: string | null; occurredAt: string }>;
+  readonly history: Array<{
+    status: PlannedResult['status'];
+    detail: string | null;
+    occurredAt: string;
+  }>;
 }
 
 /** A plan: the events in publish order, the expected deliveries, and each request's message ids in route order. */
@@ -71,8 +75,14 @@ export function planDeliveries(prefix: string, messages: number): DeliveryPlan {
     const start = base + i * 60_000;
     const history: ExpectedDelivery['history'] = [];
     sequence.forEach((status, step) => {
-      const at = i % SEQUENCES.length === 4 && step <= 1 ? start : start + step * 1_000 + randomInt(1_000);
-      const detail = status === 'failed' ? `carrier rejected ${i}` : status === 'delivered' && i % 2 === 0 ? 'handset ack' : undefined;
+      const at =
+        i % SEQUENCES.length === 4 && step <= 1 ? start : start + step * 1_000 + randomInt(1_000);
+      const detail =
+        status === 'failed'
+          ? `carrier rejected ${i}`
+          : status === 'delivered' && i % 2 === 0
+            ? 'handset ack'
+            : undefined;
       const event: PlannedResult = {
         eventId: `${prefix}-ev-${i}-${step}`,
         messageId,
@@ -92,7 +102,8 @@ export function planDeliveries(prefix: string, messages: number): DeliveryPlan {
       status: sequence[sequence.length - 1],
       history,
     });
-    if (requestId !== undefined) requests.set(requestId, [...(requests.get(requestId) ?? []), messageId]);
+    if (requestId !== undefined)
+      requests.set(requestId, [...(requests.get(requestId) ?? []), messageId]);
   }
   for (const ids of requests.values()) ids.sort(byCodePoint);
   for (let i = events.length - 1; i > 0; i--) {

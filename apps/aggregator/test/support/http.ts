@@ -21,6 +21,7 @@ export async function postEvents(url: string, events: readonly object[]): Promis
     signal: AbortSignal.timeout(30_000),
   });
   const body = (await response.json()) as { accepted: number; eventIds: string[] };
-  if (response.status !== 202) throw new Error(`POST ${url}: ${response.status} ${JSON.stringify(body)}`);
+  if (response.status !== 202)
+    throw new Error(`POST ${url}: ${response.status} ${JSON.stringify(body)}`);
   return body.eventIds;
 }

@@ -46,7 +46,10 @@ const MINUTE_MS = 60_000;
  * `symbols` symbols with `perSymbol` ticks each, every tick of a symbol at its own millisecond (so
  * open and close never depend on the receipt-time tie-break), prices with two decimals.
  */
-export function planTicks(symbols: number, perSymbol: number): { ticks: PlannedTick[]; candles: Map<string, ExpectedCandle> } {
+export function planTicks(
+  symbols: number,
+  perSymbol: number,
+): { ticks: PlannedTick[]; candles: Map<string, ExpectedCandle> } {
   const tag = randomBytes(3).toString('hex').toUpperCase();
   const base = Date.UTC(2040 + randomInt(20), randomInt(12), 1 + randomInt(28), 9, 30);
   const ticks: PlannedTick[] = [];
@@ -57,7 +60,13 @@ export function planTicks(symbols: number, perSymbol: number): { ticks: PlannedT
       const at = base + k * 997 + s;
       const price = (10_000 + randomInt(5_000)) / 100;
       const volume = 1 + randomInt(500);
-      ticks.push({ eventId: `${symbol}-t${k}`, symbol, price, volume, occurredAt: new Date(at).toISOString() });
+      ticks.push({
+        eventId: `${symbol}-t${k}`,
+        symbol,
+        price,
+        volume,
+        occurredAt: new Date(at).toISOString(),
+      });
       const key = `${symbol}|${new Date(Math.floor(at / MINUTE_MS) * MINUTE_MS).toISOString()}`;
       const candle = candles.get(key);
       // Ticks of a symbol are generated in time order: the first of a minute opens, the last closes.
@@ -80,7 +89,11 @@ export function planTicks(symbols: number, perSymbol: number): { ticks: PlannedT
 }
 
 /** `count` orders over `stores` × `products` keys on two UTC days, amounts with two decimals. */
-export function planOrders(count: number, stores: number, products: number): { orders: PlannedOrder[]; sales: Map<string, ExpectedSales> } {
+export function planOrders(
+  count: number,
+  stores: number,
+  products: number,
+): { orders: PlannedOrder[]; sales: Map<string, ExpectedSales> } {
   const tag = randomBytes(3).toString('hex');
   const base = Date.UTC(2040 + randomInt(20), randomInt(12), 1 + randomInt(27), 22);
   const orders: PlannedOrder[] = [];
@@ -102,7 +115,10 @@ export function planOrders(count: number, stores: number, products: number): { o
     });
     const key = `${at.toISOString().slice(0, 10)}|${storeId}|${productId}`;
     const entry = sales.get(key) ?? { quantity: 0, amountCents: 0 };
-    sales.set(key, { quantity: entry.quantity + quantity, amountCents: entry.amountCents + amountCents });
+    sales.set(key, {
+      quantity: entry.quantity + quantity,
+      amountCents: entry.amountCents + amountCents,
+    });
   }
   return { orders, sales };
 }

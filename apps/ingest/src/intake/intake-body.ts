@@ -14,11 +14,17 @@ const MAX_PROBLEMS = 50;
  * Checks a body that is one object or an array of 1–1000 objects against an event schema.
  * Problems name the field with its index (`[3].pageId`) when the body is an array.
  */
-export function parseIntakeBody<S extends z.ZodType>(schema: S, body: unknown): IntakeParse<z.infer<S>> {
+export function parseIntakeBody<S extends z.ZodType>(
+  schema: S,
+  body: unknown,
+): IntakeParse<z.infer<S>> {
   if (Array.isArray(body)) {
     if (body.length === 0) return fail('(body)', 'must contain at least 1 event');
     if (body.length > MAX_EVENTS_PER_REQUEST) {
-      return fail('(body)', `must contain at most ${MAX_EVENTS_PER_REQUEST} events, got ${body.length}`);
+      return fail(
+        '(body)',
+        `must contain at most ${MAX_EVENTS_PER_REQUEST} events, got ${body.length}`,
+      );
     }
     const events: z.infer<S>[] = [];
     const problems: FieldIssue[] = [];
@@ -32,11 +38,16 @@ export function parseIntakeBody<S extends z.ZodType>(schema: S, body: unknown): 
       if (result.success) events.push(result.data);
       else problems.push(...fieldIssues(result.error, item, `[${index}]`));
     }
-    return problems.length ? { ok: false, problems: problems.slice(0, MAX_PROBLEMS) } : { ok: true, events };
+    return problems.length
+      ? { ok: false, problems: problems.slice(0, MAX_PROBLEMS) }
+      : { ok: true, events };
   }
-  if (!isPlainObject(body)) return fail('(body)', 'must be a JSON object or an array of 1-1000 objects');
+  if (!isPlainObject(body))
+    return fail('(body)', 'must be a JSON object or an array of 1-1000 objects');
   const result = schema.safeParse(body);
-  return result.success ? { ok: true, events: [result.data] } : { ok: false, problems: fieldIssues(result.error, body) };
+  return result.success
+    ? { ok: true, events: [result.data] }
+    : { ok: false, problems: fieldIssues(result.error, body) };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -46,7 +46,6 @@ export function postJson(
   });
 }
 
-
 /**
  * Sends `size` bytes of a JSON string value with chunked transfer encoding (no content-length),
  * so the limit must be enforced while reading, not only from the header.

@@ -8,7 +8,12 @@ const recordTimes = new Map<string, number>();
 
 function event(eventId: string, payload: unknown, timestamp?: number): IncomingEvent<unknown> {
   if (timestamp !== undefined) recordTimes.set(eventId, timestamp);
-  return { stream: 'app-logs', eventId, payload, position: { topic: 'app-logs', partition: 0, offset: eventId } };
+  return {
+    stream: 'app-logs',
+    eventId,
+    payload,
+    position: { topic: 'app-logs', partition: 0, offset: eventId },
+  };
 }
 
 /** A handler's context: each event's metadata, its record time from {@link event}. */
@@ -39,14 +44,17 @@ describe('AppLogsConsumer', () => {
   it('adds valid records to the queue and fails invalid ones alone with a non-retryable EventValidationError', async () => {
     const add = jest.fn().mockResolvedValue(undefined);
     const consumer = new AppLogsConsumer({ queue: { add } } as unknown as AppLogsQueue);
-    const result = await consumer.handle([
-      event('a', valid('a')),
-      event('b', { ...valid('b'), kind: 'nonsense' }),
-      event('c', { ...valid('c'), unknownField: 1 }),
-      event('d', 'not an object'),
-      // Shipped by an app's log shipper: no receivedAt, the record's time stands in.
-      event('e', { ...valid('e'), receivedAt: undefined }, Date.parse('2026-01-01T00:00:01Z')),
-    ], context());
+    const result = await consumer.handle(
+      [
+        event('a', valid('a')),
+        event('b', { ...valid('b'), kind: 'nonsense' }),
+        event('c', { ...valid('c'), unknownField: 1 }),
+        event('d', 'not an object'),
+        // Shipped by an app's log shipper: no receivedAt, the record's time stands in.
+        event('e', { ...valid('e'), receivedAt: undefined }, Date.parse('2026-01-01T00:00:01Z')),
+      ],
+      context(),
+    );
     expect(add).toHaveBeenCalledTimes(1);
     expect(add.mock.calls[0][0].map((e: IncomingEvent) => e.eventId)).toEqual(['a', 'e']);
     expect(add.mock.calls[0][0][1].payload).toMatchObject({

@@ -26,7 +26,11 @@ class BoomModule {
   static register(env: Env): DynamicModule {
     return {
       module: BoomModule,
-      imports: [PlatformModule.forRoot('boom-app', env), QueueModule.forRoot({}), LogShippingModule.register()],
+      imports: [
+        PlatformModule.forRoot('boom-app', env),
+        QueueModule.forRoot({}),
+        LogShippingModule.register(),
+      ],
       controllers: [BoomController],
     };
   }

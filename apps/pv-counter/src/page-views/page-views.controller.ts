@@ -21,7 +21,10 @@ export class PageViewsController {
    * characters (more once percent-encoded). The wildcard is not limited; its length is checked here.
    */
   @Get('*')
-  ofPage(@Param('*') pageId: unknown, @Query() query: Record<string, unknown>): Promise<PageViewsOfDay> {
+  ofPage(
+    @Param('*') pageId: unknown,
+    @Query() query: Record<string, unknown>,
+  ): Promise<PageViewsOfDay> {
     const params = parsePageViewsParams({ pageId }, query);
     return this.query.ofPage(params.pageId, params.date);
   }

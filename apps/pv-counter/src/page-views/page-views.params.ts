@@ -52,7 +52,10 @@ export function parsePageViewsParams(
 }
 
 /** `GET /v1/page-views?date=&limit=`: throws {@link BadInputException} (400 with details). */
-export function parseTopPagesParams(query: Record<string, unknown>, now: Date = new Date()): TopPagesParams {
+export function parseTopPagesParams(
+  query: Record<string, unknown>,
+  now: Date = new Date(),
+): TopPagesParams {
   const data = parse(topQuery, query);
   return { date: data.date ?? todayUtc(now), limit: data.limit ?? TOP_PAGES_LIMIT.default };
 }

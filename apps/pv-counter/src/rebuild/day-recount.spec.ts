@@ -23,7 +23,13 @@ function batch(partition: number, first: number, payloads: object[]): StreamLogB
     position: event.position,
     timestamp: RECORD_TIME,
   });
-  return { partition, events, malformed: 0, nextOffset: String(first + payloads.length), metadataOf };
+  return {
+    partition,
+    events,
+    malformed: 0,
+    nextOffset: String(first + payloads.length),
+    metadataOf,
+  };
 }
 
 const view = (eventId: string, pageId: string, occurredAt: string, visitorId?: string) => ({

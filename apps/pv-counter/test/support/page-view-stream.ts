@@ -101,7 +101,11 @@ export function expectedUniques(visitors: ReadonlySet<string>): number {
  * standard error is 0.81 %; the pages and visitors come from a fixed seed, so an estimate's error
  * is the same on every run).
  */
-export function uniquesProblem(pageId: string, uniqueVisitors: number, visitors: ReadonlySet<string>): string | undefined {
+export function uniquesProblem(
+  pageId: string,
+  uniqueVisitors: number,
+  visitors: ReadonlySet<string>,
+): string | undefined {
   const expected = expectedUniques(visitors);
   if (visitors.size <= EXACT_LIMIT && uniqueVisitors !== expected)
     return `${pageId}: ${uniqueVisitors} unique visitors, expected exactly ${expected}`;

@@ -24,7 +24,9 @@ export class ConsumerOffsets1795435200000 implements MigrationInterface {
         processed_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (group_id, event_id)
       )`);
-    await runner.query('CREATE INDEX processed_events_processed_at ON processed_events (processed_at)');
+    await runner.query(
+      'CREATE INDEX processed_events_processed_at ON processed_events (processed_at)',
+    );
   }
 
   async down(runner: QueryRunner): Promise<void> {

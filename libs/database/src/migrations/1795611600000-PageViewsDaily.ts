@@ -33,7 +33,7 @@ export class PageViewsDaily1795611600000 implements MigrationInterface {
       ) WITH (fillfactor = 70)`);
     await runner.query(
       "COMMENT ON TABLE page_views_daily IS 'pv-counter: views and a HyperLogLog of visitors per UTC day and page. " +
-        'Only the primary key is indexed and fillfactor is 70 so count updates stay HOT; top pages scan one day by the key and sort.\'',
+        "Only the primary key is indexed and fillfactor is 70 so count updates stay HOT; top pages scan one day by the key and sort.'",
     );
   }
 

@@ -38,17 +38,26 @@ export class MemoryBroker {
   partitions(topic: string): readonly MemoryPartition[] {
     let partitions = this.topics.get(topic);
     if (!partitions) {
-      partitions = Array.from({ length: this.partitionCount }, (_, i) => new MemoryPartition(topic, i, this.maxRecords));
+      partitions = Array.from(
+        { length: this.partitionCount },
+        (_, i) => new MemoryPartition(topic, i, this.maxRecords),
+      );
       this.topics.set(topic, partitions);
     }
     return partitions;
   }
 
   /** Appends to the key's partition (round robin without a key) and returns the stored record; throws once closed. */
-  append(topic: string, key: string | null, value: Buffer | null, headers: MessageHeaders): RawMessage {
+  append(
+    topic: string,
+    key: string | null,
+    value: Buffer | null,
+    headers: MessageHeaders,
+  ): RawMessage {
     if (this.closed) throw new BrokerConnectionError('the memory broker is closed');
     const partitions = this.partitions(topic);
-    const index = key === null ? this.roundRobin++ % partitions.length : hashKey(key) % partitions.length;
+    const index =
+      key === null ? this.roundRobin++ % partitions.length : hashKey(key) % partitions.length;
     return partitions[index].append(key, value, headers);
   }
 
@@ -78,7 +87,10 @@ export class MemoryBroker {
   claim(group: string, topics: readonly string[], member: object): void {
     for (const topic of topics) {
       const owner = this.owners.get(`${group}\u0000${topic}`);
-      if (owner && owner !== member) throw new Error(`memory broker: ${topic} is already consumed by another consumer of group ${group}`);
+      if (owner && owner !== member)
+        throw new Error(
+          `memory broker: ${topic} is already consumed by another consumer of group ${group}`,
+        );
     }
     for (const topic of topics) this.owners.set(`${group}\u0000${topic}`, member);
   }

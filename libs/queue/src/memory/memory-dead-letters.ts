@@ -25,7 +25,12 @@ export class MemoryDeadLetters extends DeadLetterAdmin {
     let replayed = 0;
     for (const { id, message } of this.entries(stream)) {
       if (wanted && !wanted.has(id)) continue;
-      this.broker.append(topologyNames.kafka.topic(stream), message.key, message.value, replayHeaders(message.headers));
+      this.broker.append(
+        topologyNames.kafka.topic(stream),
+        message.key,
+        message.value,
+        replayHeaders(message.headers),
+      );
       this.remove(message);
       replayed++;
     }
@@ -44,7 +49,9 @@ export class MemoryDeadLetters extends DeadLetterAdmin {
 
   private entries(stream: string): Array<{ id: string; message: RawMessage }> {
     const entries: Array<{ id: string; message: RawMessage }> = [];
-    for (const partition of this.broker.partitions(topologyNames.kafka.deadLetterTopic(stream, this.group))) {
+    for (const partition of this.broker.partitions(
+      topologyNames.kafka.deadLetterTopic(stream, this.group),
+    )) {
       for (let offset = partition.startOffset; offset < partition.endOffset; offset++) {
         const message = partition.get(offset);
         if (message) entries.push({ id: `${partition.index}:${offset}`, message });

@@ -51,7 +51,8 @@ export class MemoryPartition {
   /** Removes one record (a replayed dead letter); true when it was there. */
   remove(offset: number): boolean {
     const index = offset - this.start;
-    if (index < 0 || index >= this.records.length || this.records[index] === undefined) return false;
+    if (index < 0 || index >= this.records.length || this.records[index] === undefined)
+      return false;
     this.records[index] = undefined;
     return true;
   }

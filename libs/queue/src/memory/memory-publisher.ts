@@ -19,12 +19,17 @@ export class MemoryPublisher extends EventPublisher {
     try {
       encoded = messages.map(encodeMessage);
     } catch (error) {
-      throw new PublishError(`could not serialise a message: ${(error as Error).message}`, { cause: error });
+      throw new PublishError(`could not serialise a message: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     try {
-      for (const message of encoded) this.broker.append(message.stream, message.key, message.value, message.headers);
+      for (const message of encoded)
+        this.broker.append(message.stream, message.key, message.value, message.headers);
     } catch (error) {
-      throw new PublishError(`memory publish failed: ${(error as Error).message}`, { cause: error });
+      throw new PublishError(`memory publish failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 

@@ -13,7 +13,10 @@ export function toDeadLetter(id: string, stream: string, message: RawMessage): D
     id,
     stream,
     attempts: attemptOf(headers),
-    error: { class: headers[HEADERS.errorClass] ?? 'Error', message: headers[HEADERS.errorMessage] ?? '' },
+    error: {
+      class: headers[HEADERS.errorClass] ?? 'Error',
+      message: headers[HEADERS.errorMessage] ?? '',
+    },
     firstFailedAt: headers[HEADERS.firstFailedAt] ?? '',
     lastFailedAt: headers[HEADERS.lastFailedAt] ?? '',
     payload: displayPayload(message.value),

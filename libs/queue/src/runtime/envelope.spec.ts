@@ -1,6 +1,15 @@
 import { HEADERS } from '@lib/contracts';
 import { MalformedPayloadError } from '@lib/retry';
-import { attemptOf, decodeHeaders, dueAtOf, encodeMessage, metadataOfMessage, sourceOf, toIncomingEvent, type RawMessage } from './envelope';
+import {
+  attemptOf,
+  decodeHeaders,
+  dueAtOf,
+  encodeMessage,
+  metadataOfMessage,
+  sourceOf,
+  toIncomingEvent,
+  type RawMessage,
+} from './envelope';
 
 const position = { topic: 'orders', partition: 2, offset: '41' };
 const raw = (value: string | null, headers: Record<string, string> = {}): RawMessage => ({
@@ -14,7 +23,12 @@ describe('envelope', () => {
   it('parses a first delivery into plain data: stream, eventId, payload and the raw position', () => {
     const message = raw('{"eventId":"e1","storeId":"store-1"}', { [HEADERS.eventId]: 'e1' });
     const event = toIncomingEvent('orders', message);
-    expect(event).toEqual({ stream: 'orders', eventId: 'e1', payload: { eventId: 'e1', storeId: 'store-1' }, position });
+    expect(event).toEqual({
+      stream: 'orders',
+      eventId: 'e1',
+      payload: { eventId: 'e1', storeId: 'store-1' },
+      position,
+    });
     expect(event.position).toBe(position);
     expect(Object.getPrototypeOf(event)).toBe(Object.prototype);
     expect({ ...event }).toEqual(event);
@@ -64,7 +78,15 @@ describe('envelope', () => {
   });
 
   it('decodes broker header values to strings', () => {
-    expect(decodeHeaders({ a: Buffer.from('x'), b: 'y', c: [Buffer.from('z'), 'w'], d: undefined, e: 3 })).toEqual({
+    expect(
+      decodeHeaders({
+        a: Buffer.from('x'),
+        b: 'y',
+        c: [Buffer.from('z'), 'w'],
+        d: undefined,
+        e: 3,
+      }),
+    ).toEqual({
       a: 'x',
       b: 'y',
       c: 'z',
@@ -81,10 +103,24 @@ describe('envelope', () => {
   });
 
   it('serialises a message with event id and type headers, keeping given headers', () => {
-    const encoded = encodeMessage({ stream: 'ticks', key: 'AAPL', value: { eventId: 'e9', price: 1 }, headers: { 'x-custom': '1' } });
+    const encoded = encodeMessage({
+      stream: 'ticks',
+      key: 'AAPL',
+      value: { eventId: 'e9', price: 1 },
+      headers: { 'x-custom': '1' },
+    });
     expect(JSON.parse(encoded.value.toString())).toEqual({ eventId: 'e9', price: 1 });
-    expect(encoded.headers).toEqual({ 'x-custom': '1', [HEADERS.eventId]: 'e9', [HEADERS.eventType]: 'ticks' });
-    const explicit = encodeMessage({ stream: 'ticks', key: 'k', value: { eventId: 'e9' }, headers: { [HEADERS.eventId]: 'given', [HEADERS.eventType]: 't' } });
+    expect(encoded.headers).toEqual({
+      'x-custom': '1',
+      [HEADERS.eventId]: 'e9',
+      [HEADERS.eventType]: 'ticks',
+    });
+    const explicit = encodeMessage({
+      stream: 'ticks',
+      key: 'k',
+      value: { eventId: 'e9' },
+      headers: { [HEADERS.eventId]: 'given', [HEADERS.eventType]: 't' },
+    });
     expect(explicit.headers).toEqual({ [HEADERS.eventId]: 'given', [HEADERS.eventType]: 't' });
   });
 });

@@ -27,10 +27,13 @@ export interface EncodedMessage {
 }
 
 /** Header values as broker clients deliver them (kafkajs: Buffer, string or arrays of them). */
-export type RawHeaderValue = Buffer | string | number | ReadonlyArray<Buffer | string> | undefined | null;
+export type RawHeaderValue =
+  Buffer | string | number | ReadonlyArray<Buffer | string> | undefined | null;
 
 /** Converts broker header values to strings; arrays keep their first value. */
-export function decodeHeaders(raw: Readonly<Record<string, RawHeaderValue>> | undefined): MessageHeaders {
+export function decodeHeaders(
+  raw: Readonly<Record<string, RawHeaderValue>> | undefined,
+): MessageHeaders {
   const headers: MessageHeaders = {};
   if (!raw) return headers;
   for (const name in raw) {
@@ -81,13 +84,16 @@ export function sourceOf(headers: MessageHeaders, position: EventPosition): Even
  *   (the failure handler then dead-letters it without retries)
  */
 export function toIncomingEvent<T = unknown>(stream: string, raw: RawMessage): IncomingEvent<T> {
-  if (raw.value === null || raw.value.length === 0) throw new MalformedPayloadError('empty message value');
+  if (raw.value === null || raw.value.length === 0)
+    throw new MalformedPayloadError('empty message value');
   let payload: unknown;
   try {
     // toString() without arguments is Node's fast path (no encoding lookup).
     payload = JSON.parse(raw.value.toString());
   } catch (error) {
-    throw new MalformedPayloadError(`message value is not JSON: ${(error as Error).message}`, { cause: error });
+    throw new MalformedPayloadError(`message value is not JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new MalformedPayloadError('message value is not a JSON object');

@@ -30,7 +30,8 @@ class RecordingSink implements FailureSink {
 
 describe('FailureHandler', () => {
   const logger = { log: jest.fn(), warn: jest.fn(), error: jest.fn() };
-  const make = (sink: FailureSink) => new FailureHandler('orders', policy, sink, { logger, now: () => NOW, sinkBackoffMs: 1 });
+  const make = (sink: FailureSink) =>
+    new FailureHandler('orders', policy, sink, { logger, now: () => NOW, sinkBackoffMs: 1 });
 
   beforeEach(() => jest.clearAllMocks());
 
@@ -79,7 +80,10 @@ describe('FailureHandler', () => {
 
   it('dead-letters after the last attempt, without x-due-at', async () => {
     const sink = new RecordingSink();
-    const outcome = await make(sink).handle(message({ [HEADERS.attempt]: '2', [HEADERS.dueAt]: '1' }), new Error('third'));
+    const outcome = await make(sink).handle(
+      message({ [HEADERS.attempt]: '2', [HEADERS.dueAt]: '1' }),
+      new Error('third'),
+    );
     expect(outcome).toBe('dead-lettered');
     expect(sink.deadLetters[0][HEADERS.attempt]).toBe('3');
     expect(sink.deadLetters[0][HEADERS.dueAt]).toBeUndefined();
@@ -102,7 +106,9 @@ describe('FailureHandler', () => {
     sink.failuresLeft = 3;
     await expect(make(sink).handle(message(), new Error('x'))).resolves.toBe('retried');
     expect(sink.retries).toHaveLength(1);
-    expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('could not publish the failed message'));
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringContaining('could not publish the failed message'),
+    );
   });
 
   it('gives up on a failing sink once stopped', async () => {

@@ -77,14 +77,25 @@ export class FailureHandler {
     const now = this.now();
     const where = `${message.position.topic}/${message.position.partition}@${message.position.offset}`;
     if (decision.action === 'retry') {
-      const headers = failureHeaders(message.headers, error, failed, source, now, now + decision.delayMs);
-      this.logger.warn?.(`${where} failed (attempt ${failed}, ${describe(error)}); retrying in ${decision.delayMs} ms`);
+      const headers = failureHeaders(
+        message.headers,
+        error,
+        failed,
+        source,
+        now,
+        now + decision.delayMs,
+      );
+      this.logger.warn?.(
+        `${where} failed (attempt ${failed}, ${describe(error)}); retrying in ${decision.delayMs} ms`,
+      );
       await this.persist(() => this.sink.retry(message, decision.delayMs, headers), where);
       this.metrics.retried(this.stream);
       return 'retried';
     }
     const headers = failureHeaders(message.headers, error, failed, source, now);
-    this.logger.error(`${where} failed (attempt ${failed}, ${describe(error)}); dead-lettered (${decision.reason})`);
+    this.logger.error(
+      `${where} failed (attempt ${failed}, ${describe(error)}); dead-lettered (${decision.reason})`,
+    );
     await this.persist(() => this.sink.deadLetter(message, headers), where);
     this.metrics.deadLettered(this.stream);
     return 'dead-lettered';
@@ -98,7 +109,9 @@ export class FailureHandler {
         return;
       } catch (error) {
         if (this.stopped) throw error;
-        this.logger.warn?.(`${where}: could not publish the failed message (${describe(error)}); trying again in ${pause} ms`);
+        this.logger.warn?.(
+          `${where}: could not publish the failed message (${describe(error)}); trying again in ${pause} ms`,
+        );
         await sleep(pause);
         if (this.stopped) throw error;
         pause = Math.min(pause * 2, MAX_SINK_BACKOFF_MS);

@@ -78,16 +78,26 @@ describe('invokeHandler with Nest handlers', () => {
   });
 
   it('rejects with the original error of a throwing handler, unlogged by Nest', async () => {
-    const error = await invokeHandler(handler('throws'), event, new QueueContext('throws', 'test')).catch((e: unknown) => e);
+    const error = await invokeHandler(
+      handler('throws'),
+      event,
+      new QueueContext('throws', 'test'),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CustomError);
     expect((error as Error).message).toBe('original');
-    const rejected = await invokeHandler(handler('rejects'), event, new QueueContext('rejects', 'test')).catch((e: unknown) => e);
+    const rejected = await invokeHandler(
+      handler('rejects'),
+      event,
+      new QueueContext('rejects', 'test'),
+    ).catch((e: unknown) => e);
     expect(rejected).toBeInstanceOf(CustomError);
     expect(errorLogs).not.toHaveBeenCalled();
   });
 
   it('runs an Observable result to completion and returns its last value', async () => {
-    await expect(invokeHandler(handler('observable'), event, new QueueContext('observable', 'test'))).resolves.toBe(3);
+    await expect(
+      invokeHandler(handler('observable'), event, new QueueContext('observable', 'test')),
+    ).resolves.toBe(3);
   });
 
   it('passes the QueueContext to @Ctx()', async () => {
@@ -96,8 +106,15 @@ describe('invokeHandler with Nest handlers', () => {
   });
 
   it('turns a non-Error rejection into an Error with its text', async () => {
-    const weird = Object.assign(async () => Promise.reject({ status: 'error', message: 'Internal server error' }), { isEventHandler: true });
-    const error = await invokeHandler(weird as MessageHandler, event, new QueueContext('x', 'test')).catch((e: unknown) => e);
+    const weird = Object.assign(
+      async () => Promise.reject({ status: 'error', message: 'Internal server error' }),
+      { isEventHandler: true },
+    );
+    const error = await invokeHandler(
+      weird as MessageHandler,
+      event,
+      new QueueContext('x', 'test'),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toBe('Internal server error');
   });

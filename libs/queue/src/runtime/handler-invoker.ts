@@ -71,13 +71,19 @@ export class PassThroughRpcFilter implements RpcExceptionFilter {
 
 /** What Nest's default RPC filter turns an unknown error into, when the pass-through filter is absent. */
 function isNestErrorObject(value: unknown): value is { status: string; message: string } {
-  return typeof value === 'object' && value !== null && !(value instanceof Error) && 'status' in value && 'message' in value;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof Error) &&
+    'status' in value &&
+    'message' in value
+  );
 }
 
 /** An error that is not an `Error` instance, wrapped so that failure headers have a class and a message. */
 export class HandlerError extends Error {
   constructor(readonly original: unknown) {
-    super(typeof original === 'string' ? original : JSON.stringify(original) ?? String(original));
+    super(typeof original === 'string' ? original : (JSON.stringify(original) ?? String(original)));
     this.name = 'HandlerError';
   }
 }

@@ -3,10 +3,13 @@ import { KeyedScheduler } from './keyed-scheduler';
 function harness(concurrency: number) {
   const started: string[] = [];
   const running = new Map<string, () => void>();
-  const scheduler = new KeyedScheduler<{ key: string | null; name: string }>(concurrency, (item) => {
-    started.push(item.name);
-    return new Promise<void>((resolve) => running.set(item.name, resolve));
-  });
+  const scheduler = new KeyedScheduler<{ key: string | null; name: string }>(
+    concurrency,
+    (item) => {
+      started.push(item.name);
+      return new Promise<void>((resolve) => running.set(item.name, resolve));
+    },
+  );
   const push = (key: string | null, name: string) => scheduler.push(key, { key, name });
   const finish = async (name: string) => {
     running.get(name)!();

@@ -52,7 +52,8 @@ export class KeyedScheduler<T> {
     private readonly concurrency: number,
     private readonly run: (item: T) => Promise<void>,
   ) {
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be an integer >= 1, got ${concurrency}`);
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new Error(`concurrency must be an integer >= 1, got ${concurrency}`);
   }
 
   /** Items queued or running. */

@@ -98,9 +98,12 @@ describe('LogConsumer', () => {
 
   it('pauses a retry topic until its head record is due, without calling the handler early', async () => {
     const calls: number[] = [];
-    const b = binding((e: IncomingEvent, context: QueueContext) => void calls.push(context.metadataOf(e).attempt), {
-      policy: { delaysMs: [50] },
-    });
+    const b = binding(
+      (e: IncomingEvent, context: QueueContext) => void calls.push(context.metadataOf(e).attempt),
+      {
+        policy: { delaysMs: [50] },
+      },
+    );
     const adapter = new FakeAdapter();
     const core = new LogConsumer(logRoutes([b], 'g'), adapter, {
       transport: 'test',

@@ -17,7 +17,10 @@ export interface TopicRoute {
  * The topics of a group on a log broker, named as in docs/contract.md: for each stream its main topic
  * and one `S.G.retry.<delay>` topic per retry tier of the handler's policy.
  */
-export function logRoutes(bindings: readonly ConsumerBinding[], group: string): Map<string, TopicRoute> {
+export function logRoutes(
+  bindings: readonly ConsumerBinding[],
+  group: string,
+): Map<string, TopicRoute> {
   const routes = new Map<string, TopicRoute>();
   const names = topologyNames.kafka;
   for (const binding of bindings) {
@@ -32,7 +35,11 @@ export function logRoutes(bindings: readonly ConsumerBinding[], group: string): 
 }
 
 /** Appends a message to a topic of the log broker and resolves once it is durably stored. */
-export type LogAppend = (topic: string, message: RawMessage, headers: MessageHeaders) => Promise<void>;
+export type LogAppend = (
+  topic: string,
+  message: RawMessage,
+  headers: MessageHeaders,
+) => Promise<void>;
 
 /**
  * The failure sink of a log broker: retries go to `S.G.retry.<delay>`, dead letters to `S.G.dlt`,
@@ -42,7 +49,8 @@ export function logFailureSink(stream: string, group: string, append: LogAppend)
   const names = topologyNames.kafka;
   const deadLetterTopic = names.deadLetterTopic(stream, group);
   return {
-    retry: (message, delayMs, headers) => append(names.retryTopic(stream, group, delayMs), message, headers),
+    retry: (message, delayMs, headers) =>
+      append(names.retryTopic(stream, group, delayMs), message, headers),
     deadLetter: (message, headers) => append(deadLetterTopic, message, headers),
   };
 }

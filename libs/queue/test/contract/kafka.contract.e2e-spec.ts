@@ -9,7 +9,11 @@ import { describeQueueContract } from './queue-contract.suite';
 
 describeQueueContract('kafka', async () => {
   const brokers = testServices().kafkaBrokers;
-  const kafka = new Kafka({ clientId: 'contract-raw', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'contract-raw',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const proxies: TcpProxy[] = [];
@@ -33,10 +37,14 @@ describeQueueContract('kafka', async () => {
           return socket;
         },
       });
-      const publisher = new KafkaPublisher(client, new KafkaTopology(client, new Logger('contract-cuttable')), {
-        timeoutMs: 8_000,
-        logger: new Logger('contract-cuttable'),
-      });
+      const publisher = new KafkaPublisher(
+        client,
+        new KafkaTopology(client, new Logger('contract-cuttable')),
+        {
+          timeoutMs: 8_000,
+          logger: new Logger('contract-cuttable'),
+        },
+      );
       return { publisher, cut: () => proxy.cut(), close: () => publisher.close() };
     },
     close: async () => {

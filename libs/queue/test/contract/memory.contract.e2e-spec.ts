@@ -12,7 +12,11 @@ describeQueueContract('memory', async () => {
     },
     cuttablePublisher: async () => {
       const own = new MemoryBroker();
-      return { publisher: new MemoryPublisher(own), cut: () => own.close(), close: async () => undefined };
+      return {
+        publisher: new MemoryPublisher(own),
+        cut: () => own.close(),
+        close: async () => undefined,
+      };
     },
   };
 });

@@ -92,7 +92,10 @@ export class WorkBuffer<TEvent, TOut> {
    * (claimed before) do not count, and every other id counts once (an id may sit in two buckets:
    * a retry topic and the main topic); `duplicates` is extended with the ids applied.
    */
-  materialize(buckets: readonly PartitionBucket<TOut>[], duplicates?: Set<string>): Materialized<TOut> {
+  materialize(
+    buckets: readonly PartitionBucket<TOut>[],
+    duplicates?: Set<string>,
+  ): Materialized<TOut> {
     const { keyOf, merge } = this.shape;
     if (this.mode === 'append') {
       const batch = buckets.length === 1 ? buckets[0].rows : buckets.flatMap((b) => b.rows);

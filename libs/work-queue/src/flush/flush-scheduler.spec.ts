@@ -40,7 +40,11 @@ const backoff = { initialMs: 20, factor: 2, maxMs: 80 };
 
 describe('FlushScheduler', () => {
   /** Feeds `task` every 2 ms for `ms` and returns the gaps between flush starts (the drain's excluded). */
-  async function gapsUnderSteadyStream(task: CountingTask, intervalMs: number, ms: number): Promise<number[]> {
+  async function gapsUnderSteadyStream(
+    task: CountingTask,
+    intervalMs: number,
+    ms: number,
+  ): Promise<number[]> {
     const scheduler = new FlushScheduler(task, { intervalMs, flushAtSize: 1_000_000, backoff });
     scheduler.start();
     const feeding = setInterval(() => {

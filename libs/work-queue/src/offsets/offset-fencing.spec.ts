@@ -136,7 +136,10 @@ describe('offset fencing', () => {
     await expect(onP0).resolves.toBeUndefined();
     expect(fencedReports).toEqual([]);
     expect(await dailyViews(url)).toEqual({ '2026-04-01|warm-up': 1 });
-    expect(await storedOffsets(url, GROUP)).toEqual({ 'page-views[0]': '102', 'page-views[1]': '1' });
+    expect(await storedOffsets(url, GROUP)).toEqual({
+      'page-views[0]': '102',
+      'page-views[1]': '1',
+    });
   });
 
   it('waits for a concurrent writer holding the row and is fenced when it commits', async () => {

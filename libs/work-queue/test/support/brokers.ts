@@ -11,7 +11,10 @@ export interface CounterBroker {
   env(): Record<string, string>;
   /** Before the first fixture start (Kafka: a topic with `partitions` partitions). */
   prepare(partitions: number): Promise<void>;
-  publish(events: readonly CounterEvent[], options?: { chunk?: number; pauseMs?: number }): Promise<void>;
+  publish(
+    events: readonly CounterEvent[],
+    options?: { chunk?: number; pauseMs?: number },
+  ): Promise<void>;
   /** Messages waiting in the group's queue (RabbitMQ; undefined on Kafka). */
   queued(): Promise<number | undefined>;
 }
@@ -25,7 +28,12 @@ export function counterBroker(name: 'kafka' | 'rabbitmq', label: string): Counte
       name,
       stream,
       group,
-      env: () => ({ BROKER: 'kafka', KAFKA_BROKERS: services.kafkaBrokers, COUNTER_STREAM: stream, COUNTER_GROUP: group }),
+      env: () => ({
+        BROKER: 'kafka',
+        KAFKA_BROKERS: services.kafkaBrokers,
+        COUNTER_STREAM: stream,
+        COUNTER_GROUP: group,
+      }),
       prepare: (partitions) => createTopic(services.kafkaBrokers, stream, partitions),
       publish: (events, options) => publishKafka(services.kafkaBrokers, stream, events, options),
       queued: async () => undefined,
@@ -35,7 +43,12 @@ export function counterBroker(name: 'kafka' | 'rabbitmq', label: string): Counte
     name,
     stream,
     group,
-    env: () => ({ BROKER: 'rabbitmq', RABBITMQ_URL: services.rabbitmqUrl, COUNTER_STREAM: stream, COUNTER_GROUP: group }),
+    env: () => ({
+      BROKER: 'rabbitmq',
+      RABBITMQ_URL: services.rabbitmqUrl,
+      COUNTER_STREAM: stream,
+      COUNTER_GROUP: group,
+    }),
     prepare: async () => undefined, // the fixture declares exchange and queue: start it before publishing
     publish: (events, options) => publishRabbit(services.rabbitmqUrl, stream, events, options),
     async queued() {

@@ -12,7 +12,8 @@ export interface SketchMergeMetrics extends MergeMetrics {
 export function createSketchMergeMetrics(registry: Registry): SketchMergeMetrics {
   const merge = createMergeMetrics(registry, {
     prefix: 'pv_sketch_merge',
-    durationHelp: 'Time of one merge transaction of flushed visitors into the unique-visitor sketches',
+    durationHelp:
+      'Time of one merge transaction of flushed visitors into the unique-visitor sketches',
     rowsHelp: 'Rows of page_visitor_updates (one per flush and shard with visitors) merged',
     keysHelp: 'Sketches (day and page) merged into',
   });

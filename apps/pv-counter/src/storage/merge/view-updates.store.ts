@@ -30,7 +30,7 @@ export async function appendViewUpdates(
   shards: readonly number[] = updates.map((update) => shardOf(update.pageId)),
 ): Promise<void> {
   const rows: unknown[][] = [];
-  for (let i = 0; i < updates.length; ) {
+  for (let i = 0; i < updates.length;) {
     const day = updates[i].day;
     let end = i;
     while (end < updates.length && updates[end].day === day) end++;

@@ -76,7 +76,11 @@ export class PageViewsQuery {
     const rows = (await this.dataSource.query(TOP_PAGES, [date, limit])) as Row[];
     return {
       date,
-      pages: rows.map((row) => ({ pageId: row.page_id, views: Number(row.views), uniqueVisitors: uniques(row.hll) })),
+      pages: rows.map((row) => ({
+        pageId: row.page_id,
+        views: Number(row.views),
+        uniqueVisitors: uniques(row.hll),
+      })),
     };
   }
 }
