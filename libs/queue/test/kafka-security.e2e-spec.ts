@@ -3,32 +3,21 @@
  * own; a wrong password or an unknown CA is reported as refused access while the app keeps
  * running and retrying, with a bounded number of log lines and no secret in any of them.
  */
-import { Controller, Module, type Type } from '@nestjs/common';
-import { EventPattern } from '@nestjs/microservices';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PlatformModule, createHttpApp, type HttpApp } from '@lib/platform';
-import {
-  connectQueueConsumers,
-  EventPublisher,
-  PublishError,
-  queueConfig,
-  QueueModule,
-  type IncomingEvent,
-} from '@lib/queue';
+import type { HttpApp } from '@lib/platform';
+import { EventPublisher, PublishError } from '@lib/queue';
 import {
   createTestKafkaCa,
-  freeTcpPort,
   startDedicatedKafka,
   uniqueName,
   waitFor,
   type KafkaBroker,
 } from '@test/support';
 import { BrokerAccess } from '../src/broker-access';
-import { kafkaSecurityConfig } from '../src/kafka/kafka-security.config';
-import { kafkaTopicsConfig } from '../src/kafka/kafka-topics.config';
+import { startRecordingApp } from './recording-app';
 
 jest.setTimeout(180_000);
 
@@ -57,38 +46,9 @@ class StdoutCapture {
   }
 }
 
-@Module({})
-class SecurityRootModule {}
-
 /** An app consuming `stream` with the given Kafka variables; received events land in `received`. */
-async function startApp(
-  group: string,
-  stream: string,
-  env: Record<string, string>,
-  received: string[],
-): Promise<HttpApp> {
-  @Controller()
-  class RecordingController {
-    @EventPattern(stream)
-    handle(event: IncomingEvent) {
-      received.push(event.eventId);
-    }
-  }
-  @Module({ controllers: [RecordingController as Type] })
-  class FeatureModule {}
-  const created = await createHttpApp({
-    name: group,
-    defaultPort: await freeTcpPort(),
-    env: { BROKER: 'kafka', LOG_LEVEL: 'warn', SHUTDOWN_GRACE_MS: '0', ...env },
-    module: (appEnv) => ({
-      module: SecurityRootModule,
-      imports: [PlatformModule.forRoot(group, appEnv), QueueModule.forRoot({}), FeatureModule],
-    }),
-    configs: [queueConfig, kafkaSecurityConfig, kafkaTopicsConfig],
-    beforeListen: connectQueueConsumers,
-  });
-  await created.listen();
-  return created;
+function startApp(group: string, stream: string, env: Record<string, string>, received: string[]) {
+  return startRecordingApp(group, stream, { BROKER: 'kafka', LOG_LEVEL: 'warn', ...env }, received);
 }
 
 /** `/health/ready` answers 503 and names the refusal under the broker's check. */

@@ -3,59 +3,19 @@
  * password) it stays up with readiness 503 naming the refusal; unreachable (a cut proxy) it stays
  * ready and consumes once the broker is back. Against the machine's real RabbitMQ.
  */
-import { Controller, Module, type Type } from '@nestjs/common';
-import { EventPattern } from '@nestjs/microservices';
-import { PlatformModule, createHttpApp, type HttpApp } from '@lib/platform';
-import {
-  connectQueueConsumers,
-  EventPublisher,
-  QUEUE_CONFIGS,
-  QueueModule,
-  type IncomingEvent,
-} from '@lib/queue';
-import { TcpProxy, freePort, testServices, uniqueName, waitFor } from '@test/support';
+import { EventPublisher } from '@lib/queue';
+import { TcpProxy, testServices, uniqueName, waitFor } from '@test/support';
+import { readinessOf, startRecordingApp } from './recording-app';
 
 jest.setTimeout(60_000);
 
-@Module({})
-class StartupRootModule {}
-
-/** An app consuming `stream` from RabbitMQ at `url`; received event ids land in `received`. */
-async function startConsumer(url: string, stream: string, received: string[]): Promise<HttpApp> {
-  @Controller()
-  class RecordingController {
-    @EventPattern(stream)
-    handle(event: IncomingEvent) {
-      received.push(event.eventId);
-    }
-  }
-  @Module({ controllers: [RecordingController as Type] })
-  class FeatureModule {}
-  const group = uniqueName('rmq-startup');
-  const created = await createHttpApp({
-    name: group,
-    defaultPort: await freePort(),
-    env: { BROKER: 'rabbitmq', RABBITMQ_URL: url, LOG_LEVEL: 'error', SHUTDOWN_GRACE_MS: '0' },
-    module: (appEnv) => ({
-      module: StartupRootModule,
-      imports: [PlatformModule.forRoot(group, appEnv), QueueModule.forRoot({}), FeatureModule],
-    }),
-    configs: QUEUE_CONFIGS,
-    beforeListen: connectQueueConsumers,
-  });
-  await created.listen();
-  return created;
-}
-
-/** The parts of a terminus readiness body these tests read. */
-interface ReadinessBody {
-  readonly info: Record<string, { state?: string }>;
-  readonly error: Record<string, { message?: string }>;
-}
-
-async function readiness(app: HttpApp): Promise<{ status: number; body: ReadinessBody }> {
-  const response = await fetch(`http://${app.host}:${app.port}/health/ready`);
-  return { status: response.status, body: (await response.json()) as ReadinessBody };
+function startConsumer(url: string, stream: string, received: string[]) {
+  return startRecordingApp(
+    uniqueName('rmq-startup'),
+    stream,
+    { BROKER: 'rabbitmq', RABBITMQ_URL: url },
+    received,
+  );
 }
 
 describe('a consuming app starting while RabbitMQ is not there for it (real broker)', () => {
@@ -67,7 +27,7 @@ describe('a consuming app starting while RabbitMQ is not there for it (real brok
     url.password = wrongPassword;
     const app = await startConsumer(url.toString(), uniqueName('refused'), []);
     try {
-      const { status, body } = await readiness(app);
+      const { status, body } = await readinessOf(app);
       expect(status).toBe(503);
       expect(body.error.rabbitmq.message).toMatch(/ACCESS_REFUSED/);
       expect(JSON.stringify(body)).not.toContain(wrongPassword);
@@ -87,7 +47,7 @@ describe('a consuming app starting while RabbitMQ is not there for it (real brok
     const received: string[] = [];
     const app = await startConsumer(viaProxy.toString(), stream, received);
     try {
-      const { status, body } = await readiness(app);
+      const { status, body } = await readinessOf(app);
       expect(status).toBe(200);
       expect(body.info.rabbitmq.state).toBe('unreachable');
 
