@@ -29,16 +29,14 @@ export function installRequestIdHook(fastify: FastifyInstance): void {
     void reply.header('x-request-id', request.id);
     const given = request.headers['x-request-id'];
     if (given !== undefined && (typeof given !== 'string' || !isValidRequestId(given))) {
-      void reply
-        .status(400)
-        .send(
-          errorBody(400, 'x-request-id: must be 1-100 characters without control characters', [
-            {
-              field: 'x-request-id',
-              problem: 'must be 1-100 characters without control characters',
-            },
-          ]),
-        );
+      void reply.status(400).send(
+        errorBody(400, 'x-request-id: must be 1-100 characters without control characters', [
+          {
+            field: 'x-request-id',
+            problem: 'must be 1-100 characters without control characters',
+          },
+        ]),
+      );
       return; // answered: Fastify stops here, done() must not run
     }
     done();
