@@ -5,9 +5,8 @@
  * real broker, reached through a proxy the test cuts (only the bootstrap goes through it).
  */
 import type { HttpApp } from '@lib/platform';
-import { EventPublisher } from '@lib/queue';
-import { TcpProxy, testServices, uniqueName, waitFor } from '@test/support';
-import { readinessOf, startRecordingApp } from './recording-app';
+import { TcpProxy, testServices, uniqueName } from '@test/support';
+import { publishUntilConsumed, readinessOf, startRecordingApp } from './recording-app';
 
 jest.setTimeout(90_000);
 
@@ -31,20 +30,7 @@ describe('a consuming app starting while Kafka is unreachable (real broker)', ()
       expect(body.info.kafka.state).toBe('unreachable');
 
       proxy.restore();
-      const publisher = app.app.get(EventPublisher);
-      await waitFor(
-        async () => {
-          await publisher
-            .publish([{ stream, key: 'k', value: { eventId: 'after-outage' } }])
-            .catch(() => undefined);
-          return received.includes('after-outage');
-        },
-        {
-          timeoutMs: 60_000,
-          intervalMs: 1_000,
-          description: 'the event published after the outage consumed',
-        },
-      );
+      await publishUntilConsumed(app, stream, 'after-outage', received, 60_000);
     } finally {
       await app?.app.close();
       await proxy.close();

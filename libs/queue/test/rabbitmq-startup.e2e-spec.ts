@@ -3,9 +3,8 @@
  * password) it stays up with readiness 503 naming the refusal; unreachable (a cut proxy) it stays
  * ready and consumes once the broker is back. Against the machine's real RabbitMQ.
  */
-import { EventPublisher } from '@lib/queue';
-import { TcpProxy, testServices, uniqueName, waitFor } from '@test/support';
-import { readinessOf, startRecordingApp } from './recording-app';
+import { TcpProxy, testServices, uniqueName } from '@test/support';
+import { publishUntilConsumed, readinessOf, startRecordingApp } from './recording-app';
 
 jest.setTimeout(60_000);
 
@@ -52,20 +51,7 @@ describe('a consuming app starting while RabbitMQ is not there for it (real brok
       expect(body.info.rabbitmq.state).toBe('unreachable');
 
       proxy.restore();
-      const publisher = app.app.get(EventPublisher);
-      await waitFor(
-        async () => {
-          await publisher
-            .publish([{ stream, key: 'k', value: { eventId: 'after-outage' } }])
-            .catch(() => undefined);
-          return received.includes('after-outage');
-        },
-        {
-          timeoutMs: 30_000,
-          intervalMs: 500,
-          description: 'the event published after the outage consumed',
-        },
-      );
+      await publishUntilConsumed(app, stream, 'after-outage', received, 30_000);
     } finally {
       await app.app.close();
       await proxy.close();

@@ -2,8 +2,14 @@ import { Controller, Module, type Type } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import type { Env } from '@lib/config';
 import { PlatformModule, createHttpApp, type HttpApp } from '@lib/platform';
-import { connectQueueConsumers, QUEUE_CONFIGS, QueueModule, type IncomingEvent } from '@lib/queue';
-import { freePort } from '@test/support';
+import {
+  connectQueueConsumers,
+  EventPublisher,
+  QUEUE_CONFIGS,
+  QueueModule,
+  type IncomingEvent,
+} from '@lib/queue';
+import { freePort, waitFor } from '@test/support';
 
 @Module({})
 class RecordingRootModule {}
@@ -52,4 +58,25 @@ export interface ReadinessBody {
 export async function readinessOf(app: HttpApp): Promise<{ status: number; body: ReadinessBody }> {
   const response = await fetch(`http://${app.host}:${app.port}/health/ready`);
   return { status: response.status, body: (await response.json()) as ReadinessBody };
+}
+
+/**
+ * Publishes an event with id `eventId` on `stream` through the app, again and again (a publish
+ * may fail while the broker comes back), until the app has consumed it.
+ */
+export async function publishUntilConsumed(
+  app: HttpApp,
+  stream: string,
+  eventId: string,
+  received: readonly string[],
+  timeoutMs: number,
+): Promise<void> {
+  const publisher = app.app.get(EventPublisher);
+  await waitFor(
+    async () => {
+      await publisher.publish([{ stream, key: 'k', value: { eventId } }]).catch(() => undefined);
+      return received.includes(eventId);
+    },
+    { timeoutMs, intervalMs: 500, description: `${eventId} consumed` },
+  );
 }
