@@ -2,7 +2,7 @@
  * Log lines written by feature code (`new Logger('Feature')`) inside a consumer carry the ids of
  * the event being handled: a record's `eventId` with the `requestId` of its `x-request-id` header
  * and the `traceId` of its `traceparent`; a batch's `firstEventId` and `eventCount` (request and
- * trace ids only when the whole batch shares them). On the in-memory broker and on RabbitMQ.
+ * trace ids only when the whole batch shares them). On the in-memory broker, RabbitMQ and Kafka.
  */
 import { Controller, Logger, type Type } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
@@ -83,6 +83,16 @@ const brokers: Array<[string, () => Promise<ContractBroker & { close(): Promise<
         },
       };
     },
+  ],
+  [
+    'kafka',
+    async () => ({
+      // Topics are unique per run: nothing to clean up.
+      env: () => ({ BROKER: 'kafka', KAFKA_BROKERS: testServices().kafkaBrokers }),
+      publishRaw: async () => undefined,
+      cuttablePublisher: () => Promise.reject(new Error('not used')),
+      close: async () => undefined,
+    }),
   ],
 ];
 
