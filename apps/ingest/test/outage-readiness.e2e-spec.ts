@@ -185,10 +185,12 @@ describe('ingest readiness through a Kafka outage', () => {
       const counterProbes = counterReadiness.probes.filter((p) => p.at >= cutAt);
       expect(counterProbes.length).toBeGreaterThan(20);
       expect(counterProbes.filter((p) => p.status !== 200)).toEqual([]);
+      // Its broker check stays up whatever state the consumer is in at that moment (it notices
+      // the cut only when a fetch or heartbeat fails, so the state may still read connected).
       expect(counterProbes.at(-1)!.body).toEqual(
         expect.objectContaining({
           info: expect.objectContaining({
-            kafka: expect.objectContaining({ status: 'up', state: 'unreachable' }),
+            kafka: expect.objectContaining({ status: 'up' }),
             database: expect.objectContaining({ status: 'up' }),
           }),
         }),
