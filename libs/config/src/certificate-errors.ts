@@ -25,11 +25,10 @@ export interface TlsRefusal {
 }
 
 /**
- * The TLS refusal in `error` or its causes (`cause`, kafkajs's `originalError`), if any. Neither
- * heals without an operator, unlike an unreachable peer. Duck-typed: errors of Node's TLS layer
- * may come from another realm (jest's VM, workers).
+ * `error` and the errors it wraps (`cause`, kafkajs's `originalError`), outermost first, each
+ * once. Duck-typed: errors of Node's TLS layer may come from another realm (jest's VM, workers).
  */
-export function tlsRefusalOf(error: unknown): TlsRefusal | undefined {
+export function* errorChain(error: unknown): Generator<Record<string, unknown>> {
   const seen = new Set<unknown>();
   for (
     let e = error as Record<string, unknown> | undefined;
@@ -37,6 +36,16 @@ export function tlsRefusalOf(error: unknown): TlsRefusal | undefined {
     e = (e.cause ?? e.originalError) as typeof e
   ) {
     seen.add(e);
+    yield e;
+  }
+}
+
+/**
+ * The TLS refusal in `error` or its causes (`cause`, kafkajs's `originalError`), if any. Neither
+ * heals without an operator, unlike an unreachable peer.
+ */
+export function tlsRefusalOf(error: unknown): TlsRefusal | undefined {
+  for (const e of errorChain(error)) {
     const { code, message } = e;
     if (typeof code !== 'string') continue;
     const text = typeof message === 'string' ? message : code;

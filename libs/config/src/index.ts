@@ -11,4 +11,4 @@ export {
 } from './define-config';
 export { booleanVar, enumVar, intVar, listVar, portVar, urlVar } from './env-types';
 export { isMatchingKeyPair, pemFileVar } from './pem-file-var';
-export { tlsRefusalOf, type TlsRefusal } from './certificate-errors';
+export { errorChain, tlsRefusalOf, type TlsRefusal } from './certificate-errors';

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { tlsRefusalOf } from '@lib/config';
+import { errorChain, tlsRefusalOf } from '@lib/config';
 import type { BrokerAccess } from '../broker-access';
 
 /** Kafka's error types for a refused SASL handshake. */
@@ -16,14 +16,7 @@ const SASL_ERROR_TYPES = new Set([
  * secret. Undefined for every other failure (an unreachable broker heals without an operator).
  */
 export function accessRejection(error: unknown): string | undefined {
-  const seen = new Set<unknown>();
-  for (
-    let e = error as Record<string, unknown> | undefined;
-    e && typeof e === 'object' && !seen.has(e);
-    e = (e.cause ?? e.originalError) as typeof e
-  ) {
-    seen.add(e);
-    const { name, type } = e;
+  for (const { name, type } of errorChain(error)) {
     if (
       name === 'KafkaJSSASLAuthenticationError' ||
       (typeof type === 'string' && SASL_ERROR_TYPES.has(type))
