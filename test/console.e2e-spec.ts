@@ -22,24 +22,33 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createAggregatorApp } from '../apps/aggregator/src/aggregator.app';
 import { createIngestApp } from '../apps/ingest/src/ingest.app';
 import { createLogCollectorApp } from '../apps/log-collector/src/log-collector.app';
 import { createPvCounterApp } from '../apps/pv-counter/src/pv-counter.app';
+import {
+  CONSOLE_ADMIN_KEY as ADMIN_KEY,
+  CONSOLE_APP_NAMES,
+  CONSOLE_CLIENT_KEY as CLIENT_KEY,
+  CONSOLE_WAIT as WAIT,
+  ConsolePage,
+  consoleAppsVariable,
+  launchChromium,
+  postView,
+  viewsToday,
+  type ConsoleAppName,
+} from './support/console-page';
 
-const ADMIN_KEY = 'console-admin-key';
-const CLIENT_KEY = 'console-client-key';
-const WAIT = { timeout: 30_000 };
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
 const IMAGES = join(__dirname, '..', 'docs', 'images');
 
-const APPS: ReadonlyArray<{ name: string; create: (env: Env) => Promise<HttpApp> }> = [
-  { name: 'log-collector', create: createLogCollectorApp },
-  { name: 'pv-counter', create: createPvCounterApp },
-  { name: 'aggregator', create: createAggregatorApp },
-  { name: 'ingest', create: createIngestApp },
-];
+const CREATE: Readonly<Record<ConsoleAppName, (env: Env) => Promise<HttpApp>>> = {
+  'log-collector': createLogCollectorApp,
+  'pv-counter': createPvCounterApp,
+  aggregator: createAggregatorApp,
+  ingest: createIngestApp,
+};
 
 interface Status {
   streams: Array<{
@@ -56,7 +65,7 @@ describe('operator console in a browser (Kafka, PostgreSQL)', () => {
   let dir: string;
   let databaseUrl: string;
   let browser: Browser;
-  let page: Page;
+  let consolePage: ConsolePage;
   let producer: Producer;
   const kafka = new Kafka({
     brokers: testServices().kafkaBrokers.split(','),
@@ -66,44 +75,34 @@ describe('operator console in a browser (Kafka, PostgreSQL)', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ep-console-'));
     databaseUrl = await createThrowawayDatabase('console');
-    const ports: Record<string, number> = {};
-    for (const app of APPS) ports[app.name] = await freeTcpPort();
-    const consoleApps = APPS.map((a) => `${a.name}=http://127.0.0.1:${ports[a.name]}`).join(',');
-    for (const spec of APPS) {
-      const appDir = join(dir, spec.name);
+    const ports = {} as Record<ConsoleAppName, number>;
+    for (const name of CONSOLE_APP_NAMES) ports[name] = await freeTcpPort();
+    for (const name of CONSOLE_APP_NAMES) {
+      const appDir = join(dir, name);
       await mkdir(appDir);
-      const app = await spec.create({
+      const app = await CREATE[name]({
         BROKER: 'kafka',
         KAFKA_BROKERS: testServices().kafkaBrokers,
         DATABASE_URL: databaseUrl,
         DATA_DIR: appDir,
-        PORT: String(ports[spec.name]),
+        PORT: String(ports[name]),
         LOG_LEVEL: 'error',
         API_KEYS: CLIENT_KEY,
         ADMIN_API_KEYS: ADMIN_KEY,
         SHUTDOWN_GRACE_MS: '0',
-        CONSUMER_GROUP: spec.name === 'pv-counter' ? group : uniqueName(spec.name),
-        ...(spec.name === 'ingest' ? { CONSOLE_ENABLED: 'true', CONSOLE_APPS: consoleApps } : {}),
+        CONSUMER_GROUP: name === 'pv-counter' ? group : uniqueName(name),
+        ...(name === 'ingest'
+          ? { CONSOLE_ENABLED: 'true', CONSOLE_APPS: consoleAppsVariable(ports) }
+          : {}),
       });
       started.push(app);
-      urls[spec.name] = await app.listen();
+      urls[name] = await app.listen();
     }
     producer = kafka.producer();
     await producer.connect();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    consolePage = new ConsolePage(page, urls.ingest);
   }, 240_000);
 
   afterAll(async () => {
@@ -127,30 +126,7 @@ describe('operator console in a browser (Kafka, PostgreSQL)', () => {
     return stream.partitions.filter((p) => p.assigned).map((p) => p.committed);
   }
 
-  async function showLetters(errorClass = ''): Promise<void> {
-    await page.selectOption('#dl-stream', 'pv-counter/page-views');
-    await page.fill('#dl-error-class', errorClass);
-    await page.click('#dl-load');
-  }
-
-  async function postView(pageId: string): Promise<void> {
-    const response = await fetch(`${urls.ingest}/v1/page-views`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': CLIENT_KEY },
-      body: JSON.stringify([
-        { eventId: uniqueName('ev'), pageId, occurredAt: new Date().toISOString() },
-      ]),
-    });
-    expect(response.status).toBe(202);
-  }
-
-  async function views(pageId: string): Promise<number> {
-    const today = new Date().toISOString().slice(0, 10);
-    const r = await fetch(`${urls['pv-counter']}/v1/page-views/${pageId}?date=${today}`, {
-      headers: { 'x-api-key': CLIENT_KEY },
-    });
-    return r.status === 200 ? ((await r.json()) as { views: number }).views : 0;
-  }
+  const views = (pageId: string) => viewsToday(urls['pv-counter'], pageId);
 
   it('refuses sessions and actions without an admin key, and unknown apps', async () => {
     const session = await fetch(`${urls.ingest}/console/session`, { method: 'POST' });
@@ -174,16 +150,10 @@ describe('operator console in a browser (Kafka, PostgreSQL)', () => {
   });
 
   it('shows the four apps live once the admin key is given', async () => {
-    await page.goto(`${urls.ingest}/console`);
-    await page.fill('#admin-key', ADMIN_KEY);
-    await page.click('#key-form button[type=submit]');
-    for (const name of ['ingest', 'aggregator', 'log-collector', 'pv-counter']) {
-      await page
-        .locator(`article[data-app="${name}"] .badge.up`, { hasText: /^ready$/ })
-        .waitFor(WAIT);
-    }
+    const page = consolePage.page;
+    await consolePage.signIn();
     // A first view creates page-views on a fresh broker; its partitions are then assigned.
-    await postView(uniqueName('first-page'));
+    await postView(urls.ingest, uniqueName('first-page'));
     await page
       .locator('[data-stream="pv-counter/page-views"] tr[data-partition]')
       .first()
@@ -200,19 +170,14 @@ describe('operator console in a browser (Kafka, PostgreSQL)', () => {
       topic: 'page-views',
       messages: [{ key: marker, value: JSON.stringify({ eventId: marker, note: 'no pageId' }) }],
     });
-    const row = page.locator('#dl-rows tr', { hasText: 'EventValidationError' });
-    await waitFor(
-      async () => {
-        await showLetters();
-        return (await row.count()) > 0;
-      },
-      { timeoutMs: 30_000, intervalMs: 1_000, description: 'the poisoned record in the list' },
-    );
-    await row.first().locator('.dl-open').click();
-    await page.locator('#dl-payload', { hasText: marker }).waitFor(WAIT);
-    expect(await page.textContent('#dl-detail-title')).toMatch(/EventValidationError/);
+    const rows = await consolePage.waitForLetters('EventValidationError');
+    const { title } = await consolePage.open(rows.first(), marker);
+    expect(title).toMatch(/EventValidationError/);
     if (SCREENSHOTS)
-      await page.screenshot({ path: join(IMAGES, 'console-dead-letters.png'), fullPage: true });
+      await consolePage.page.screenshot({
+        path: join(IMAGES, 'console-dead-letters.png'),
+        fullPage: true,
+      });
   }, 90_000);
 
   it('replays a view dead-lettered during a database outage: it is counted', async () => {
@@ -234,17 +199,11 @@ describe('operator console in a browser (Kafka, PostgreSQL)', () => {
         },
       ],
     });
-    const row = page.locator('#dl-rows tr', { hasText: 'DatabaseUnavailableError' });
-    await waitFor(
-      async () => {
-        await showLetters('DatabaseUnavailableError');
-        return (await row.count()) === 1;
-      },
-      { timeoutMs: 30_000, intervalMs: 1_000, description: 'the outage letter in the list' },
-    );
-    await row.locator('.dl-select').check();
-    await page.click('#dl-replay-selected');
-    await page.locator('#dl-message', { hasText: 'Replayed 1' }).waitFor(WAIT);
+    const rows = await consolePage.waitForLetters('DatabaseUnavailableError', {
+      count: 1,
+      filter: 'DatabaseUnavailableError',
+    });
+    await consolePage.replaySelected(rows);
     await waitFor(async () => (await views(pageId)) === 1, {
       timeoutMs: 30_000,
       intervalMs: 500,
@@ -253,31 +212,26 @@ describe('operator console in a browser (Kafka, PostgreSQL)', () => {
   }, 90_000);
 
   it('purges after a confirmation that says how many', async () => {
-    await showLetters();
-    await page.locator('#dl-rows tr').first().waitFor(WAIT);
+    await consolePage.showLetters();
+    await consolePage.page.locator('#dl-rows tr').first().waitFor(WAIT);
     // The count in the dialog is the one the status shows for the stream.
-    await page.click('#dl-purge');
-    const text = page.locator('#confirm-text');
-    await text.waitFor(WAIT);
-    expect(await text.textContent()).toMatch(
-      /^Purge [1-9]\d* dead letter\(s\) of page-views \(pv-counter\)/,
-    );
-    if (SCREENSHOTS) await page.screenshot({ path: join(IMAGES, 'console-purge.png') });
-    await page.click('#confirm-ok');
-    await page.locator('#dl-message', { hasText: /Purged \d+/ }).waitFor(WAIT);
-    await showLetters();
-    await page.locator('#dl-message', { hasText: /^0 dead letter/ }).waitFor(WAIT);
-    expect(await page.locator('#dl-rows tr').count()).toBe(0);
+    const confirmation = await consolePage.purge(async () => {
+      if (SCREENSHOTS)
+        await consolePage.page.screenshot({ path: join(IMAGES, 'console-purge.png') });
+    });
+    expect(confirmation).toMatch(/^Purge [1-9]\d* dead letter\(s\) of page-views \(pv-counter\)/);
+    expect(await consolePage.expectNoLetters()).toBe(0);
   }, 90_000);
 
   it('pausing page-views holds its committed offsets; resuming moves them', async () => {
+    const page = consolePage.page;
     const before = await committed();
     const control = page.locator('[data-stream="pv-counter/page-views"] button[data-action]');
     await page.locator('[data-stream="pv-counter/page-views"] button[data-action="pause"]').click();
     await page.locator('[data-stream="pv-counter/page-views"] .badge.paused').waitFor(WAIT);
     expect((await status('pv-counter')).streams[0].paused).toBe(true);
     const heldPage = uniqueName('held-page');
-    await postView(heldPage);
+    await postView(urls.ingest, heldPage);
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     expect(await views(heldPage)).toBe(0);
     const held = await committed();
