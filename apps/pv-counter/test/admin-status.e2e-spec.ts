@@ -168,7 +168,7 @@ describe('GET /admin/status', () => {
     const held = (await status(counter)).body.streams[0];
     expect(held.paused).toBe(true);
     expect(
-      held.partitions.filter((p) => p.assigned).every((p) => p.pausedBy?.includes('control')),
+      held.partitions.filter((p) => p.assigned).every((p) => p.pausedBy?.includes('operator')),
     ).toBe(true);
     const heldPage = uniqueName('held-page');
     await fetch(`${ingest}/v1/page-views`, {

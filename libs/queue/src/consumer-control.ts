@@ -1,7 +1,17 @@
+/**
+ * Who holds a stream paused: an operator (admin route or console) or backpressure (a work queue
+ * above its high watermark). Each releases only its own hold, so a work queue draining below its
+ * low watermark never resumes a stream an operator paused.
+ */
+export type PauseHolder = 'operator' | 'backpressure';
+
 /** What a transport reports about one consumed stream. */
 export interface StreamConsumerStatus {
   readonly stream: string;
+  /** True while anyone holds the stream paused. */
   readonly paused: boolean;
+  /** Who holds it paused; empty while it is consumed. */
+  readonly pausedBy: readonly PauseHolder[];
   /** Records read but not finished (handler running, or waiting for a flush). */
   readonly inFlight: number;
   /** Kafka only: messages behind the end of the log, summed over the assigned partitions. */
@@ -33,13 +43,13 @@ export interface PartitionConsumerStatus {
 
 /**
  * Control of the running consumers, for backpressure (work queues pause a stream above their
- * high watermark and resume below the low one) and for health.
+ * high watermark and resume below the low one), for operators, and for health.
  */
 export abstract class ConsumerControl {
-  /** Stops fetching `stream` (Kafka `pause`, RabbitMQ cancel); in-flight records still finish. */
-  abstract pause(stream: string): void;
-  /** Fetches `stream` again. */
-  abstract resume(stream: string): void;
+  /** Stops fetching `stream` on behalf of `by` (Kafka `pause`, RabbitMQ cancel); in-flight records still finish. */
+  abstract pause(stream: string, by: PauseHolder): void;
+  /** Releases the hold of `by`; `stream` is fetched again once no one holds it. */
+  abstract resume(stream: string, by: PauseHolder): void;
   /** True while connected to the broker and consuming. */
   abstract isHealthy(): boolean;
   abstract status(): StreamConsumerStatus[];

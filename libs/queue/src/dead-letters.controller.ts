@@ -11,8 +11,9 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { BadInputException, type FieldProblem } from '@lib/platform';
+import { BadInputException } from '@lib/platform';
 import { z } from 'zod';
+import { isoTime, parseAdminInput as parse } from './admin-input';
 import { auditAdminAction } from './admin-audit';
 import { InvalidCursorError, type DeadLetterPage } from './dead-letter-page';
 import { DeadLetterAdmin, type DeadLetter } from './dead-letters';
@@ -20,11 +21,6 @@ import { QUEUE_TRANSPORT } from './queue.constants';
 import type { QueueServer } from './runtime/queue-server';
 
 const MAX_LIMIT = 1_000;
-
-const isoTime = z
-  .string()
-  .refine((v) => !Number.isNaN(Date.parse(v)), { message: 'expected an ISO 8601 time' })
-  .transform((v) => Date.parse(v));
 
 const listQuery = z.strictObject({
   stream: z.string({ message: 'required' }).min(1, { message: 'required' }),
@@ -123,15 +119,4 @@ export class DeadLettersController {
     }
     return input;
   }
-}
-
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const details: FieldProblem[] = result.error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys')
-      return { field: issue.keys.join(', '), problem: 'unknown field' };
-    return { field: issue.path.join('.') || '(body)', problem: issue.message };
-  });
-  throw new BadInputException(details);
 }

@@ -10,9 +10,15 @@ export type {
 } from './incoming-event';
 export type { OutgoingMessage } from './outgoing-message';
 export { EventPublisher } from './event-publisher';
-export { ConsumerControl, type StreamConsumerStatus } from './consumer-control';
+export { ConsumerControl, type PauseHolder, type StreamConsumerStatus } from './consumer-control';
 export { DeadLetterAdmin, type DeadLetter } from './dead-letters';
 export { OffsetStore, type StoredOffset } from './offset-store';
+export {
+  OffsetResetRefusedError,
+  type OffsetResetPlan,
+  type OffsetResetTarget,
+  type PartitionOffsetMove,
+} from './offset-reset';
 export { OffsetStoreRegistry } from './offset-store.registry';
 export {
   StreamLog,

@@ -6,6 +6,8 @@ class Store extends OffsetStore {
   async load(): Promise<StoredOffset[]> {
     return [];
   }
+
+  async save(): Promise<void> {}
 }
 
 describe('OffsetStoreRegistry', () => {

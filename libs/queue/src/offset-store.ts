@@ -13,4 +13,10 @@ export interface StoredOffset {
 export abstract class OffsetStore {
   /** Stored offsets of `group` on `topic`; partitions without one start from Kafka's committed offset. */
   abstract load(group: string, topic: string): Promise<StoredOffset[]>;
+
+  /**
+   * Replaces the stored offsets of these partitions (an operator's reset): the consumer reads from
+   * them next, and a flush still expecting the old values is fenced.
+   */
+  abstract save(group: string, topic: string, offsets: readonly StoredOffset[]): Promise<void>;
 }

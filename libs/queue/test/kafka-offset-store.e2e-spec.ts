@@ -26,6 +26,10 @@ describe('Kafka transport with an OffsetStore', () => {
       loads.push([g, topic]);
       return [{ partition: 0, nextOffset: '6' }];
     }
+
+    async save(): Promise<void> {
+      throw new Error('not used');
+    }
   }
 
   @Controller()

@@ -170,7 +170,7 @@ describe('RmqQueueServer (real broker)', () => {
     await waitFor(() => seen.length === 10, { description: 'a full prefetch window' });
     await sleep(300);
     expect(seen).toHaveLength(10);
-    expect(s.control.status()).toEqual([{ stream, paused: false, inFlight: 10 }]);
+    expect(s.control.status()).toEqual([{ stream, paused: false, pausedBy: [], inFlight: 10 }]);
     expect(await probe.count(`g.${stream}`)).toBe(20);
 
     const closing = s.close();
@@ -191,15 +191,20 @@ describe('RmqQueueServer (real broker)', () => {
     });
     await publisher.publish(events(5));
     await waitFor(() => seen.length === 5);
-    s.control.pause(stream);
+    s.control.pause(stream, 'operator');
     await sleep(50);
     await publisher.publish(events(10).slice(5));
     await sleep(300);
     expect(seen).toHaveLength(5);
-    expect(s.control.status()[0].paused).toBe(true);
+    expect(s.control.status()[0]).toMatchObject({ paused: true, pausedBy: ['operator'] });
+    // Backpressure letting go of the stream leaves the operator's pause in place.
+    s.control.pause(stream, 'backpressure');
+    s.control.resume(stream, 'backpressure');
+    await sleep(300);
+    expect(seen).toHaveLength(5);
     expect(s.control.isHealthy()).toBe(true);
     expect(await probe.count(`g.${stream}`)).toBe(5);
-    s.control.resume(stream);
+    s.control.resume(stream, 'operator');
     await waitFor(() => seen.length === 10, { description: 'the rest after resume' });
     expect(seen).toEqual(events(10).map((e) => e.value.eventId));
   });

@@ -40,7 +40,7 @@ export class StreamPauser {
 
   private call(action: 'pause' | 'resume', stream: string): void {
     try {
-      this.control()?.[action](stream);
+      this.control()?.[action](stream, 'backpressure');
     } catch (error) {
       this.logger?.warn(`could not ${action} ${stream}: ${String(error)}`);
     }

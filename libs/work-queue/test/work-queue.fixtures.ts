@@ -151,7 +151,12 @@ export class FakeConsumerControl implements ConsumerControl {
   }
 
   status(): StreamConsumerStatus[] {
-    return [...this.paused].map((stream) => ({ stream, paused: true, inFlight: 0 }));
+    return [...this.paused].map((stream) => ({
+      stream,
+      paused: true,
+      pausedBy: ['backpressure' as const],
+      inFlight: 0,
+    }));
   }
 
   count(action: 'pause' | 'resume'): number {

@@ -1,8 +1,14 @@
 import type { LoggerService } from '@nestjs/common';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { retryTiers } from '@lib/retry';
-import type { StreamConsumerStatus } from '../consumer-control';
+import { retryTiers, topologyNames } from '@lib/retry';
+import type { PauseHolder, StreamConsumerStatus } from '../consumer-control';
 import type { OffsetStore, StoredOffset } from '../offset-store';
+import {
+  describeTarget,
+  OffsetResetRefusedError,
+  type OffsetResetPlan,
+  type OffsetResetTarget,
+} from '../offset-reset';
 import { BrokerConnectionError } from '../queue.errors';
 import type { ConsumerBinding } from '../runtime/consumer-binding';
 import type { ConsumerMetrics } from '../runtime/consumer-metrics';
@@ -15,6 +21,7 @@ import { rawMessageOf } from './kafka-message';
 import type { KafkaPublisher } from './kafka-publisher';
 import type { KafkaAccessMonitor } from './kafka-access';
 import { KafkaTopology } from './kafka-topology';
+import { planKafkaOffsetReset } from './kafka-offset-plan';
 
 /**
  * Fetch sizes of the consumer. Larger than kafkajs' defaults (1 MiB per partition, 10 MiB per
@@ -87,6 +94,8 @@ export class KafkaQueueServer extends QueueServer {
   private stopping = false;
   private topics: string[] = [];
   private reconnectTimer?: NodeJS.Timeout;
+  /** This consumer's member id and assigned partitions per topic, from its last join. */
+  private member?: { id: string; assignment: Record<string, number[]> };
   private reconnectAttempts = 0;
 
   constructor(private readonly options: KafkaQueueServerOptions) {
@@ -157,7 +166,8 @@ export class KafkaQueueServer extends QueueServer {
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
     });
     const { events } = consumer;
-    consumer.on(events.GROUP_JOIN, () => {
+    consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      this.member = { id: payload.memberId, assignment: payload.memberAssignment };
       this.generation++;
       this.healthy = true;
       this.reconnectAttempts = 0;
@@ -299,6 +309,89 @@ export class KafkaQueueServer extends QueueServer {
     return offsets;
   }
 
+  /**
+   * An operator's offset reset of the stream's main topic (see docs/operations.md): plans the move
+   * and, unless `dryRun`, refuses while other members of the group hold partitions of the topic
+   * (they would go on from their own positions), else stops the topic, lets running records finish
+   * and commits them, stores the new offsets (database when a store is bound, and Kafka), seeks
+   * each assigned partition there and fetches again.
+   */
+  override async resetOffsets(
+    stream: string,
+    to: OffsetResetTarget,
+    dryRun: boolean,
+  ): Promise<OffsetResetPlan> {
+    const { kafka, group } = this.options;
+    const topic = topologyNames.kafka.topic(stream);
+    const store = this.options.offsetStore?.();
+    const plan = await planKafkaOffsetReset({
+      kafka,
+      group,
+      topic,
+      to,
+      store,
+      memberId: this.member?.id,
+    });
+    const result: OffsetResetPlan = {
+      stream,
+      topic,
+      group,
+      to: describeTarget(to),
+      offsetsStoredIn: store ? 'database' : 'broker',
+      dryRun,
+      partitions: plan.partitions,
+    };
+    if (dryRun) return result;
+    if (plan.heldElsewhere.length > 0) {
+      const held = plan.heldElsewhere.map((h) => `${h.partition} (${h.member})`).join(', ');
+      throw new OffsetResetRefusedError(
+        `other instances of ${group} hold partitions of ${topic}: ${held}; ` +
+          'scale the group to one instance (or stop the others) and reset again',
+      );
+    }
+    const targets = plan.partitions.map((p) => ({ partition: p.partition, offset: p.target }));
+    const move = async (states: PartitionState[]) => {
+      await store?.save(
+        group,
+        topic,
+        targets.map((t) => ({ partition: t.partition, nextOffset: t.offset })),
+      );
+      this.stored?.offsets.delete(topic);
+      await this.commitPositions(topic, targets);
+      const assigned = new Set(this.member?.assignment[topic] ?? []);
+      for (const { partition, offset } of targets) {
+        if (!assigned.has(partition)) continue;
+        this.consumer?.seek({ topic, partition, offset });
+        const state = states.find((s) => s.partition === partition);
+        if (state) {
+          state.fetched = Number(offset);
+          this.synced.set(state, this.generation);
+        }
+      }
+    };
+    if (this.core) await this.core.restartTopic(topic, move);
+    else await move([]);
+    return result;
+  }
+
+  /** Stores the group's Kafka-committed offsets too, so that Kafka's own tools show the reset. */
+  private async commitPositions(
+    topic: string,
+    targets: ReadonlyArray<{ partition: number; offset: string }>,
+  ): Promise<void> {
+    if (this.consumer && this.member) {
+      await this.consumer.commitOffsets(targets.map((t) => ({ topic, ...t })));
+      return;
+    }
+    const admin = this.options.kafka.admin();
+    try {
+      await admin.connect();
+      await admin.setOffsets({ groupId: this.options.group, topic, partitions: [...targets] });
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
   stopIntake(): void {
     // A reconnect that has not happened yet would only start fetching again.
     this.stopping = true;
@@ -327,12 +420,12 @@ export class KafkaQueueServer extends QueueServer {
     await this.consumer?.disconnect().catch(() => undefined);
   }
 
-  pauseStream(stream: string): void {
-    this.core?.pause(stream);
+  pauseStream(stream: string, by: PauseHolder): void {
+    this.core?.pause(stream, by);
   }
 
-  resumeStream(stream: string): void {
-    this.core?.resume(stream);
+  resumeStream(stream: string, by: PauseHolder): void {
+    this.core?.resume(stream, by);
   }
 
   isHealthy(): boolean {

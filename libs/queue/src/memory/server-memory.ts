@@ -1,4 +1,4 @@
-import type { StreamConsumerStatus } from '../consumer-control';
+import type { PauseHolder, StreamConsumerStatus } from '../consumer-control';
 import type { ConsumerBinding } from '../runtime/consumer-binding';
 import type { ConsumerMetrics } from '../runtime/consumer-metrics';
 import { FailureHandler } from '../runtime/failure-handler';
@@ -150,12 +150,12 @@ export class MemoryQueueServer extends QueueServer {
     this.memory.release(this);
   }
 
-  pauseStream(stream: string): void {
-    this.consumer?.pause(stream);
+  pauseStream(stream: string, by: PauseHolder): void {
+    this.consumer?.pause(stream, by);
   }
 
-  resumeStream(stream: string): void {
-    this.consumer?.resume(stream);
+  resumeStream(stream: string, by: PauseHolder): void {
+    this.consumer?.resume(stream, by);
   }
 
   isHealthy(): boolean {

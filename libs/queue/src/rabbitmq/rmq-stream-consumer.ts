@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { retryTiers } from '@lib/retry';
-import type { StreamConsumerStatus } from '../consumer-control';
+import type { PauseHolder, StreamConsumerStatus } from '../consumer-control';
 import type { ConsumerBinding } from '../runtime/consumer-binding';
 import type { ConsumerMetrics } from '../runtime/consumer-metrics';
 import { FailureHandler } from '../runtime/failure-handler';
@@ -87,7 +87,8 @@ export class RmqStreamConsumer {
   readonly topology: RmqStreamTopology;
   private current?: ChannelRun;
   private readonly runs = new Set<ChannelRun>();
-  private paused = false;
+  /** Who holds the stream paused; consumed while empty. */
+  private readonly pausedBy = new Set<PauseHolder>();
   private stopped = false;
   private intake: Promise<void> = Promise.resolve();
 
@@ -109,7 +110,7 @@ export class RmqStreamConsumer {
     await assertStreamTopology(channel, this.topology);
     await channel.prefetch(Math.min(this.options.prefetch, MAX_PREFETCH));
     const run = new ChannelRun(channel, this.options, this.topology);
-    if (this.paused) run.pipeline.hold(true);
+    if (this.pausedBy.size > 0) run.pipeline.hold(true);
     channel.on('close', () => {
       run.closed();
       if (this.current === run) this.current = undefined;
@@ -121,15 +122,16 @@ export class RmqStreamConsumer {
     await this.reconcile();
   }
 
-  /** Stops fetching; deliveries received still finish. */
-  pause(): Promise<void> {
-    this.paused = true;
+  /** Stops fetching on behalf of `by`; deliveries received still finish. */
+  pause(by: PauseHolder): Promise<void> {
+    this.pausedBy.add(by);
     for (const run of this.runs) run.pipeline.hold(true);
     return this.reconcile();
   }
 
-  resume(): Promise<void> {
-    this.paused = false;
+  /** Releases the hold of `by`; consumes again once no one holds the stream. */
+  resume(by: PauseHolder): Promise<void> {
+    if (!this.pausedBy.delete(by) || this.pausedBy.size > 0) return this.intake;
     for (const run of this.runs) run.pipeline.hold(false);
     return this.reconcile();
   }
@@ -173,7 +175,8 @@ export class RmqStreamConsumer {
   status(): StreamConsumerStatus {
     let inFlight = 0;
     for (const run of this.runs) inFlight += run.pipeline.inFlight;
-    return { stream: this.stream, paused: this.paused, inFlight };
+    const pausedBy = [...this.pausedBy];
+    return { stream: this.stream, paused: pausedBy.length > 0, pausedBy, inFlight };
   }
 
   /** Makes the consumer state match the wish (consume or not), one change at a time. */
@@ -181,7 +184,7 @@ export class RmqStreamConsumer {
     this.intake = this.intake.then(async () => {
       const run = this.current;
       if (!run?.open) return;
-      const wanted = !this.paused && !this.stopped;
+      const wanted = this.pausedBy.size === 0 && !this.stopped;
       try {
         if (wanted && !run.consumerTag) {
           const { consumerTag } = await run.channel.consume(

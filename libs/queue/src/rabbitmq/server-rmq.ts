@@ -1,6 +1,6 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import type { ChannelModel, Options } from 'amqplib';
-import type { StreamConsumerStatus } from '../consumer-control';
+import type { PauseHolder, StreamConsumerStatus } from '../consumer-control';
 import { BrokerConnectionError } from '../queue.errors';
 import type { ConsumerBinding } from '../runtime/consumer-binding';
 import type { ConsumerMetrics } from '../runtime/consumer-metrics';
@@ -130,12 +130,12 @@ export class RmqQueueServer extends QueueServer {
     await this.connection.close();
   }
 
-  pauseStream(stream: string): void {
-    void this.consumers.get(stream)?.pause();
+  pauseStream(stream: string, by: PauseHolder): void {
+    void this.consumers.get(stream)?.pause(by);
   }
 
-  resumeStream(stream: string): void {
-    void this.consumers.get(stream)?.resume();
+  resumeStream(stream: string, by: PauseHolder): void {
+    void this.consumers.get(stream)?.resume(by);
   }
 
   isHealthy(): boolean {

@@ -132,18 +132,43 @@ describe('LogConsumer', () => {
   it('pauses a stream for the user and keeps it paused across a full window', async () => {
     const gate = deferred();
     const { core, adapter, state } = consumer(() => gate.promise, 1);
-    core.pause('orders');
+    core.pause('orders', 'operator');
     expect(core.offer(state, record(0, 'a'))).toBe(false);
     expect(core.status()).toEqual([
-      { stream: 'orders', paused: true, inFlight: 0, lag: 0, partitions: [], retryTiers: [] },
+      {
+        stream: 'orders',
+        paused: true,
+        pausedBy: ['operator'],
+        inFlight: 0,
+        lag: 0,
+        partitions: [],
+        retryTiers: [],
+      },
     ]);
-    core.resume('orders');
+    core.resume('orders', 'operator');
     expect(core.offer(state, record(0, 'a'))).toBe(true);
-    core.pause('orders');
+    core.pause('orders', 'operator');
     gate.resolve();
     await flush();
     expect(adapter.events).toEqual(['pause orders/0', 'resume orders/0', 'pause orders/0']);
     expect(core.offer(state, record(1, 'a'))).toBe(false);
+  });
+
+  it("keeps an operator's pause when backpressure lets go of the stream, and the other way round", () => {
+    const { core, adapter, state } = consumer(async () => undefined, 10);
+    core.pause('orders', 'operator');
+    core.pause('orders', 'backpressure');
+    core.resume('orders', 'backpressure');
+    expect(core.offer(state, record(0, 'a'))).toBe(false);
+    expect(state.pauseReasons()).toEqual(['operator']);
+    expect(core.status()[0]).toMatchObject({ paused: true, pausedBy: ['operator'] });
+    core.pause('orders', 'backpressure');
+    core.resume('orders', 'operator');
+    expect(core.offer(state, record(0, 'a'))).toBe(false);
+    expect(core.status()[0]).toMatchObject({ paused: true, pausedBy: ['backpressure'] });
+    core.resume('orders', 'backpressure');
+    expect(core.offer(state, record(0, 'a'))).toBe(true);
+    expect(adapter.events).toEqual(['pause orders/0', 'resume orders/0']);
   });
 
   it('stops intake for good, drains and commits on flush', async () => {

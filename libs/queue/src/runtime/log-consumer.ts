@@ -1,5 +1,9 @@
 import { Logger, type LoggerService } from '@nestjs/common';
-import type { PartitionConsumerStatus, StreamConsumerStatus } from '../consumer-control';
+import type {
+  PartitionConsumerStatus,
+  PauseHolder,
+  StreamConsumerStatus,
+} from '../consumer-control';
 import type { ConsumerMetrics } from './consumer-metrics';
 import { dueAtOf, type RawMessage } from './envelope';
 import type { FailureHandler } from './failure-handler';
@@ -45,7 +49,8 @@ export interface LogConsumerOptions {
  */
 export class LogConsumer {
   private readonly states = new Map<string, PartitionState>();
-  private readonly controlPaused = new Set<string>();
+  /** Per stream, who holds it paused through ConsumerControl. */
+  private readonly held = new Map<string, Set<PauseHolder>>();
   private readonly failureHandlers = new Map<string, FailureHandler>();
   private readonly lowWatermark: number;
   private readonly committer: OffsetCommitter;
@@ -98,7 +103,7 @@ export class LogConsumer {
     const created = new PartitionState(route, partition, pipeline);
     this.states.set(id, created);
     if (this.stopped) this.pauseFor(created, 'stopped');
-    if (this.controlPaused.has(route.stream)) this.pauseFor(created, 'control');
+    for (const by of this.held.get(route.stream) ?? []) this.pauseFor(created, by);
     return created;
   }
 
@@ -161,17 +166,53 @@ export class LogConsumer {
     return true;
   }
 
-  /** Stops fetching a stream (main and retry topics) until {@link resume}. */
-  pause(stream: string): void {
-    this.controlPaused.add(stream);
+  /** Stops fetching a stream (main and retry topics) on behalf of `by`, until its {@link resume}. */
+  pause(stream: string, by: PauseHolder): void {
+    let holders = this.held.get(stream);
+    if (!holders) this.held.set(stream, (holders = new Set()));
+    holders.add(by);
     for (const state of this.states.values())
-      if (state.route.stream === stream) this.pauseFor(state, 'control');
+      if (state.route.stream === stream) this.pauseFor(state, by);
   }
 
-  resume(stream: string): void {
-    this.controlPaused.delete(stream);
+  /** Releases the hold of `by`; the stream fetches again once no reason is left. */
+  resume(stream: string, by: PauseHolder): void {
+    this.held.get(stream)?.delete(by);
     for (const state of this.states.values())
-      if (state.route.stream === stream) this.clear(state, 'control');
+      if (state.route.stream === stream) this.clear(state, by);
+  }
+
+  /**
+   * Reads a topic again from elsewhere (an operator's offset reset): stops fetching its partitions,
+   * drops records read and not started, lets running ones finish and commits them, then runs
+   * `move`, which stores the new offsets and seeks each partition there; then fetches again. If
+   * `move` fails, each partition is read again from its oldest record that did not finish, so
+   * nothing is skipped.
+   */
+  async restartTopic(
+    topic: string,
+    move: (states: PartitionState[]) => Promise<void>,
+  ): Promise<void> {
+    const states = [...this.states.values()].filter((s) => s.route.topic === topic);
+    for (const state of states) this.pauseFor(state, 'offset-reset');
+    let moved = false;
+    const resumeFrom = new Map<PartitionState, string | undefined>();
+    try {
+      await Promise.all(
+        states.map(async (state) => resumeFrom.set(state, await state.pipeline.restart())),
+      );
+      await this.flush();
+      await move(states);
+      moved = true;
+    } finally {
+      for (const state of states) {
+        const from = resumeFrom.get(state);
+        if (moved) state.pipeline.moved();
+        else if (from !== undefined) this.readFrom(state, from);
+        if (state.pipeline.inFlight <= this.lowWatermark) this.clear(state, 'window-full');
+        this.clear(state, 'offset-reset');
+      }
+    }
   }
 
   /** Stop intake: every partition stops fetching for good. */
@@ -246,7 +287,8 @@ export class LogConsumer {
     }
     return [...byStream].map(([stream, { inFlight, lag, partitions, retryTiers }]) => ({
       stream,
-      paused: this.controlPaused.has(stream),
+      paused: (this.held.get(stream)?.size ?? 0) > 0,
+      pausedBy: [...(this.held.get(stream) ?? [])],
       inFlight,
       lag,
       partitions: partitions.sort((a, b) => a.partition - b.partition),
@@ -282,13 +324,14 @@ export class LogConsumer {
 
   private pauseFor(state: PartitionState, reason: PauseReason): void {
     if (state.has(reason)) return;
-    if (reason === 'control') state.pipeline.hold(true);
     if (state.add(reason)) this.adapter.pause(state.route.topic, state.partition);
+    state.pipeline.hold(state.holdsRecords);
   }
 
   private clear(state: PartitionState, reason: PauseReason): void {
     if (!state.has(reason)) return;
-    if (reason === 'control') state.pipeline.hold(false);
-    if (state.delete(reason)) this.adapter.resume(state.route.topic, state.partition);
+    const last = state.delete(reason);
+    state.pipeline.hold(state.holdsRecords);
+    if (last) this.adapter.resume(state.route.topic, state.partition);
   }
 }

@@ -84,6 +84,16 @@ export class OffsetTracker {
     return { from, finished };
   }
 
+  /**
+   * Forgets the finished prefix too (nothing may be open): the partition is read from another
+   * offset now (an operator's reset), so the old commit offset must neither be committed again nor
+   * be taken for where this consumer got to.
+   */
+  forgetFinished(): void {
+    this.lastFinished = undefined;
+    this.lastTaken = undefined;
+  }
+
   /** Forgets that the last taken offset was committed (the commit failed), so it is offered again. */
   untake(offset: string): void {
     if (this.lastTaken === offset) this.lastTaken = undefined;

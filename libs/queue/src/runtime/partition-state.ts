@@ -3,8 +3,12 @@ import type { PartitionPipeline } from './pipeline-core';
 
 /** Why a partition of a log broker is not fetched; it fetches again only when no reason is left. */
 export type PauseReason =
-  /** ConsumerControl paused the stream: an operator, or a work queue above its high watermark. */
-  | 'control'
+  /** An operator paused the stream (admin route or console). */
+  | 'operator'
+  /** A work queue fed by the stream is above its high watermark. */
+  | 'backpressure'
+  /** The stream's offsets are being moved (an operator's offset reset); cleared once they are. */
+  | 'offset-reset'
   /** The in-flight window is full (records read and not finished); cleared below half of it. */
   | 'window-full'
   /** A retry topic's head record is not due yet; cleared by a timer when it is. */
@@ -38,6 +42,14 @@ export class PartitionState {
   /** True while any reason holds the partition. */
   get paused(): boolean {
     return this.reasons.size > 0;
+  }
+
+  /**
+   * True while the stream is paused on purpose (an operator or backpressure): records already
+   * read are held back too, not only the next fetch (see PartitionPipeline.hold).
+   */
+  get holdsRecords(): boolean {
+    return this.reasons.has('operator') || this.reasons.has('backpressure');
   }
 
   /** True while a reason holds that ends a fetched batch early (see {@link ENDS_BATCH}). */

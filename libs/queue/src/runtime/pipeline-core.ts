@@ -137,6 +137,31 @@ export abstract class PartitionPipeline {
     }
   }
 
+  /**
+   * Stops the pipeline for a move of the partition elsewhere (an operator's offset reset): records
+   * read and not started are dropped, running ones finish, then every unfinished record is
+   * forgotten. Returns the offset of the oldest forgotten one, where the partition must be read
+   * again if the move does not happen; undefined when every record finished. Call {@link moved}
+   * once the partition reads from its new offset.
+   */
+  async restart(): Promise<string | undefined> {
+    this.rewinding = true;
+    try {
+      this.dropUnstarted();
+      await this.idle();
+      this.dropUnstarted();
+      this.skip = undefined;
+      return this.tracker.rewind()?.from;
+    } finally {
+      this.rewinding = false;
+    }
+  }
+
+  /** After {@link restart}: the partition reads from a new offset, so the old finished prefix is forgotten too. */
+  moved(): void {
+    this.tracker.forgetFinished();
+  }
+
   /** Resolves once no handler or failure publish of this pipeline is running or queued. */
   abstract idle(): Promise<void>;
 

@@ -1,6 +1,11 @@
 import { Server } from '@nestjs/microservices';
-import { ConsumerControl, type StreamConsumerStatus } from '../consumer-control';
+import { ConsumerControl, type PauseHolder, type StreamConsumerStatus } from '../consumer-control';
 import { bindingsOf, type ConsumerBinding } from './consumer-binding';
+import {
+  OffsetResetRefusedError,
+  type OffsetResetPlan,
+  type OffsetResetTarget,
+} from '../offset-reset';
 
 /**
  * Base of the queue transports (Nest custom transport strategies): turns the handlers Nest
@@ -79,10 +84,25 @@ export abstract class QueueServer extends Server {
   /** The whole close: the three steps above, then the connections. Called once by {@link close}. */
   protected abstract shutdown(): Promise<void>;
 
+  /**
+   * Moves the stream's offsets to `to` (an operator's reset) or, with `dryRun`, only says where
+   * each partition would move. Only Kafka has offsets an operator can move; other brokers refuse.
+   */
+  resetOffsets(stream: string, to: OffsetResetTarget, dryRun: boolean): Promise<OffsetResetPlan> {
+    void stream;
+    void to;
+    void dryRun;
+    return Promise.reject(
+      new OffsetResetRefusedError(
+        `the ${this.broker} broker keeps no offsets an operator can move; offset resets need BROKER=kafka`,
+      ),
+    );
+  }
+
   /** See {@link ConsumerControl.pause}. */
-  abstract pauseStream(stream: string): void;
+  abstract pauseStream(stream: string, by: PauseHolder): void;
   /** See {@link ConsumerControl.resume}. */
-  abstract resumeStream(stream: string): void;
+  abstract resumeStream(stream: string, by: PauseHolder): void;
   /** See {@link ConsumerControl.isHealthy}; true for a transport without handlers that is not closed. */
   abstract isHealthy(): boolean;
   /** See {@link ConsumerControl.status}. */
@@ -95,12 +115,12 @@ class QueueServerControl extends ConsumerControl {
     super();
   }
 
-  pause(stream: string): void {
-    this.server.pauseStream(stream);
+  pause(stream: string, by: PauseHolder): void {
+    this.server.pauseStream(stream, by);
   }
 
-  resume(stream: string): void {
-    this.server.resumeStream(stream);
+  resume(stream: string, by: PauseHolder): void {
+    this.server.resumeStream(stream, by);
   }
 
   isHealthy(): boolean {

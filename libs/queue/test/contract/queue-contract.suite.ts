@@ -342,19 +342,23 @@ export function describeQueueContract(name: string, factory: () => Promise<Contr
       expect(limit.body.details[0].field).toBe('limit');
     });
 
-    it('pauses and resumes a stream through ConsumerControl', async () => {
+    it("pauses and resumes a stream through ConsumerControl; backpressure never resumes an operator's pause", async () => {
       const control = app.app.get(ConsumerControl);
-      control.pause(streams.paused);
+      control.pause(streams.paused, 'operator');
+      control.pause(streams.paused, 'backpressure');
+      control.resume(streams.paused, 'backpressure');
       expect(control.status().find((s) => s.stream === streams.paused)).toMatchObject({
         paused: true,
+        pausedBy: ['operator'],
       });
       await new Promise((r) => setTimeout(r, 300)); // a fetch already on its way may still land
       await publisher.publish([event(streams.paused, 'p1'), event(streams.paused, 'p2')]);
       await new Promise((r) => setTimeout(r, 1_000));
       expect(probe.of(streams.paused)).toEqual([]);
-      control.resume(streams.paused);
+      control.resume(streams.paused, 'operator');
       expect(control.status().find((s) => s.stream === streams.paused)).toMatchObject({
         paused: false,
+        pausedBy: [],
       });
       await waitFor(() => probe.of(streams.paused).length === 2, {
         ...WAIT,

@@ -27,4 +27,15 @@ export class PgOffsetStore extends OffsetStore {
     this.ledger.reset(group, topic, stored);
     return stored;
   }
+
+  async save(group: string, topic: string, offsets: readonly StoredOffset[]): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset)
+       SELECT $1, $2, p.partition, p.next_offset FROM unnest($3::int[], $4::bigint[]) AS p(partition, next_offset)
+       ON CONFLICT (group_id, topic, partition)
+       DO UPDATE SET next_offset = excluded.next_offset, updated_at = now()`,
+      [group, topic, offsets.map((o) => o.partition), offsets.map((o) => o.nextOffset)],
+    );
+    await this.load(group, topic);
+  }
 }
