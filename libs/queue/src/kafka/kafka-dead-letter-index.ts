@@ -1,14 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { RawMessage } from '../runtime/envelope';
 import { QueueError } from '../queue.errors';
 import { rawMessageOf } from './kafka-message';
+import { KAFKA_FETCH_OPTIONS } from './server-kafka';
 
 /** Header of the marker records that say which dead letters of their partition were replayed. */
 export const MARKER_HEADER = 'x-dlt-replayed';
 
+/** A marker's value starts so (see {@link markerValue}); a letter's rarely does. */
+const MARKER_VALUE_START = Buffer.from('{"offsets":');
+
 /** How long a request waits for the reader to reach the ends it saw. */
 const CATCH_UP_TIMEOUT_MS = 15_000;
+/** Letters whose headers are read per turn of the event loop in the background. */
+const WARM_SLICE = 1_000;
 
 /** A dead letter still listed: its offset and record. */
 export interface IndexedLetter {
@@ -21,6 +27,13 @@ interface PartitionLetters {
   letters: IndexedLetter[];
   /** The next offset the reader will hand over. */
   next: bigint;
+  /** Letters below this offset have their headers decoded. */
+  warmedUpTo: bigint;
+}
+
+/** The value of a marker record naming replayed offsets of its partition. */
+export function markerValue(offsets: readonly string[]): Buffer {
+  return Buffer.from(JSON.stringify({ offsets }));
 }
 
 /**
@@ -29,6 +42,13 @@ interface PartitionLetters {
  * close, so listing pages costs no group join per request. Markers of partial replays remove the
  * letters they name; records deleted by purge or replay are dropped when a request sees the
  * partition's new log start.
+ *
+ * Catching up decodes no letter: only a record whose value starts like a marker has its headers
+ * read (the patched kafkajs decodes keys, headers and timestamps on first access). Decoding every
+ * letter's headers was half of the time to the first page of a large topic. Once a request has
+ * been answered, the letters' headers are read in the background, a slice per turn of the event
+ * loop, so that a filtered page (which looks at every letter up to a page of matches) finds them
+ * decoded.
  */
 export class KafkaDeadLetterIndex {
   private readonly partitions = new Map<number, PartitionLetters>();
@@ -36,6 +56,7 @@ export class KafkaDeadLetterIndex {
   private groupId?: string;
   private starting?: Promise<void>;
   private failure?: Error;
+  private warming = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -84,6 +105,7 @@ export class KafkaDeadLetterIndex {
         known.letters = known.letters.slice(firstAtOrAfter(known.letters, start));
       result.set(partition, known.letters);
     }
+    this.warm();
     return result;
   }
 
@@ -116,10 +138,12 @@ export class KafkaDeadLetterIndex {
 
   private async run(): Promise<void> {
     this.failure = undefined;
-    this.groupId = `dead-letter-index-${randomUUID()}`;
+    // Named after the topic, so that an operator (or a test) can tell whose reader it is.
+    this.groupId = `dead-letter-index-${this.topic}-${randomUUID()}`;
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
-      maxWaitTimeInMs: 100,
+      // The transport's fetch sizes: a large topic is read in a few fetches rather than dozens.
+      ...KAFKA_FETCH_OPTIONS,
       sessionTimeout: 30_000,
       rebalanceTimeout: 30_000,
     });
@@ -141,14 +165,18 @@ export class KafkaDeadLetterIndex {
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         let known = this.partitions.get(batch.partition);
-        if (!known) this.partitions.set(batch.partition, (known = { letters: [], next: -1n }));
+        if (!known)
+          this.partitions.set(
+            batch.partition,
+            (known = { letters: [], next: -1n, warmedUpTo: 0n }),
+          );
         for (const m of batch.messages) {
           const offset = BigInt(m.offset);
           if (offset < known.next) continue;
           known.next = offset + 1n;
-          const message = rawMessageOf(this.topic, batch.partition, m);
-          if (message.headers[MARKER_HEADER] === undefined) known.letters.push({ offset, message });
-          else if (message.value !== null) this.applyMarker(known, message.value);
+          if (isMarker(m)) this.applyMarker(known, m.value!);
+          else
+            known.letters.push({ offset, message: rawMessageOf(this.topic, batch.partition, m) });
         }
         const last = BigInt(batch.lastOffset()) + 1n;
         if (last > known.next) known.next = last;
@@ -156,11 +184,54 @@ export class KafkaDeadLetterIndex {
     });
   }
 
+  /** Decodes the headers and times of letters not decoded yet, in slices, until all are. */
+  private warm(): void {
+    if (this.warming) return;
+    this.warming = true;
+    const step = () => {
+      let budget = WARM_SLICE;
+      for (const known of this.partitions.values()) {
+        const letters = known.letters;
+        let i = firstAtOrAfter(letters, known.warmedUpTo);
+        for (; i < letters.length && budget > 0; i++, budget--) decodeLazyFields(letters[i]);
+        known.warmedUpTo =
+          i < letters.length ? letters[i].offset : (letters.at(-1)?.offset ?? -1n) + 1n;
+      }
+      if (budget === 0 && this.consumer) setImmediate(step);
+      else this.warming = false;
+    };
+    setImmediate(step);
+  }
+
   private applyMarker(known: PartitionLetters, value: Buffer): void {
     const { offsets } = JSON.parse(value.toString()) as { offsets: string[] };
     const replayed = new Set(offsets);
     known.letters = known.letters.filter((l) => !replayed.has(l.offset.toString()));
   }
+}
+
+/** Reads what kafka-message.ts decodes on first access (and keeps): headers and record time. */
+function decodeLazyFields(letter: IndexedLetter): void {
+  // Read for the decoding alone: the message keeps what it decoded.
+  void letter.message.headers;
+  void letter.message.timestamp;
+}
+
+/** Whether a record is a replay marker; reads its headers only when its value looks like one. */
+function isMarker(m: KafkaMessage): boolean {
+  const value = m.value;
+  return (
+    value !== null &&
+    value.length > MARKER_VALUE_START.length &&
+    value.compare(
+      MARKER_VALUE_START,
+      0,
+      MARKER_VALUE_START.length,
+      0,
+      MARKER_VALUE_START.length,
+    ) === 0 &&
+    m.headers?.[MARKER_HEADER] !== undefined
+  );
 }
 
 /** Index of the first letter at or after `offset` (binary search; letters are in offset order). */

@@ -12,7 +12,12 @@ import {
   type DeadLetterPage,
   type DeadLetterQuery,
 } from '../dead-letter-page';
-import { firstAtOrAfter, KafkaDeadLetterIndex, MARKER_HEADER } from './kafka-dead-letter-index';
+import {
+  firstAtOrAfter,
+  KafkaDeadLetterIndex,
+  MARKER_HEADER,
+  markerValue,
+} from './kafka-dead-letter-index';
 import { readTopic } from './kafka-log-reader';
 import type { KafkaPublisher } from './kafka-publisher';
 
@@ -134,9 +139,7 @@ export class KafkaDeadLetters extends DeadLetterAdmin {
         (e) => e.message.position.partition === partition && !replayed.has(e.id),
       );
       if (remaining) {
-        const value = Buffer.from(
-          JSON.stringify({ offsets: list.map((e) => e.message.position.offset) }),
-        );
+        const value = markerValue(list.map((e) => e.message.position.offset));
         await this.publisher.send(topic, [
           { key: null, value, headers: { [MARKER_HEADER]: 'true' }, partition },
         ]);
