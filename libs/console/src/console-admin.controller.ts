@@ -20,7 +20,7 @@ const STREAM = /^[A-Za-z0-9._-]{1,200}$/;
 
 /**
  * The console's actions, passed on to one watched app's `/admin/*` with the operator's key:
- * dead letters (page, one, replay, purge) and pause/resume of a stream. The app validates the rest
+ * dead letters (page, one, replay, purge), pause/resume of a stream and its offset reset. The app validates the rest
  * and its answer (status and body) is returned as is; 400 for an unknown app, 502 when it is down.
  */
 @Controller('console/api/apps/:app')
@@ -83,13 +83,23 @@ export class ConsoleAdminController {
     @Param('app') app: string,
     @Param('stream') stream: string,
     @Param('action') action: string,
+    @Body() body: unknown,
     @Headers('x-api-key') key: unknown,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    if (action !== 'pause' && action !== 'resume')
-      throw new BadInputException([{ field: 'action', problem: 'expected pause or resume' }]);
+    if (action !== 'pause' && action !== 'resume' && action !== 'offsets')
+      throw new BadInputException([
+        { field: 'action', problem: 'expected pause, resume or offsets' },
+      ]);
     const path = `/admin/streams/${encodeURIComponent(streamOf(stream))}/${action}`;
-    return this.pass(reply, app, key, 'POST', path);
+    return this.pass(
+      reply,
+      app,
+      key,
+      'POST',
+      path,
+      action === 'offsets' ? (body ?? {}) : undefined,
+    );
   }
 
   private async pass(

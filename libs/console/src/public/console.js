@@ -3,7 +3,7 @@
 (function () {
   const KEY = 'console.adminKey';
   const $ = (id) => document.getElementById(id);
-  const state = { apps: [], page: null, cursor: null, source: null };
+  const state = { apps: [], page: null, cursor: null, source: null, plan: null };
 
   const esc = (value) => String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const adminKey = () => sessionStorage.getItem(KEY);
@@ -54,6 +54,7 @@
       $('live').textContent = `live · ${new Date(data.at).toLocaleTimeString()}`;
       renderApps();
       renderStreamChoices();
+      renderOffsetChoices();
     });
     source.onerror = () => {
       $('live').textContent = 'reconnecting…';
@@ -315,6 +316,86 @@
     }
   }
 
+  // Offsets: only Kafka streams have offsets an operator can move.
+  function offsetChoices() {
+    return streamChoices().filter((c) => {
+      const app = state.apps.find((a) => a.name === c.app);
+      return app && app.status && app.status.broker && app.status.broker.name === 'kafka';
+    });
+  }
+
+  function renderOffsetChoices() {
+    const select = $('offsets-stream');
+    const current = select.value;
+    const choices = offsetChoices();
+    const wanted = choices.map((c) => c.value).join('|');
+    if (select.dataset.choices === wanted) return;
+    select.innerHTML = choices
+      .map((c) => `<option value="${esc(c.value)}">${esc(c.app)} · ${esc(c.stream)}</option>`)
+      .join('');
+    select.dataset.choices = wanted;
+    if (choices.some((c) => c.value === current)) select.value = current;
+    $('offsets-dry-run').disabled = choices.length === 0;
+    if (choices.length === 0) offsetsMessage('No stream with offsets to move (Kafka only).');
+  }
+
+  function offsetsMessage(text, isError) {
+    $('offsets-message').textContent = text;
+    $('offsets-message').className = isError ? 'error' : '';
+  }
+
+  /** The chosen target as the admin route takes it, or null (with a message) when incomplete. */
+  function offsetTarget() {
+    const kind = $('offsets-to').value;
+    if (kind !== 'time') return kind;
+    const value = $('offsets-time').value;
+    if (!value) {
+      offsetsMessage('Choose a time to move to.', true);
+      return null;
+    }
+    return new Date(value).toISOString();
+  }
+
+  async function moveOffsets(dryRun) {
+    const chosen = offsetChoices().find((c) => c.value === $('offsets-stream').value);
+    const to = dryRun ? offsetTarget() : state.plan && state.plan.to;
+    if (!chosen || !to) return;
+    if (!dryRun) {
+      const records = state.plan.partitions.reduce((sum, p) => sum + p.records, 0);
+      const effect =
+        records < 0
+          ? `${-records} record(s) are read again (those already applied within the de-duplication window are skipped)`
+          : `${records} record(s) are skipped for good`;
+      const ok = await confirmAction(
+        `Move the offsets of ${chosen.stream} (${chosen.app}, ${state.plan.partitions.length} partition(s)) to ${to}? ${effect}.`,
+      );
+      if (!ok) return;
+    }
+    try {
+      const plan = await call(
+        'POST',
+        `/console/api/apps/${encodeURIComponent(chosen.app)}/streams/${encodeURIComponent(chosen.stream)}/offsets`,
+        { to, dryRun },
+      );
+      state.plan = dryRun ? { ...plan, app: chosen.app } : null;
+      $('offsets-rows').innerHTML = plan.partitions
+        .map(
+          (p) =>
+            `<tr data-partition="${p.partition}"><td>${p.partition}</td><td class="current">${esc(p.current)}</td><td class="target">${esc(p.target)}</td><td class="records">${p.records > 0 ? '+' : ''}${p.records}</td><td>${esc(p.earliest)}</td><td>${esc(p.latest)}</td></tr>`,
+        )
+        .join('');
+      $('offsets-plan').hidden = false;
+      $('offsets-apply').hidden = !dryRun;
+      offsetsMessage(
+        dryRun
+          ? `Dry run: where ${chosen.stream} (${chosen.app}) would move to ${plan.to}. Nothing changed yet.`
+          : `Moved the offsets of ${chosen.stream} (${chosen.app}) to ${plan.to}.`,
+      );
+    } catch (error) {
+      offsetsMessage(error.message, true);
+    }
+  }
+
   async function control(button) {
     const { action, appName, streamName } = button.dataset;
     try {
@@ -347,6 +428,16 @@
       void loadLetters();
     });
     $('dl-next').addEventListener('click', () => void loadLetters(state.cursor));
+    $('offsets-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      void moveOffsets(true);
+    });
+    $('offsets-apply').addEventListener('click', () => void moveOffsets(false));
+    for (const id of ['offsets-stream', 'offsets-to', 'offsets-time'])
+      $(id).addEventListener('change', () => {
+        state.plan = null;
+        $('offsets-apply').hidden = true;
+      });
     $('dl-replay-selected').addEventListener('click', () => void replay(selectedIds()));
     $('dl-replay-all').addEventListener('click', () => void replay());
     $('dl-purge').addEventListener('click', () => void purge());

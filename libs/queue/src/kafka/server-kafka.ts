@@ -359,6 +359,7 @@ export class KafkaQueueServer extends QueueServer {
       this.stored?.offsets.delete(topic);
       await this.commitPositions(topic, targets);
       const assigned = new Set(this.member?.assignment[topic] ?? []);
+      const moved = new Map<PartitionState, string>();
       for (const { partition, offset } of targets) {
         if (!assigned.has(partition)) continue;
         this.consumer?.seek({ topic, partition, offset });
@@ -366,8 +367,10 @@ export class KafkaQueueServer extends QueueServer {
         if (state) {
           state.fetched = Number(offset);
           this.synced.set(state, this.generation);
+          moved.set(state, offset);
         }
       }
+      return moved;
     };
     if (this.core) await this.core.restartTopic(topic, move);
     else await move([]);

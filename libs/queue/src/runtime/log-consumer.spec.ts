@@ -171,6 +171,53 @@ describe('LogConsumer', () => {
     expect(adapter.events).toEqual(['pause orders/0', 'resume orders/0']);
   });
 
+  it('restarts a topic at new offsets: running records finish, queued ones are forgotten, commits start at the target', async () => {
+    const gate = deferred();
+    const handled: string[] = [];
+    const { core, adapter, state } = consumer(async (e: IncomingEvent) => {
+      if (e.eventId === 'e0') await gate.promise;
+      handled.push(e.eventId);
+    }, 10);
+    for (let i = 0; i < 3; i++) core.offer(state, record(i, 'k')); // one key: e1, e2 wait for e0
+    let moving = false;
+    const restarting = core.restartTopic('orders', async (states) => {
+      moving = true;
+      expect(states).toEqual([state]);
+      expect(state.pauseReasons()).toContain('offset-reset');
+      return new Map([[state, '40']]);
+    });
+    await flush();
+    expect(moving).toBe(false); // e0 still runs
+    gate.resolve();
+    await restarting;
+    expect(handled).toEqual(['e0']);
+    expect(adapter.commits.flat().map((c) => c.offset)).toEqual(['1']);
+    expect(state.pipeline.commitOffset).toBe('40');
+    expect(state.pipeline.inFlight).toBe(0);
+    expect(state.paused).toBe(false);
+    expect(core.offer(state, record(40, 'k'))).toBe(true);
+    await flush();
+    expect(handled).toEqual(['e0', 'e40']);
+    expect(adapter.commits.flat().map((c) => c.offset)).toEqual(['1', '41']);
+  });
+
+  it('reads a topic again from its oldest unfinished record when the move fails', async () => {
+    const gate = deferred();
+    const { core, adapter, state } = consumer(async (e: IncomingEvent) => {
+      if (e.eventId === 'e0') await gate.promise;
+    }, 10);
+    for (let i = 0; i < 3; i++) core.offer(state, record(i, 'k'));
+    const restarting = core.restartTopic('orders', async () => {
+      throw new Error('database down');
+    });
+    gate.resolve();
+    await expect(restarting).rejects.toThrow('database down');
+    expect(adapter.events).toContain('seek orders/0 1');
+    expect(state.fetched).toBe(1);
+    expect(state.paused).toBe(false);
+    expect(state.pipeline.commitOffset).toBe('1');
+  });
+
   it('stops intake for good, drains and commits on flush', async () => {
     const gate = deferred();
     const b = binding(() => gate.promise);

@@ -185,30 +185,30 @@ export class LogConsumer {
   /**
    * Reads a topic again from elsewhere (an operator's offset reset): stops fetching its partitions,
    * drops records read and not started, lets running ones finish and commits them, then runs
-   * `move`, which stores the new offsets and seeks each partition there; then fetches again. If
-   * `move` fails, each partition is read again from its oldest record that did not finish, so
-   * nothing is skipped.
+   * `move`, which stores the new offsets, seeks the assigned partitions there and returns their
+   * new next offsets; then fetches again. If `move` fails, each partition is read again from its
+   * oldest record that did not finish, so nothing is skipped.
    */
   async restartTopic(
     topic: string,
-    move: (states: PartitionState[]) => Promise<void>,
+    move: (states: PartitionState[]) => Promise<Map<PartitionState, string>>,
   ): Promise<void> {
     const states = [...this.states.values()].filter((s) => s.route.topic === topic);
     for (const state of states) this.pauseFor(state, 'offset-reset');
-    let moved = false;
+    let moved: Map<PartitionState, string> | undefined;
     const resumeFrom = new Map<PartitionState, string | undefined>();
     try {
       await Promise.all(
         states.map(async (state) => resumeFrom.set(state, await state.pipeline.restart())),
       );
       await this.flush();
-      await move(states);
-      moved = true;
+      moved = await move(states);
     } finally {
       for (const state of states) {
         const from = resumeFrom.get(state);
-        if (moved) state.pipeline.moved();
-        else if (from !== undefined) this.readFrom(state, from);
+        const next = moved?.get(state);
+        if (next !== undefined) state.pipeline.moved(next);
+        else if (!moved && from !== undefined) this.readFrom(state, from);
         if (state.pipeline.inFlight <= this.lowWatermark) this.clear(state, 'window-full');
         this.clear(state, 'offset-reset');
       }

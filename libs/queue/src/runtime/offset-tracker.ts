@@ -85,13 +85,13 @@ export class OffsetTracker {
   }
 
   /**
-   * Forgets the finished prefix too (nothing may be open): the partition is read from another
-   * offset now (an operator's reset), so the old commit offset must neither be committed again nor
-   * be taken for where this consumer got to.
+   * Starts the partition at `next` (nothing may be open): it is read from another offset now (an
+   * operator's reset, already committed there), so the old finished prefix must neither be
+   * committed again nor be taken for where this consumer got to.
    */
-  forgetFinished(): void {
-    this.lastFinished = undefined;
-    this.lastTaken = undefined;
+  startAt(next: string): void {
+    this.lastFinished = (BigInt(next) - 1n).toString();
+    this.lastTaken = next;
   }
 
   /** Forgets that the last taken offset was committed (the commit failed), so it is offered again. */

@@ -157,9 +157,9 @@ export abstract class PartitionPipeline {
     }
   }
 
-  /** After {@link restart}: the partition reads from a new offset, so the old finished prefix is forgotten too. */
-  moved(): void {
-    this.tracker.forgetFinished();
+  /** After {@link restart}: the partition reads from `next` now (already committed there). */
+  moved(next: string): void {
+    this.tracker.startAt(next);
   }
 
   /** Resolves once no handler or failure publish of this pipeline is running or queued. */
