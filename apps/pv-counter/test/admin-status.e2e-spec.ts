@@ -4,22 +4,11 @@
  * database stores once a flush committed), its work queue's last flush, and ingest its spool; on
  * the in-memory broker the same shape without stored offsets' broker; only an admin key opens it.
  */
-import type { Env } from '@lib/config';
-import type { HttpApp } from '@lib/platform';
 import { MemoryBroker } from '@lib/queue';
-import {
-  createThrowawayDatabase,
-  dropDatabase,
-  freeTcpPort,
-  testServices,
-  uniqueName,
-  waitFor,
-} from '@test/support';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { testServices, uniqueName, waitFor } from '@test/support';
 import { createIngestApp } from '../../ingest/src/ingest.app';
 import { createPvCounterApp } from '../src/pv-counter.app';
+import { AdminTestApps } from './support/admin-test-apps';
 
 const ADMIN_KEY = 'status-admin-key';
 
@@ -67,46 +56,21 @@ async function status(url: string, key = ADMIN_KEY): Promise<{ code: number; bod
 }
 
 describe('GET /admin/status', () => {
-  const apps: HttpApp[] = [];
-  const dirs: string[] = [];
-  const databases: string[] = [];
+  const apps = new AdminTestApps(ADMIN_KEY);
 
-  async function start(
-    create: (env: Env, extra?: never) => Promise<HttpApp>,
-    env: Env,
-  ): Promise<string> {
-    const dir = await mkdtemp(join(tmpdir(), 'ep-status-'));
-    dirs.push(dir);
-    const app = await create({
-      DATA_DIR: dir,
-      PORT: String(await freeTcpPort()),
-      LOG_LEVEL: 'error',
-      ADMIN_API_KEYS: ADMIN_KEY,
-      SHUTDOWN_GRACE_MS: '0',
-      ...env,
-    });
-    apps.push(app);
-    return app.listen();
-  }
-
-  afterAll(async () => {
-    for (const app of apps.reverse()) await app.app.close().catch(() => undefined);
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-    for (const url of databases) await dropDatabase(url).catch(() => undefined);
-  }, 120_000);
+  afterAll(() => apps.close(), 120_000);
 
   it('on Kafka and PostgreSQL: partitions with committed and stored offsets, work queue flushes, the spool', async () => {
     const services = testServices();
-    const databaseUrl = await createThrowawayDatabase('admin_status');
-    databases.push(databaseUrl);
+    const databaseUrl = await apps.database('admin_status');
     const group = uniqueName('pv-counter');
     const kafka = { BROKER: 'kafka', KAFKA_BROKERS: services.kafkaBrokers };
-    const counter = await start(createPvCounterApp, {
+    const counter = await apps.start(createPvCounterApp, {
       ...kafka,
       DATABASE_URL: databaseUrl,
       CONSUMER_GROUP: group,
     });
-    const ingest = await start(createIngestApp, kafka);
+    const ingest = await apps.start(createIngestApp, kafka);
 
     const pageId = uniqueName('status-page');
     const post = await fetch(`${ingest}/v1/page-views`, {
@@ -202,25 +166,11 @@ describe('GET /admin/status', () => {
   }, 180_000);
 
   it('on the in-memory broker: the same shape, offsets kept by the broker', async () => {
-    const databaseUrl = await createThrowawayDatabase('admin_status_memory');
-    databases.push(databaseUrl);
-    const memoryBroker = new MemoryBroker();
-    const dir = await mkdtemp(join(tmpdir(), 'ep-status-'));
-    dirs.push(dir);
-    const app = await createPvCounterApp(
-      {
-        BROKER: 'memory',
-        DATABASE_URL: databaseUrl,
-        DATA_DIR: dir,
-        PORT: String(await freeTcpPort()),
-        LOG_LEVEL: 'error',
-        ADMIN_API_KEYS: ADMIN_KEY,
-        SHUTDOWN_GRACE_MS: '0',
-      },
-      { memoryBroker },
+    const url = await apps.start(
+      createPvCounterApp,
+      { BROKER: 'memory', DATABASE_URL: await apps.database('admin_status_memory') },
+      new MemoryBroker(),
     );
-    apps.push(app);
-    const url = await app.listen();
     const { code, body } = await status(url);
     expect(code).toBe(200);
     expect(body.broker.name).toBe('memory');

@@ -5,23 +5,12 @@
  * nothing twice (the event-id claims); a second instance of the group holding partitions makes
  * the reset a 409; bad input is a 400 naming the field; the in-memory broker refuses with a 409.
  */
-import type { Env } from '@lib/config';
-import type { HttpApp } from '@lib/platform';
 import { MemoryBroker } from '@lib/queue';
-import {
-  createThrowawayDatabase,
-  dropDatabase,
-  freeTcpPort,
-  testServices,
-  uniqueName,
-  waitFor,
-} from '@test/support';
+import { testServices, uniqueName, waitFor } from '@test/support';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createIngestApp } from '../../ingest/src/ingest.app';
 import { createPvCounterApp } from '../src/pv-counter.app';
+import { AdminTestApps } from './support/admin-test-apps';
 
 const ADMIN_KEY = 'offset-reset-admin-key';
 
@@ -48,25 +37,8 @@ interface StreamStatus {
 }
 
 describe('offset reset of a stream (Kafka, offsets stored in PostgreSQL)', () => {
-  const apps: HttpApp[] = [];
-  const dirs: string[] = [];
-  const databases: string[] = [];
+  const apps = new AdminTestApps(ADMIN_KEY);
   const today = new Date().toISOString().slice(0, 10);
-
-  async function start(create: (env: Env) => Promise<HttpApp>, env: Env): Promise<string> {
-    const dir = await mkdtemp(join(tmpdir(), 'ep-offset-reset-'));
-    dirs.push(dir);
-    const app = await create({
-      DATA_DIR: dir,
-      PORT: String(await freeTcpPort()),
-      LOG_LEVEL: 'error',
-      ADMIN_API_KEYS: ADMIN_KEY,
-      SHUTDOWN_GRACE_MS: '0',
-      ...env,
-    });
-    apps.push(app);
-    return app.listen();
-  }
 
   async function admin(url: string, path: string, body?: unknown) {
     const response = await fetch(`${url}/admin/${path}`, {
@@ -124,24 +96,19 @@ describe('offset reset of a stream (Kafka, offsets stored in PostgreSQL)', () =>
     expect(await actual()).toEqual(expected);
   }
 
-  afterAll(async () => {
-    for (const app of apps.reverse()) await app.app.close().catch(() => undefined);
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-    for (const url of databases) await dropDatabase(url).catch(() => undefined);
-  }, 120_000);
+  afterAll(() => apps.close(), 120_000);
 
   it('dry run, latest, a time and earliest: pv-counter counts exactly the views after the target, none twice', async () => {
     const services = testServices();
-    const databaseUrl = await createThrowawayDatabase('offset_reset');
-    databases.push(databaseUrl);
+    const databaseUrl = await apps.database('offset_reset');
     const group = uniqueName('pv-counter');
     const kafka = { BROKER: 'kafka', KAFKA_BROKERS: services.kafkaBrokers };
-    const counter = await start(createPvCounterApp, {
+    const counter = await apps.start(createPvCounterApp, {
       ...kafka,
       DATABASE_URL: databaseUrl,
       CONSUMER_GROUP: group,
     });
-    const ingest = await start(createIngestApp, kafka);
+    const ingest = await apps.start(createIngestApp, kafka);
     const [early, before, after] = ['early', 'before', 'after'].map((p) => uniqueName(p));
 
     await post(ingest, early, 7);
@@ -226,7 +193,7 @@ describe('offset reset of a stream (Kafka, offsets stored in PostgreSQL)', () =>
     expect((await admin(counter, 'streams/nope/offsets', { to: 'latest' })).code).toBe(400);
 
     // A second instance of the group holds partitions: it would go on from its own positions.
-    const second = await start(createPvCounterApp, {
+    const second = await apps.start(createPvCounterApp, {
       ...kafka,
       DATABASE_URL: databaseUrl,
       CONSUMER_GROUP: group,
@@ -253,24 +220,11 @@ describe('offset reset of a stream (Kafka, offsets stored in PostgreSQL)', () =>
   }, 300_000);
 
   it('on the in-memory broker: a 409 that says offset resets need Kafka', async () => {
-    const databaseUrl = await createThrowawayDatabase('offset_reset_memory');
-    databases.push(databaseUrl);
-    const dir = await mkdtemp(join(tmpdir(), 'ep-offset-reset-'));
-    dirs.push(dir);
-    const app = await createPvCounterApp(
-      {
-        BROKER: 'memory',
-        DATABASE_URL: databaseUrl,
-        DATA_DIR: dir,
-        PORT: String(await freeTcpPort()),
-        LOG_LEVEL: 'error',
-        ADMIN_API_KEYS: ADMIN_KEY,
-        SHUTDOWN_GRACE_MS: '0',
-      },
-      { memoryBroker: new MemoryBroker() },
+    const url = await apps.start(
+      createPvCounterApp,
+      { BROKER: 'memory', DATABASE_URL: await apps.database('offset_reset_memory') },
+      new MemoryBroker(),
     );
-    apps.push(app);
-    const url = await app.listen();
     const refused = await admin(url, 'streams/page-views/offsets', { to: 'earliest' });
     expect(refused.code).toBe(409);
     expect(String(refused.body.message)).toContain('offset resets need BROKER=kafka');
