@@ -5,8 +5,7 @@
  * the in-memory broker the same shape without stored offsets' broker; only an admin key opens it.
  */
 import { MemoryBroker } from '@lib/queue';
-import { testServices, uniqueName, waitFor } from '@test/support';
-import { createIngestApp } from '../../ingest/src/ingest.app';
+import { uniqueName, waitFor } from '@test/support';
 import { createPvCounterApp } from '../src/pv-counter.app';
 import { AdminTestApps } from './support/admin-test-apps';
 
@@ -61,16 +60,7 @@ describe('GET /admin/status', () => {
   afterAll(() => apps.close(), 120_000);
 
   it('on Kafka and PostgreSQL: partitions with committed and stored offsets, work queue flushes, the spool', async () => {
-    const services = testServices();
-    const databaseUrl = await apps.database('admin_status');
-    const group = uniqueName('pv-counter');
-    const kafka = { BROKER: 'kafka', KAFKA_BROKERS: services.kafkaBrokers };
-    const counter = await apps.start(createPvCounterApp, {
-      ...kafka,
-      DATABASE_URL: databaseUrl,
-      CONSUMER_GROUP: group,
-    });
-    const ingest = await apps.start(createIngestApp, kafka);
+    const { counter, ingest, group } = await apps.startKafkaPair('admin_status');
 
     const pageId = uniqueName('status-page');
     const post = await fetch(`${ingest}/v1/page-views`, {

@@ -8,7 +8,6 @@
 import { MemoryBroker } from '@lib/queue';
 import { testServices, uniqueName, waitFor } from '@test/support';
 import { randomUUID } from 'node:crypto';
-import { createIngestApp } from '../../ingest/src/ingest.app';
 import { createPvCounterApp } from '../src/pv-counter.app';
 import { AdminTestApps } from './support/admin-test-apps';
 
@@ -99,16 +98,7 @@ describe('offset reset of a stream (Kafka, offsets stored in PostgreSQL)', () =>
   afterAll(() => apps.close(), 120_000);
 
   it('dry run, latest, a time and earliest: pv-counter counts exactly the views after the target, none twice', async () => {
-    const services = testServices();
-    const databaseUrl = await apps.database('offset_reset');
-    const group = uniqueName('pv-counter');
-    const kafka = { BROKER: 'kafka', KAFKA_BROKERS: services.kafkaBrokers };
-    const counter = await apps.start(createPvCounterApp, {
-      ...kafka,
-      DATABASE_URL: databaseUrl,
-      CONSUMER_GROUP: group,
-    });
-    const ingest = await apps.start(createIngestApp, kafka);
+    const { counter, ingest, group, databaseUrl } = await apps.startKafkaPair('offset_reset');
     const [early, before, after] = ['early', 'before', 'after'].map((p) => uniqueName(p));
 
     await post(ingest, early, 7);
@@ -194,7 +184,8 @@ describe('offset reset of a stream (Kafka, offsets stored in PostgreSQL)', () =>
 
     // A second instance of the group holds partitions: it would go on from its own positions.
     const second = await apps.start(createPvCounterApp, {
-      ...kafka,
+      BROKER: 'kafka',
+      KAFKA_BROKERS: testServices().kafkaBrokers,
       DATABASE_URL: databaseUrl,
       CONSUMER_GROUP: group,
     });

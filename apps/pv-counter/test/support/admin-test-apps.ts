@@ -6,10 +6,18 @@
 import type { Env } from '@lib/config';
 import type { HttpApp } from '@lib/platform';
 import type { MemoryBroker } from '@lib/queue';
-import { createThrowawayDatabase, dropDatabase, freeTcpPort } from '@test/support';
+import {
+  createThrowawayDatabase,
+  dropDatabase,
+  freeTcpPort,
+  testServices,
+  uniqueName,
+} from '@test/support';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createIngestApp } from '../../../ingest/src/ingest.app';
+import { createPvCounterApp } from '../../src/pv-counter.app';
 
 /** What creates an app (`createPvCounterApp`, `createIngestApp`). */
 export type CreateApp = (env: Env, extra?: { memoryBroker?: MemoryBroker }) => Promise<HttpApp>;
@@ -46,6 +54,25 @@ export class AdminTestApps {
     );
     this.apps.push(app);
     return app.listen();
+  }
+
+  /**
+   * pv-counter (a consumer group of its own, a throwaway database) and an ingest in front of it,
+   * both on the test Kafka broker.
+   */
+  async startKafkaPair(
+    database: string,
+  ): Promise<{ counter: string; ingest: string; group: string; databaseUrl: string }> {
+    const kafka = { BROKER: 'kafka', KAFKA_BROKERS: testServices().kafkaBrokers };
+    const databaseUrl = await this.database(database);
+    const group = uniqueName('pv-counter');
+    const counter = await this.start(createPvCounterApp, {
+      ...kafka,
+      DATABASE_URL: databaseUrl,
+      CONSUMER_GROUP: group,
+    });
+    const ingest = await this.start(createIngestApp, kafka);
+    return { counter, ingest, group, databaseUrl };
   }
 
   /** Closes the apps (last started first), then removes their dirs and databases. */
