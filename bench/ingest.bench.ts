@@ -19,12 +19,16 @@
  * servers there (on exit); BENCH_KAFKA_BROKERS uses a running broker. BENCH_TRACING=on adds a
  * third server, `ours+otel`: the ingest app with tracing on (every span sampled, exported over
  * OTLP/HTTP to a local endpoint that discards them), so that tracing's cost is printed beside ours
- * with tracing off (its default).
+ * with tracing off (its default). BENCH_BEFORE=<git ref> adds `before`: the ingest app of that
+ * commit, built in a git worktree of its own (bench/support/before-build.ts) and run with ours'
+ * settings, so that ours/before is printed from one run (docs/benchmarks.md names the ref from
+ * before tracing).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, printHeadline, startBenchKafka } from './support';
+import { benchBeforeRef, prepareBefore, type BeforeBuild } from './support/before-build';
 import { benchTracing, startOtlpSink, tracingEnv, type OtlpSink } from './support/otlp-sink';
 import {
   loadPageViews,
@@ -71,11 +75,17 @@ function best(a: LoadFigures | undefined, b: LoadFigures): LoadFigures {
   return b.requestsPerSecond > a.requestsPerSecond ? b : a;
 }
 
-/** Starts ours (the built ingest app) and the baseline server, both on `brokers`. */
+/** What runs besides ours and the baseline: ours with tracing on, and an earlier commit's app. */
+interface Extras {
+  readonly sink?: OtlpSink;
+  readonly before?: BeforeBuild;
+}
+
+/** Starts ours (the built ingest app), the baseline server and the extras, all on `brokers`. */
 async function startServers(
   brokers: string,
   dataDir: string,
-  sink?: OtlpSink,
+  { sink, before }: Extras,
 ): Promise<ServerProcess[]> {
   const cpuProfDir = process.env.BENCH_CPU_PROF || undefined;
   const oursEnv = async (dir: string) => ({
@@ -88,15 +98,28 @@ async function startServers(
     SHUTDOWN_GRACE_MS: '0',
     OTEL_TRACES_EXPORTER: 'none',
   });
-  const ours = await spawnServer({
-    label: 'ours',
-    script: 'dist/apps/ingest/src/main.js',
-    readyPath: '/health/ready',
-    cpuProfDir,
-    env: await oursEnv(dataDir),
-  });
-  const traced = sink
-    ? [
+  const servers: ServerProcess[] = [];
+  try {
+    servers.push(
+      await spawnServer({
+        label: 'ours',
+        script: 'dist/apps/ingest/src/main.js',
+        readyPath: '/health/ready',
+        cpuProfDir,
+        env: await oursEnv(dataDir),
+      }),
+    );
+    servers.push(
+      await spawnServer({
+        label: 'baseline',
+        script: 'dist/bench/support/ingest-baseline-server.js',
+        readyPath: '/health/live',
+        cpuProfDir,
+        env: { KAFKA_BROKERS: brokers, PORT: String(await freePort()), NODE_ENV: 'production' },
+      }),
+    );
+    if (sink)
+      servers.push(
         await spawnServer({
           label: 'ours+otel',
           script: 'dist/apps/ingest/src/main.js',
@@ -104,24 +127,27 @@ async function startServers(
           cpuProfDir,
           env: { ...(await oursEnv(join(dataDir, 'otel'))), ...tracingEnv(sink) },
         }),
-      ]
-    : [];
-  const baseline = await spawnServer({
-    label: 'baseline',
-    script: 'dist/bench/support/ingest-baseline-server.js',
-    readyPath: '/health/live',
-    cpuProfDir,
-    env: { KAFKA_BROKERS: brokers, PORT: String(await freePort()), NODE_ENV: 'production' },
-  }).catch(async (error: unknown) => {
-    await ours.stop();
-    for (const server of traced) await server.stop();
+      );
+    if (before)
+      servers.push(
+        await spawnServer({
+          label: 'before',
+          script: 'dist/apps/ingest/src/main.js',
+          root: before.root,
+          readyPath: '/health/ready',
+          cpuProfDir,
+          env: await oursEnv(join(dataDir, 'before')),
+        }),
+      );
+  } catch (error) {
+    for (const server of servers) await server.stop();
     throw error;
-  });
-  return [ours, baseline, ...traced];
+  }
+  return servers;
 }
 
 /**
- * Warms both servers up, then runs every shape against each server per round, alternating which
+ * Warms every server up, then runs every shape against each server per round, alternating which
  * server goes first, and keeps each combination's best run.
  */
 async function measure(servers: ServerProcess[]): Promise<Map<string, LoadFigures>> {
@@ -143,13 +169,36 @@ async function measure(servers: ServerProcess[]): Promise<Map<string, LoadFigure
   return results;
 }
 
+/** `label`'s figures over `other`'s, per shape: req/s and server CPU per request. */
+function printRatios(
+  figures: (label: string, shape: string) => LoadFigures,
+  label: string,
+  other: string,
+  what: string,
+): void {
+  for (const shape of SHAPES) {
+    const a = figures(label, shape.name);
+    const b = figures(other, shape.name);
+    console.log(
+      `${shape.name}: ${what} req/s = ${(a.requestsPerSecond / b.requestsPerSecond).toFixed(2)}, ` +
+        `server CPU per request ${what} = ${(a.cpuMsPerRequest / b.cpuMsPerRequest).toFixed(2)}`,
+    );
+  }
+}
+
 export async function main(): Promise<void> {
-  const kafka = await startBenchKafka();
-  const dataDir = await mkdtemp(join(tmpdir(), 'ep-bench-ingest-'));
+  const beforeRef = benchBeforeRef();
+  // Built first: a ref that does not build fails the run before anything is started.
+  const before = beforeRef ? await prepareBefore(beforeRef) : undefined;
+  let kafka: Awaited<ReturnType<typeof startBenchKafka>> | undefined;
+  let dataDir: string | undefined;
   let servers: ServerProcess[] = [];
-  const sink = benchTracing() ? await startOtlpSink() : undefined;
+  let sink: OtlpSink | undefined;
   try {
-    servers = await startServers(kafka.brokers, dataDir, sink);
+    kafka = await startBenchKafka();
+    dataDir = await mkdtemp(join(tmpdir(), 'ep-bench-ingest-'));
+    sink = benchTracing() ? await startOtlpSink() : undefined;
+    servers = await startServers(kafka.brokers, dataDir, { sink, before });
     console.log(
       `${CONNECTIONS} connections, ${SECONDS} s per run after ${WARM_UP_SECONDS} s warm-up, ${ROUNDS} round(s)`,
     );
@@ -160,24 +209,14 @@ export async function main(): Promise<void> {
       for (const server of servers)
         console.log(formatFigures(server.label, shape.name, figures(server.label, shape.name)));
     }
-    for (const shape of SHAPES) {
-      const ours = figures('ours', shape.name);
-      const base = figures('baseline', shape.name);
-      console.log(
-        `${shape.name}: req/s ours/baseline = ${(ours.requestsPerSecond / base.requestsPerSecond).toFixed(2)}, ` +
-          `server CPU per request ours/baseline = ${(ours.cpuMsPerRequest / base.cpuMsPerRequest).toFixed(2)}`,
-      );
-    }
+    printRatios(figures, 'ours', 'baseline', 'ours/baseline');
     if (sink) {
-      for (const shape of SHAPES) {
-        const off = figures('ours', shape.name);
-        const on = figures('ours+otel', shape.name);
-        console.log(
-          `${shape.name}: tracing on/off req/s = ${(on.requestsPerSecond / off.requestsPerSecond).toFixed(2)}, ` +
-            `server CPU per request on/off = ${(on.cpuMsPerRequest / off.cpuMsPerRequest).toFixed(2)}`,
-        );
-      }
+      printRatios(figures, 'ours+otel', 'ours', 'tracing on/off');
       console.log(`OTLP endpoint received ${sink.requests} exports, ${sink.bytes} bytes`);
+    }
+    if (before) {
+      console.log(`before: ${before.ref} (${before.commit}), tracing off in both`);
+      printRatios(figures, 'ours', 'before', 'ours/before');
     }
     const headline = SHAPES[0].name;
     const ours = figures('ours', headline);
@@ -193,7 +232,8 @@ export async function main(): Promise<void> {
   } finally {
     for (const server of servers) await server.stop();
     await sink?.stop();
-    await kafka.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await kafka?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await before?.remove();
   }
 }

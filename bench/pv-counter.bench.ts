@@ -22,33 +22,42 @@
  * Write cost per 100 000 views: row versions of the counting table (n_tup_ins + n_tup_upd, HOT
  * share), row versions of all tables (ours adds processed ids and offsets), WAL bytes.
  * BENCH_MAX_IN_FLIGHT sets pv-counter's CONSUMER_MAX_IN_FLIGHT (its default otherwise).
- * BENCH_TRACING=on runs pv-counter with tracing on (every span sampled, exported over OTLP/HTTP
- * to a local endpoint that discards them); compare with a run without it (tracing off, the default).
+ * Extra contestants, each with a database, data dir and consumer group of its own, reading the
+ * same topic from its start (bench/support/pv-counter-contestant.ts), so that their cost is printed
+ * as ratios from one run:
+ * - BENCH_TRACING=on adds `ours+otel`: pv-counter with tracing on (every span sampled, exported over
+ *   OTLP/HTTP to a local endpoint that discards them), and gives every view a `traceparent` of its
+ *   own, as ingest stamps one with tracing on (ours, with tracing off, reads the same records);
+ * - BENCH_BEFORE=<git ref> adds `before`: the pv-counter of that commit, built in a git worktree of
+ *   its own (bench/support/before-build.ts).
+ * With more than one contestant, each counts the whole topic in turn and is stopped; then each is
+ * started again, catches up with the views published since, and has its latency measured.
  */
 import 'reflect-metadata';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { createDatabase, dropDatabaseAt } from '../test/support/databases';
-import { startAppProcess } from '../test/support/app-process';
 import {
   costFactor,
   formatRate,
   printHeadline,
   produceToNewTopic,
   startBenchKafka,
+  type BenchKafka,
 } from './support';
+import { benchBeforeRef, prepareBefore, type BeforeBuild } from './support/before-build';
 import { NAIVE_PAGE_VIEWS_TABLE, runNaivePageViews } from './support/naive-page-views';
 import { pageViewMessage, zipfPageViews } from './support/page-view-data';
-import { flushStats, flushTotals, formatFlushStats } from './support/flush-stats';
-import { formatMergeStats, mergeTotals, type MergeTotals } from './support/merge-stats';
 import { tableSize, writeCost, writeSnapshot, type WriteCost } from './support/pg-write-stats';
-import { MARKER_DAY, measureVisibility } from './support/visibility-latency';
-import { viewsCounted } from './support/page-view-counts';
 import { benchTracing, startOtlpSink, tracingEnv, type OtlpSink } from './support/otlp-sink';
+import {
+  Contestant,
+  describeCost,
+  type ContestantSpec,
+  type Throughput,
+} from './support/pv-counter-contestant';
+import type { VisibilityLatency } from './support/visibility-latency';
 
 const NAME = 'pv-counter';
 const TOPIC = 'page-views';
@@ -56,44 +65,29 @@ const PARTITIONS = 3;
 const PAGES = 100_000;
 const VISITORS = 200_000;
 const LATENCY_RATE = 20_000;
-const OURS_TABLE = 'page_views_daily';
-/** Where flushes leave their views for the view merge into OURS_TABLE. */
-const VIEW_UPDATES = 'page_view_updates';
-/** Where pv-counter keeps its unique-visitor sketches, merged from SKETCH_UPDATES after the flushes. */
-const SKETCH_TABLE = 'page_visitors_daily';
-const SKETCH_UPDATES = 'page_visitor_updates';
-/** pv-counter's work queue (DAILY_VIEWS_QUEUE), whose flush metrics are printed. */
-const FLUSH_QUEUE = 'page-views-daily';
 
-function describeCost(label: string, events: number, cost: WriteCost): void {
-  const per = 100_000 / events;
+/** A sampled W3C trace context of a trace of its own, as ingest stamps one per request with tracing on. */
+function newTraceparent(): string {
+  const ids = randomBytes(24).toString('hex');
+  return `00-${ids.slice(0, 32)}-${ids.slice(32)}-01`;
+}
+
+/** One contestant's figures. */
+interface Figures {
+  readonly throughput: Throughput;
+  latency?: VisibilityLatency;
+}
+
+/** Prints `label` against `other`: throughput, CPU per view, row versions, WAL and p99. */
+function printAgainst(what: string, a: Figures, b: Figures): void {
+  const perView = (cost: WriteCost, events: number) => cost.rowVersions / events;
+  const p99 = (f: Figures) => f.latency?.p99.toFixed(0) ?? '–';
   console.log(
-    `${label} per 100k views: ${Math.round(cost.rowVersions * per)} row versions of the counting table ` +
-      `(${Math.round(cost.updates * per)} updates, ${cost.updates > 0 ? ((cost.hotUpdates / cost.updates) * 100).toFixed(0) : '–'} % HOT), ` +
-      `${Math.round(cost.allTablesRowVersions * per)} over all tables, ${((cost.walBytes * per) / 1024 / 1024).toFixed(1)} MiB WAL`,
-  );
-}
-
-/** Rows of flushed views and visitors not merged into the count and sketch tables yet. */
-async function updatesWaiting(db: Client): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    `SELECT (SELECT count(*) FROM ${SKETCH_UPDATES}) + (SELECT count(*) FROM ${VIEW_UPDATES})::int AS n`,
-  );
-  return Number(rows[0].n);
-}
-
-/** The totals of pv-counter's view and sketch merges. */
-async function mergeSnapshot(url: string): Promise<[MergeTotals, MergeTotals]> {
-  return [await mergeTotals(url, 'pv_view_merge'), await mergeTotals(url, 'pv_sketch_merge')];
-}
-
-function printMerges(
-  before: [MergeTotals, MergeTotals],
-  after: [MergeTotals, MergeTotals],
-  when = '',
-): void {
-  console.log(
-    `ours' merges${when}: views ${formatMergeStats(before[0], after[0])}; sketches ${formatMergeStats(before[1], after[1])}`,
+    `${what}: throughput ${(a.throughput.viewsPerSecond / b.throughput.viewsPerSecond).toFixed(2)}, ` +
+      `app CPU per view ${(a.throughput.cpuMsPer1kViews / b.throughput.cpuMsPer1kViews).toFixed(2)}, ` +
+      `row versions ${(perView(a.throughput.cost, a.throughput.events) / Math.max(1e-9, perView(b.throughput.cost, b.throughput.events))).toFixed(2)}, ` +
+      `WAL ${(a.throughput.cost.walBytes / a.throughput.events / (b.throughput.cost.walBytes / b.throughput.events)).toFixed(2)}, ` +
+      `p99 ${p99(a)} against ${p99(b)} ms`,
   );
 }
 
@@ -103,20 +97,33 @@ export async function main(args: string[]): Promise<void> {
   const naiveCount = Math.min(total, Number(args[1] ?? 30_000));
   const latencySeconds = Number(args[2] ?? 10);
   const adminUrl = process.env.TEST_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const broker = await startBenchKafka();
-  const url = await createDatabase(
-    adminUrl,
-    `ep_bench_pv_${Date.now()}_${randomBytes(2).toString('hex')}`,
-  );
-  const db = new Client({ connectionString: url });
-  await db.connect();
-  const dataDir = await mkdtemp(join(tmpdir(), 'ep-bench-pv-'));
-  let counter: Awaited<ReturnType<typeof startAppProcess>> | undefined;
+  const tracing = benchTracing();
+  const beforeRef = benchBeforeRef();
+  // Built first: a ref that does not build fails the run before anything is started.
+  const before: BeforeBuild | undefined = beforeRef ? await prepareBefore(beforeRef) : undefined;
+  let broker: BenchKafka | undefined;
   let sink: OtlpSink | undefined;
+  const databases: string[] = [];
+  const contestants: Contestant[] = [];
+  let db: Client | undefined;
+  const newDatabase = async (label: string) => {
+    const url = await createDatabase(
+      adminUrl,
+      `ep_bench_pv_${label}_${Date.now()}_${randomBytes(2).toString('hex')}`,
+    );
+    databases.push(url);
+    return url;
+  };
   try {
+    broker = await startBenchKafka();
+    const brokers = broker.brokers;
+    // The naive listener and ours share one database, as before the extra contestants.
+    const url = await newDatabase('ours');
+    db = new Client({ connectionString: url });
+    await db.connect();
     const kafka = new Kafka({
       clientId: NAME,
-      brokers: broker.brokers.split(','),
+      brokers: brokers.split(','),
       logLevel: logLevel.NOTHING,
     });
     const day = new Date().toISOString().slice(0, 10);
@@ -124,23 +131,23 @@ export async function main(args: string[]): Promise<void> {
     const distinct = new Set(views.map((v) => v.pageId)).size;
     const hottest = views.filter((v) => v.pageId === '/story/0').length;
     const producedAt = Date.now();
-    // ~230 bytes a record: 4 000 a send stays under the broker's 1 MiB request limit.
-    await produceToNewTopic(
-      kafka,
-      TOPIC,
-      PARTITIONS,
-      total,
-      (i) => pageViewMessage(views[i], day),
-      4_000,
-    );
+    const message = (i: number) => {
+      const record = pageViewMessage(views[i], day);
+      if (!tracing) return record;
+      return { ...record, headers: { ...record.headers, traceparent: newTraceparent() } };
+    };
+    // ~230 bytes a record (~290 with a traceparent): 4 000 (3 000) a send stays under the
+    // broker's 1 MiB request limit.
+    await produceToNewTopic(kafka, TOPIC, PARTITIONS, total, message, tracing ? 3_000 : 4_000);
     console.log(
       `${total} page views over ${distinct} of ${PAGES} pages (Zipf s=1, hottest ${((hottest / total) * 100).toFixed(1)} %), ` +
-        `visitors uniform over ${VISITORS}; produced to ${TOPIC} (${PARTITIONS} partitions) in ${((Date.now() - producedAt) / 1000).toFixed(1)} s`,
+        `visitors uniform over ${VISITORS}${tracing ? ', each with a traceparent of its own' : ''}; ` +
+        `produced to ${TOPIC} (${PARTITIONS} partitions) in ${((Date.now() - producedAt) / 1000).toFixed(1)} s`,
     );
 
     // Baseline, on a prefix of the same topic.
     const n0 = await writeSnapshot(db, NAIVE_PAGE_VIEWS_TABLE, 0);
-    const naiveMs = await runNaivePageViews(broker.brokers, TOPIC, url, naiveCount);
+    const naiveMs = await runNaivePageViews(brokers, TOPIC, url, naiveCount);
     const naiveCost = await writeCost(db, n0, await writeSnapshot(db, NAIVE_PAGE_VIEWS_TABLE));
     const naiveRate = (naiveCount / naiveMs) * 1000;
     const naiveSum = await db.query<{ n: string }>(
@@ -153,124 +160,85 @@ export async function main(args: string[]): Promise<void> {
         `(all ${total} would take ~${Math.round(total / naiveRate)} s)`,
     );
     describeCost('baseline', naiveCount, naiveCost);
-
-    // Ours: the app migrates the database at start-up; its first stats snapshot follows.
-    sink = benchTracing() ? await startOtlpSink() : undefined;
-    counter = await startAppProcess('pv-counter', {
-      env: {
-        OTEL_TRACES_EXPORTER: 'none',
-        ...(sink ? tracingEnv(sink) : {}),
-        BROKER: 'kafka',
-        KAFKA_BROKERS: broker.brokers,
-        DATABASE_URL: url,
-        DATA_DIR: dataDir,
-        ...(process.env.BENCH_MAX_IN_FLIGHT
-          ? { CONSUMER_MAX_IN_FLIGHT: process.env.BENCH_MAX_IN_FLIGHT }
-          : {}),
-      },
-      readyWithinMs: 120_000,
-    });
-    const o0 = await writeSnapshot(db, OURS_TABLE, 0);
-    const s0 = await writeSnapshot(db, SKETCH_TABLE, 0);
-    const flushes0 = await flushTotals(counter.url, FLUSH_QUEUE);
-    const merges0 = await mergeSnapshot(counter.url);
-    let first = 0;
-    let atFirst = 0;
-    let last = 0;
-    const deadline = Date.now() + 600_000;
-    for (;;) {
-      const n = await viewsCounted(db, day);
-      const now = performance.now();
-      if (n > 0 && first === 0) {
-        first = now;
-        atFirst = n;
-      }
-      if (n >= total) {
-        last = now;
-        break;
-      }
-      if (Date.now() > deadline)
-        throw new Error(`pv-counter counted ${n} of ${total} in 10 min\n${counter.output()}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    // The write cost includes the view and sketch merges that follow the last flush.
-    while ((await updatesWaiting(db)) > 0) {
-      if (Date.now() > deadline)
-        throw new Error(`pv-counter's merges did not finish\n${counter.output()}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const mergedAfterMs = performance.now() - last;
-    const oursCost = await writeCost(db, o0, await writeSnapshot(db, OURS_TABLE));
-    const sketchCost = await writeCost(db, s0, await writeSnapshot(db, SKETCH_TABLE, 0));
-    const oursRate = ((total - atFirst) / (last - first)) * 1000;
-    const counted = await viewsCounted(db, day);
-    if (counted !== total) throw new Error(`pv-counter counted ${counted}, expected ${total}`);
-    console.log(
-      `ours (pv-counter): ${total - atFirst} views in ${((last - first) / 1000).toFixed(1)} s after the first visible flush = ${formatRate(oursRate).replace('msg', 'views')}`,
-    );
-    describeCost('ours', total, oursCost);
-    console.log(
-      `ours' merges caught up ${Math.round(mergedAfterMs)} ms after the last view was visible (views are readable before: the read API adds those waiting); ` +
-        `${Math.round((sketchCost.rowVersions * 100_000) / total)} row versions of ${SKETCH_TABLE} per 100k views (${sketchCost.updates > 0 ? ((sketchCost.hotUpdates / sketchCost.updates) * 100).toFixed(0) : '–'} % HOT, counted in "over all tables" above)`,
-    );
-    const flushes1 = await flushTotals(counter.url, FLUSH_QUEUE);
-    const merges1 = await mergeSnapshot(counter.url);
-    console.log(`ours' flushes: ${formatFlushStats(flushStats(flushes0, flushes1))}`);
-    printMerges(merges0, merges1);
-    const oursSize = await tableSize(db, OURS_TABLE);
-    const sketchSize = await tableSize(db, SKETCH_TABLE);
     const naiveSize = await tableSize(db, NAIVE_PAGE_VIEWS_TABLE);
     console.log(
-      `table size after: ours ${(oursSize.bytes / 1024 / 1024).toFixed(1)} MiB for ${oursSize.liveTuples} rows (${oursSize.deadTuples} dead), ` +
-        `sketches ${(sketchSize.bytes / 1024 / 1024).toFixed(1)} MiB for ${sketchSize.liveTuples} rows (${sketchSize.deadTuples} dead); ` +
-        `baseline ${(naiveSize.bytes / 1024 / 1024).toFixed(1)} MiB for ${naiveSize.liveTuples} rows (${naiveSize.deadTuples} dead) after its ${naiveCount} views`,
+      `baseline's table size after its ${naiveCount} views: ${(naiveSize.bytes / 1024 / 1024).toFixed(1)} MiB for ${naiveSize.liveTuples} rows (${naiveSize.deadTuples} dead)`,
     );
 
-    // Latency at a paced rate, with pv-counter caught up.
-    const latency = await measureVisibility(broker.brokers.split(','), url, day, {
-      ratePerSecond: LATENCY_RATE,
-      seconds: latencySeconds,
-      pages: PAGES,
-      visitors: VISITORS,
-    });
-    console.log(
-      `ours' flushes at ${LATENCY_RATE} views/s: ${formatFlushStats(flushStats(flushes1, await flushTotals(counter.url, FLUSH_QUEUE)))}`,
-    );
-    printMerges(merges1, await mergeSnapshot(counter.url), ` at ${LATENCY_RATE} views/s`);
-    const spot = await fetch(
-      `${counter.url}/v1/page-views/${encodeURIComponent(latency.sampleMarker)}?date=${MARKER_DAY}`,
-    );
-    const spotBody = (await spot.json()) as { views: number };
-    if (spot.status !== 200 || spotBody.views !== 1)
-      throw new Error(
-        `read API spot check of ${latency.sampleMarker}: ${spot.status} ${JSON.stringify(spotBody)}`,
-      );
-    console.log(
-      `publish → visible at ${LATENCY_RATE} views/s (achieved ${Math.round(latency.achievedRate)}/s, ${latency.sent} views, ${latency.markers} markers): ` +
-        `p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms, max ${latency.max.toFixed(0)} ms; ` +
-        `slowest per second: ${latency.maxPerSecond.map((ms) => ms.toFixed(0)).join(' ')} ms`,
-    );
+    const specs: ContestantSpec[] = [{ label: 'ours', brokers, databaseUrl: url }];
+    if (tracing) {
+      sink = await startOtlpSink();
+      specs.push({
+        label: 'ours+otel',
+        brokers,
+        databaseUrl: await newDatabase('otel'),
+        env: tracingEnv(sink),
+      });
+    }
+    if (before)
+      specs.push({
+        label: 'before',
+        root: before.root,
+        brokers,
+        databaseUrl: await newDatabase('before'),
+      });
+    for (const spec of specs) contestants.push(await Contestant.create(spec));
+    const restart = contestants.length > 1;
 
+    // Throughput: each contestant through the whole topic, one at a time.
+    const figures = new Map<string, Figures>();
+    for (const contestant of contestants) {
+      await contestant.start();
+      figures.set(contestant.label, { throughput: await contestant.countAll(day, total) });
+      if (restart) await contestant.stop();
+    }
+
+    // Latency at a paced rate, each contestant caught up with every view published so far.
+    let published = total;
+    for (const contestant of contestants) {
+      if (restart) {
+        await contestant.start();
+        await contestant.catchUp(published);
+      }
+      const latency = await contestant.latency(brokers, day, {
+        ratePerSecond: LATENCY_RATE,
+        seconds: latencySeconds,
+        pages: PAGES,
+        visitors: VISITORS,
+      });
+      figures.get(contestant.label)!.latency = latency;
+      published += latency.sent;
+      await contestant.stop();
+    }
+
+    const ours = figures.get('ours')!;
     const per = (cost: WriteCost, events: number) => (cost.rowVersions * 100_000) / events;
     console.log(
-      `ratios: throughput ${(oursRate / naiveRate).toFixed(1)}× (aim ≥ 30×), row versions ${(per(naiveCost, naiveCount) / Math.max(1, per(oursCost, total))).toFixed(1)}× fewer (aim ≥ 5×), ` +
-        `WAL ${costFactor(naiveCost.walBytes / naiveCount, oursCost.walBytes / total)}, p99 ${latency.p99.toFixed(0)} ms (aim ≤ 250 ms)`,
+      `ratios: throughput ${(ours.throughput.viewsPerSecond / naiveRate).toFixed(1)}× (aim ≥ 30×), ` +
+        `row versions ${(per(naiveCost, naiveCount) / Math.max(1, per(ours.throughput.cost, total))).toFixed(1)}× fewer (aim ≥ 5×), ` +
+        `WAL ${costFactor(naiveCost.walBytes / naiveCount, ours.throughput.cost.walBytes / total)}, ` +
+        `p99 ${ours.latency!.p99.toFixed(0)} ms (aim ≤ 250 ms)`,
     );
-    await counter.stop(60_000);
-    counter = undefined;
-    if (sink)
+    if (sink) {
+      printAgainst('tracing on/off', figures.get('ours+otel')!, ours);
       console.log(
         `tracing on: the OTLP endpoint received ${sink.requests} exports, ${sink.bytes} bytes`,
       );
-    printHeadline(NAME, oursRate, naiveRate);
+    }
+    if (before) {
+      console.log(`before: ${before.ref} (${before.commit}), tracing off in both`);
+      printAgainst('ours/before', ours, figures.get('before')!);
+    }
+    printHeadline(NAME, ours.throughput.viewsPerSecond, naiveRate);
   } finally {
-    await counter?.kill();
+    for (const contestant of contestants) await contestant.close();
     await sink?.stop();
-    await db.end().catch(() => undefined);
-    await dropDatabaseAt(adminUrl, url).catch((e) =>
-      console.error(`drop database failed: ${String(e)}`),
-    );
-    await rm(dataDir, { recursive: true, force: true });
-    await broker.stop();
+    await db?.end().catch(() => undefined);
+    for (const url of databases)
+      await dropDatabaseAt(adminUrl, url).catch((e) =>
+        console.error(`drop database failed: ${String(e)}`),
+      );
+    await broker?.stop();
+    await before?.remove();
   }
 }

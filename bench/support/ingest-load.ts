@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-const ROOT = join(__dirname, '..', '..', '..');
+import { REPOSITORY_ROOT } from './before-build';
+import { cpuTimeMs } from './process-cpu';
 
 /** The part of autocannon's result the ingest benchmark reads (autocannon ships no types). */
 interface AutocannonResult {
@@ -32,22 +30,26 @@ export interface ServerProcess {
 /** Options of {@link spawnServer}. */
 export interface SpawnServerOptions {
   readonly label: string;
-  /** Compiled entry point, relative to the repository root. */
+  /** Compiled entry point, relative to `root`. */
   readonly script: string;
+  /** Where the build is: the repository (default) or an earlier commit's worktree (BENCH_BEFORE). */
+  readonly root?: string;
   readonly env: Record<string, string>;
   /** Path answering 200 once the server can publish. */
   readonly readyPath: string;
   /** Write a V8 CPU profile here on exit. */
   readonly cpuProfDir?: string;
+  /** Give up waiting for `readyPath` after this long (default 60 s). */
+  readonly readyWithinMs?: number;
 }
 
-/** Starts a server as `node -r ./scripts/register-paths.js <script>` and waits until it is ready. */
+/** Starts a server as `node -r ./scripts/register-paths.js <script>` in `root` and waits until it is ready. */
 export async function spawnServer(options: SpawnServerOptions): Promise<ServerProcess> {
   const port = options.env.PORT;
   const args = ['-r', './scripts/register-paths.js', options.script];
   if (options.cpuProfDir) args.unshift('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
   const child = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd: options.root ?? REPOSITORY_ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -55,7 +57,8 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ServerPr
   let gone = false;
   void exited.then(() => (gone = true));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  const readyWithinMs = options.readyWithinMs ?? 60_000;
+  const deadline = Date.now() + readyWithinMs;
   for (;;) {
     if (gone) throw new Error(`${options.label} exited during start-up`);
     const ok = await fetch(`${url}${options.readyPath}`, { signal: AbortSignal.timeout(2_000) })
@@ -64,7 +67,9 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ServerPr
     if (ok) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${options.label} not ready on ${url}${options.readyPath} within 60 s`);
+      throw new Error(
+        `${options.label} not ready on ${url}${options.readyPath} within ${readyWithinMs / 1000} s`,
+      );
     }
     await sleep(200);
   }
@@ -95,17 +100,6 @@ export interface LoadFigures {
    * sensitive to a busy shared machine than the rate: what a request costs, not how fast it went.
    */
   readonly cpuMsPerRequest: number;
-}
-
-/** CPU time (user + system) a process has used so far, in ms, from /proc; NaN where unavailable. */
-function cpuTimeMs(pid: number): number {
-  try {
-    // Fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command name.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return NaN;
-  }
 }
 
 /**
