@@ -169,9 +169,9 @@ describe('operator console in a browser: dead letters on RabbitMQ', () => {
     // A producer outside the pipeline: no pageId, sent to pv-counter's own queue only.
     const marker = uniqueName('poison');
     await sendToQueue(mainQueue, { eventId: marker, note: 'no pageId' });
-    const rows = await consolePage.waitForLetters('EventValidationError', { timeoutMs: 15_000 });
-    expect(await rows.count()).toBe(1);
-    const { title, headers } = await consolePage.open(rows, marker);
+    const row = await consolePage.waitForLetters(marker, { count: 1, timeoutMs: 15_000 });
+    expect(await row.locator('.error-class').textContent()).toBe('EventValidationError');
+    const { title, headers } = await consolePage.open(row, marker);
     expect(title).toMatch(/EventValidationError/);
     expect(headers).toMatchObject({
       [HEADERS.errorClass]: 'EventValidationError',
@@ -208,7 +208,7 @@ describe('operator console in a browser: dead letters on RabbitMQ', () => {
     });
     // Only the replayed letter left the queue: the poisoned one is still listed.
     await consolePage.waitForLetters('EventValidationError', { count: 1 });
-    expect(await consolePage.rowsOf('DatabaseUnavailableError').count()).toBe(0);
+    expect(await consolePage.rowsWith('DatabaseUnavailableError').count()).toBe(0);
   }, 60_000);
 
   it('purges after a confirmation naming the count: the failed queue is empty', async () => {

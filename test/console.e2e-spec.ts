@@ -175,8 +175,10 @@ describe('operator console in a browser (Kafka, PostgreSQL)', () => {
       topic: 'page-views',
       messages: [{ key: marker, value: JSON.stringify({ eventId: marker, note: 'no pageId' }) }],
     });
-    const rows = await consolePage.waitForLetters('EventValidationError');
-    const { title } = await consolePage.open(rows.first(), marker);
+    // Its event id is in the error message; other tests' poisoned views may be listed too.
+    const row = await consolePage.waitForLetters(marker, { count: 1 });
+    expect(await row.locator('.error-class').textContent()).toBe('EventValidationError');
+    const { title } = await consolePage.open(row, marker);
     expect(title).toMatch(/EventValidationError/);
     if (SCREENSHOTS)
       await consolePage.page.screenshot({

@@ -64,31 +64,32 @@ export class ConsolePage {
     await this.page.click('#dl-load');
   }
 
-  /** The listed rows of this error class. */
-  rowsOf(errorClass: string): Locator {
-    return this.page.locator('#dl-rows tr', { hasText: errorClass });
+  /** The listed rows that contain `text` (an error class, or an event id in the error message). */
+  rowsWith(text: string): Locator {
+    return this.page.locator('#dl-rows tr', { hasText: text });
   }
 
   /**
-   * Shows the letters (filtered by `filter` when given) again every second until `count` rows of
-   * `errorClass` are listed, or at least one when `count` is not given; returns those rows.
+   * Shows the letters (filtered by error class `filter` when given) again every second until
+   * `count` rows containing `text` are listed, or at least one when `count` is not given;
+   * returns those rows.
    */
   async waitForLetters(
-    errorClass: string,
+    text: string,
     {
       count,
       filter = '',
       timeoutMs = 30_000,
     }: { count?: number; filter?: string; timeoutMs?: number } = {},
   ): Promise<Locator> {
-    const rows = this.rowsOf(errorClass);
+    const rows = this.rowsWith(text);
     await waitFor(
       async () => {
         await this.showLetters(filter);
         const listed = await rows.count();
         return count === undefined ? listed > 0 : listed === count;
       },
-      { timeoutMs, intervalMs: 1_000, description: `${errorClass} letters in the list` },
+      { timeoutMs, intervalMs: 1_000, description: `letters with "${text}" in the list` },
     );
     return rows;
   }
