@@ -14,7 +14,7 @@ import {
 import { BadInputException } from '@lib/platform';
 import { z } from 'zod';
 import { isoTime, parseAdminInput as parse } from './admin-input';
-import { auditAdminAction } from './admin-audit';
+import { AdminAudit } from './admin-audit';
 import { InvalidCursorError, type DeadLetterPage } from './dead-letter-page';
 import { DeadLetterAdmin, type DeadLetter } from './dead-letters';
 import { QUEUE_TRANSPORT } from './queue.constants';
@@ -62,6 +62,7 @@ export class DeadLettersController {
   constructor(
     private readonly deadLetters: DeadLetterAdmin,
     @Inject(QUEUE_TRANSPORT) private readonly transport: QueueServer,
+    private readonly audit: AdminAudit,
   ) {}
 
   @Get()
@@ -92,7 +93,7 @@ export class DeadLettersController {
   ): Promise<{ replayed: number }> {
     const { stream, ids } = this.streamOf(parse(replayBody, body ?? undefined));
     const replayed = await this.deadLetters.replay(stream, ids);
-    auditAdminAction(key, 'replay', { stream, ids: ids?.length ?? 'all', replayed });
+    this.audit.record(key, 'replay', { stream, ids: ids?.length ?? 'all', replayed });
     return { replayed };
   }
 
@@ -103,7 +104,7 @@ export class DeadLettersController {
   ): Promise<{ purged: number }> {
     const { stream } = this.streamOf(parse(streamQuery, query));
     const purged = await this.deadLetters.purge(stream);
-    auditAdminAction(key, 'purge', { stream, purged });
+    this.audit.record(key, 'purge', { stream, purged });
     return { purged };
   }
 

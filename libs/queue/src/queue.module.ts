@@ -5,6 +5,7 @@ import { BrokerHealthIndicator } from './broker.health';
 import { CoalescingPublisher } from './coalescing-publisher';
 import { ConsumerControl } from './consumer-control';
 import { DeadLetterAdmin } from './dead-letters';
+import { AdminAudit } from './admin-audit';
 import { DeadLettersController } from './dead-letters.controller';
 import { EventPublisher } from './event-publisher';
 import { kafkaSecurityConfig, type KafkaSecurity } from './kafka/kafka-security.config';
@@ -73,6 +74,7 @@ function createDriver(
   providers: [
     queueConfig.provider,
     QueueMetrics,
+    AdminAudit,
     BrokerAccess,
     kafkaSecurityConfig.provider,
     kafkaTopicsConfig.provider,

@@ -12,7 +12,7 @@ import {
 import { BadInputException } from '@lib/platform';
 import { z } from 'zod';
 import { isoTime, parseAdminInput } from './admin-input';
-import { auditAdminAction } from './admin-audit';
+import { AdminAudit } from './admin-audit';
 import {
   OffsetResetRefusedError,
   type OffsetResetPlan,
@@ -45,7 +45,10 @@ const resetBody = z.strictObject(
  */
 @Controller('admin/streams')
 export class StreamsController {
-  constructor(@Inject(QUEUE_TRANSPORT) private readonly transport: QueueServer) {}
+  constructor(
+    @Inject(QUEUE_TRANSPORT) private readonly transport: QueueServer,
+    private readonly audit: AdminAudit,
+  ) {}
 
   @Post(':stream/pause')
   @HttpCode(200)
@@ -55,7 +58,7 @@ export class StreamsController {
   ): { stream: string; paused: boolean } {
     this.known(stream);
     this.transport.control.pause(stream, 'operator');
-    auditAdminAction(key, 'pause', { stream });
+    this.audit.record(key, 'pause', { stream });
     return { stream, paused: true };
   }
 
@@ -67,7 +70,7 @@ export class StreamsController {
   ): { stream: string; paused: boolean } {
     this.known(stream);
     this.transport.control.resume(stream, 'operator');
-    auditAdminAction(key, 'resume', { stream });
+    this.audit.record(key, 'resume', { stream });
     return {
       stream,
       paused: this.transport.control.status().some((s) => s.stream === stream && s.paused),
@@ -93,7 +96,7 @@ export class StreamsController {
       throw error;
     }
     if (!dryRun)
-      auditAdminAction(key, 'offset reset', {
+      this.audit.record(key, 'offset reset', {
         stream,
         to: plan.to,
         partitions: plan.partitions.map((p) => ({
