@@ -20,6 +20,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { send } from './support/http';
+import { kafkaBehindProxyEnv } from './support/kafka-proxy-env';
 import { readEventIdsFromKafka } from './support/kafka-events';
 import { spoolStatus } from './support/spool-probe';
 import { percentile, TimedLoad } from './support/timed-load';
@@ -89,11 +90,7 @@ describe('ingest readiness through a Kafka outage', () => {
     const occurredAt = new Date().toISOString();
     const day = occurredAt.slice(0, 10);
     // Both apps reach Kafka only through the proxy: the outage is theirs alike.
-    const behindProxy = {
-      KAFKA_BROKERS: proxy.address,
-      NODE_OPTIONS: `--require ${join(__dirname, 'support', 'redirect-port.js')}`,
-      TEST_REDIRECT_PORT: `${brokerPort}:${proxy.port}`,
-    };
+    const behindProxy = kafkaBehindProxyEnv(proxy);
     counter = await startAppProcess('pv-counter', {
       env: {
         BROKER: 'kafka',
