@@ -43,3 +43,7 @@ export {
 } from './work-queue.errors';
 export { WORK_QUEUE_BATCH_SIZE, WorkQueueBatch } from './work-queue-batch.decorator';
 export { addValidEvents, type EventSink } from './add-valid-events';
+export { WorkBuffer } from './buffer/work-buffer';
+export type { BatchShape } from './buffer/batch-shape';
+export { writeBatchInTransaction, type FlushContext } from './flush/flush-transaction';
+export { GENERATION_MS, generationOf, timePrefix } from './dedupe/dedupe-keys';
