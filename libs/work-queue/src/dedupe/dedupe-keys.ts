@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** One partition of `dedupe_ids` per UTC hour of key time. */
 export const HOUR_MS = 3_600_000;
@@ -57,10 +57,11 @@ export function timeOrderedKey(id: string, mask: readonly number[]): string {
  * scope and id, marked version 8 so it never equals a UUIDv7 key.
  */
 export function namedTail(scope: string, id: string): string {
-  const hash = createHash('sha256').update(`${scope}\n${id}`).digest().subarray(0, 10);
-  hash[0] = 0x80 | (hash[0] & 0x0f);
-  hash[2] = 0x80 | (hash[2] & 0x3f);
-  return hash.toString('hex');
+  // The one-shot hash(): about half the time of a createHash() object per id.
+  const digest = hash('sha256', `${scope}\n${id}`, 'buffer').subarray(0, 10);
+  digest[0] = 0x80 | (digest[0] & 0x0f);
+  digest[2] = 0x80 | (digest[2] & 0x3f);
+  return digest.toString('hex');
 }
 
 /** The key of a named id (by its {@link namedTail}) in the generation starting at `generationMs`. */

@@ -63,17 +63,26 @@ export function hoursWanted(now: number): number[] {
   return hours;
 }
 
-/** The hours that have a partition, oldest first, read from the catalogue. */
-export async function listHours(dataSource: Queryable): Promise<number[]> {
-  const rows = (await dataSource.query(
-    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-      WHERE i.inhparent = $1::regclass`,
-    [DEDUPE_TABLE],
-  )) as Array<{ name: string }>;
+/** The names of `dedupe_ids`' partitions ($1: the table), from the catalogue. */
+export const LIST_HOURS = `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+  WHERE i.inhparent = $1::regclass`;
+
+/** The hours of {@link LIST_HOURS}' rows that are hour partitions, oldest first. */
+function hoursOf(rows: ReadonlyArray<{ name: string }>): number[] {
   return rows
     .map((r) => hourOfPartition(r.name))
     .filter((h): h is number => h !== undefined)
     .sort((a, b) => a - b);
+}
+
+/** The oldest hour of {@link LIST_HOURS}' rows; undefined when there is no hour partition. */
+export function oldestHour(rows: ReadonlyArray<{ name: string }>): number | undefined {
+  return hoursOf(rows)[0];
+}
+
+/** The hours that have a partition, oldest first, read from the catalogue. */
+export async function listHours(dataSource: Queryable): Promise<number[]> {
+  return hoursOf((await dataSource.query(LIST_HOURS, [DEDUPE_TABLE])) as Array<{ name: string }>);
 }
 
 /** Creates the partition of `hourMs` unless present; true when this call created it. */

@@ -1,7 +1,7 @@
 import type { QueryRunner } from 'typeorm';
 import type { PartitionBucket } from '../buffer/partition-bucket';
-import type { WorkBuffer } from '../buffer/work-buffer';
-import { claimEventIds } from '../dedupe/processed-events';
+import type { Materialized, WorkBuffer } from '../buffer/work-buffer';
+import { CLAIM_SAVEPOINT, claimAllNew, claimWithConflicts } from '../dedupe/processed-events';
 import { compareAndSetOffsets, readStoredOffsets } from '../offsets/offset-fence';
 import type { PlannedOffset } from '../offsets/offset-plan';
 import type { BatchWriter } from '../work-queue.options';
@@ -46,9 +46,14 @@ export interface FlushOutcome<TOut> {
 /**
  * The body of one flush transaction, in this order: (1) compare-and-set the offsets of the
  * batch's tracked partitions, so fenced partitions are known before anything is written and are
- * left out entirely; (2) claim the event ids of the remaining partitions in processed_events;
+ * left out entirely; (2) claim the event ids of the remaining partitions in `dedupe_ids`;
  * (3) build the writer's batch from the newly claimed events only and write it. All of it
  * commits or rolls back together, so data, offsets and processed ids never disagree.
+ *
+ * Claimed ids are nearly always all new, so the batch is built from all of them while PostgreSQL
+ * inserts the keys (under a savepoint, in the claim's one message) and written once the claim
+ * has found every id new. When some id was claimed before, the claim is rolled back to the
+ * savepoint and made again naming its duplicates, and the batch is built without them.
  */
 export async function writeBatchInTransaction<TEvent, TOut>(
   runner: QueryRunner,
@@ -76,12 +81,10 @@ export async function writeBatchInTransaction<TEvent, TOut>(
     }
   }
 
-  const duplicates =
-    context.dedupeScope === undefined
-      ? undefined
-      : await claimEventIds(runner, context.dedupeScope, batch.eventIds(committed));
-  const { batch: values, applied } = batch.materialize(committed, duplicates);
-  if (values.length > 0) await context.write(runner, values);
+  const { batch: values, applied } =
+    context.dedupeScope !== undefined
+      ? await claimAndWrite(runner, batch, committed, context.dedupeScope!, context.write)
+      : await write(runner, batch.materialize(committed), context.write);
 
   const fencedIds = new Set(fenced.map((f) => f.bucket.id));
   return {
@@ -93,4 +96,41 @@ export async function writeBatchInTransaction<TEvent, TOut>(
     rows: values.length,
     advances: planned.filter((p) => !fencedIds.has(`${p.topic}\u0000${p.partition}`)),
   };
+}
+
+/** Claims the event ids of `committed` and writes their batch (optimistically, see above). */
+async function claimAndWrite<TEvent, TOut>(
+  runner: QueryRunner,
+  batch: WorkBuffer<TEvent, TOut>,
+  committed: readonly PartitionBucket<TOut>[],
+  scope: string,
+  writer: BatchWriter<TOut>,
+): Promise<Materialized<TOut>> {
+  const ids = batch.eventIds(committed);
+  const now = Date.now();
+  const claim = claimAllNew(runner, scope, ids, now);
+  // Built while PostgreSQL inserts the keys (one statement at a time on a connection: nothing
+  // is sent before the claim has settled).
+  let hoped: Materialized<TOut>;
+  try {
+    hoped = batch.materialize(committed);
+  } catch (error) {
+    await claim.catch(() => undefined);
+    throw error;
+  }
+  if (await claim) return write(runner, hoped, writer);
+  await runner.query(
+    `ROLLBACK TO SAVEPOINT ${CLAIM_SAVEPOINT}; RELEASE SAVEPOINT ${CLAIM_SAVEPOINT}`,
+  );
+  const duplicates = await claimWithConflicts(runner, scope, ids, now);
+  return write(runner, batch.materialize(committed, duplicates), writer);
+}
+
+async function write<TOut>(
+  runner: QueryRunner,
+  materialized: Materialized<TOut>,
+  writer: BatchWriter<TOut>,
+): Promise<Materialized<TOut>> {
+  if (materialized.batch.length > 0) await writer(runner, materialized.batch);
+  return materialized;
 }
