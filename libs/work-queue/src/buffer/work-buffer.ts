@@ -1,6 +1,6 @@
 import type { IncomingEvent } from '@lib/queue';
 import type { BatchShape } from './batch-shape';
-import { PartitionBucket, type BucketMode } from './partition-bucket';
+import { PartitionBucket, type BucketMode, type PendingEntry } from './partition-bucket';
 
 /** What a flush writes: the writer's batch and how many events it applies. */
 export interface Materialized<TOut> {
@@ -9,10 +9,8 @@ export interface Materialized<TOut> {
   readonly applied: number;
 }
 
-interface Prepared<TOut> {
-  readonly key: string | undefined;
-  readonly value: TOut;
-}
+/** An event's key and value: kept as it is as the bucket's entry in dedupe mode. */
+type Prepared<TOut> = PendingEntry<TOut>;
 
 /**
  * The in-memory buffer of one work queue, split per (topic, partition). The queue swaps it out
@@ -42,14 +40,24 @@ export class WorkBuffer<TEvent, TOut> {
   add(events: IncomingEvent<TEvent> | readonly IncomingEvent<TEvent>[]): Promise<void> {
     if (!Array.isArray(events)) {
       const event = events as IncomingEvent<TEvent>;
-      return this.insert(event, this.prepare(event)).promise;
+      return this.insert(event, this.prepare(event), this.bucketOf(event)).promise;
     }
     const list = events as readonly IncomingEvent<TEvent>[];
     const prepared = list.map((event) => this.prepare(event));
     let first: PartitionBucket<TOut> | undefined;
     let others: Set<PartitionBucket<TOut>> | undefined;
+    let bucket: PartitionBucket<TOut> | undefined;
     for (let i = 0; i < list.length; i++) {
-      const bucket = this.insert(list[i], prepared[i]);
+      const event = list[i];
+      // A batch is nearly always one partition's: look its bucket up once, not per event.
+      if (
+        bucket === undefined ||
+        bucket.partition !== event.position.partition ||
+        bucket.topic !== event.position.topic
+      ) {
+        bucket = this.bucketOf(event);
+      }
+      this.insert(event, prepared[i], bucket);
       if (first === undefined) first = bucket;
       else if (bucket !== first) (others ??= new Set()).add(bucket);
     }
@@ -82,9 +90,15 @@ export class WorkBuffer<TEvent, TOut> {
 
   /** Event ids held by `buckets`, each once, sorted so concurrent flushes lock in one order. */
   eventIds(buckets: Iterable<PartitionBucket<TOut>>): string[] {
-    const ids = new Set<string>();
-    for (const bucket of buckets) for (const id of bucket.entries.keys()) ids.add(id);
-    return [...ids].sort();
+    const ids: string[] = [];
+    for (const bucket of buckets) for (const id of bucket.entries.keys()) ids.push(id);
+    ids.sort(byCodeUnits);
+    // An id sits in two buckets at most rarely (a retry topic and the main topic): adjacent now.
+    let kept = 0;
+    for (let i = 0; i < ids.length; i++)
+      if (kept === 0 || ids[i] !== ids[kept - 1]) ids[kept++] = ids[i];
+    ids.length = kept;
+    return ids;
   }
 
   /**
@@ -140,11 +154,9 @@ export class WorkBuffer<TEvent, TOut> {
     return { key: this.shape.keyOf?.(event, value), value };
   }
 
-  private insert(
-    event: IncomingEvent<TEvent>,
-    { key, value }: Prepared<TOut>,
-  ): PartitionBucket<TOut> {
-    const { topic, partition, offset } = event.position;
+  /** The bucket of the event's (topic, partition), made when it is the first one. */
+  private bucketOf(event: IncomingEvent<TEvent>): PartitionBucket<TOut> {
+    const { topic, partition } = event.position;
     const id = `${topic}\u0000${partition}`;
     let bucket = this.buckets.get(id);
     if (bucket === undefined) {
@@ -158,16 +170,25 @@ export class WorkBuffer<TEvent, TOut> {
       );
       this.buckets.set(id, bucket);
     }
+    return bucket;
+  }
+
+  private insert(
+    event: IncomingEvent<TEvent>,
+    prepared: Prepared<TOut>,
+    bucket: PartitionBucket<TOut>,
+  ): PartitionBucket<TOut> {
     bucket.events++;
     this.events++;
-    if (bucket.tracked) bucket.noteOffset(offset);
+    if (bucket.tracked) bucket.noteOffset(event.position.offset);
     if (this.mode === 'aggregate') {
+      const { key, value } = prepared;
       const older = bucket.aggregates.get(key!);
       bucket.aggregates.set(key!, older === undefined ? value : this.shape.merge!(older, value));
     } else if (this.mode === 'append') {
-      bucket.rows.push(value);
+      bucket.rows.push(prepared.value);
     } else if (!bucket.entries.has(event.eventId)) {
-      bucket.entries.set(event.eventId, { key, value });
+      bucket.entries.set(event.eventId, prepared);
     }
     return bucket;
   }
@@ -184,7 +205,12 @@ function mergeInto<T>(
   }
 }
 
+/** Code-unit order, as `sort()` without a comparator orders strings, without its conversions. */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Values in key order: concurrent upserts of overlapping keys then lock rows in one order (no deadlock). */
 function sortedValues<T>(map: Map<string, T>): T[] {
-  return [...map.keys()].sort().map((key) => map.get(key)!);
+  return [...map.keys()].sort(byCodeUnits).map((key) => map.get(key)!);
 }
