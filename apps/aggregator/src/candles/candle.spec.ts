@@ -1,5 +1,13 @@
 import type { IncomingEvent } from '@lib/queue';
-import { candleKeyOf, candleOf, mergeCandles, minuteOf, rankOf, type CandlePart } from './candle';
+import {
+  candleKeyOf,
+  candleOf,
+  mergeCandles,
+  minuteOf,
+  rankOf,
+  tieBreakOf,
+  type CandlePart,
+} from './candle';
 import type { TickPayload } from './tick-payload';
 
 function tick(
@@ -103,7 +111,7 @@ describe('candle merge', () => {
     const snapshot = [JSON.stringify(a, bigints), JSON.stringify(b, bigints)];
     mergeCandles(a, b);
     expect([JSON.stringify(a, bigints), JSON.stringify(b, bigints)]).toEqual(snapshot);
-    expect(rankOf(ticks[0]).tieBreak).toBe(`00${Date.parse('2026-03-01T10:05:00Z')}|e001`);
+    expect(tieBreakOf(rankOf(ticks[0]))).toBe(`00${Date.parse('2026-03-01T10:05:00Z')}|e001`);
   });
 
   it('sums volumes past 2^53 exactly', () => {

@@ -6,28 +6,32 @@ export const MINUTE_MS = 60_000;
 
 /**
  * Where a tick stands in time: its `occurredAt` (epoch ms) and, for ticks of the same
- * millisecond, a tie-break of its `receivedAt` (zero-padded epoch ms) and `eventId`. Every
- * field comes from the payload, so the rank of a tick is the same on every broker, after a
- * retry or a redelivery, and in the database (`open_rank`/`close_rank`, compared byte-wise).
+ * millisecond, a tie-break of its `receivedAt` and `eventId` ({@link tieBreakOf}). Every field
+ * comes from the payload, so the rank of a tick is the same on every broker, after a retry or a
+ * redelivery, and in the database (`open_rank`/`close_rank`, compared byte-wise).
  */
 export interface TickRank {
   readonly at: number;
-  readonly tieBreak: string;
+  readonly receivedAt: string;
+  readonly eventId: string;
 }
 
-/** The rank of one tick. */
+/** The rank of one tick (the tie-break is only made when two ranks share a millisecond). */
 export function rankOf(tick: TickPayload): TickRank {
-  const received = Math.max(0, Date.parse(tick.receivedAt));
-  return {
-    at: Date.parse(tick.occurredAt),
-    tieBreak: `${String(received).padStart(15, '0')}|${tick.eventId}`,
-  };
+  return { at: Date.parse(tick.occurredAt), receivedAt: tick.receivedAt, eventId: tick.eventId };
+}
+
+/** The tie-break of a rank as stored: zero-padded `receivedAt` epoch ms, `|`, `eventId`. */
+export function tieBreakOf(rank: TickRank): string {
+  const received = Math.max(0, Date.parse(rank.receivedAt));
+  return `${String(received).padStart(15, '0')}|${rank.eventId}`;
 }
 
 /** Negative when `a` is earlier than `b`, positive when later, 0 for the same tick. */
 export function compareRanks(a: TickRank, b: TickRank): number {
   if (a.at !== b.at) return a.at - b.at;
-  return a.tieBreak < b.tieBreak ? -1 : a.tieBreak > b.tieBreak ? 1 : 0;
+  const [x, y] = [tieBreakOf(a), tieBreakOf(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /**

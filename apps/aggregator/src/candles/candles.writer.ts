@@ -1,6 +1,6 @@
 import { unnestUpsert, type ConflictAction } from '@lib/work-queue';
 import type { QueryRunner } from 'typeorm';
-import type { CandlePart } from './candle';
+import { tieBreakOf, type CandlePart } from './candle';
 
 /** The table (migration Candles). */
 export const CANDLES_TABLE = 'candles_1m';
@@ -36,9 +36,9 @@ const upsertCandles = unnestUpsert<CandlePart>({
     { name: 'volume', type: 'numeric', value: (c) => c.volume.toString() },
     { name: 'trades', type: 'bigint', value: (c) => String(c.trades) },
     { name: 'open_at', type: 'timestamptz', value: (c) => iso(c.openRank.at) },
-    { name: 'open_rank', type: 'text', value: (c) => c.openRank.tieBreak },
+    { name: 'open_rank', type: 'text', value: (c) => tieBreakOf(c.openRank) },
     { name: 'close_at', type: 'timestamptz', value: (c) => iso(c.closeRank.at) },
-    { name: 'close_rank', type: 'text', value: (c) => c.closeRank.tieBreak },
+    { name: 'close_rank', type: 'text', value: (c) => tieBreakOf(c.closeRank) },
     { name: 'close_volume', type: 'numeric', value: (c) => String(c.closeVolume) },
   ],
   conflict: ['symbol', 'open_time'],

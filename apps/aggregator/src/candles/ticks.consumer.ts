@@ -10,13 +10,15 @@ import {
 import { WorkQueueBatch } from '@lib/work-queue';
 import { CandlesQueue } from './candles.queue';
 import { QuoteBook } from './quote-book';
-import { tickPayload } from './tick-payload';
+import { compareRanks, rankOf, type TickRank } from './candle';
+import { tickPayload, type TickPayload } from './tick-payload';
 
 /**
  * Consumes `ticks`: each record is validated; an invalid one fails alone with a non-retryable
  * {@link EventValidationError} (dead-lettered), the valid ones go to the candle queue. Once their
- * flush has committed they are offered to the QuoteBook, so live quotes never run ahead of the
- * stored candles. Batches, as offset-tracked queues require.
+ * flush has committed each symbol's latest of them is offered to the QuoteBook, so live quotes
+ * never run ahead of the stored candles. Batches, as offset-tracked queues require; the flush is
+ * returned as `pending`.
  */
 @Controller()
 export class TicksConsumer {
@@ -27,15 +29,28 @@ export class TicksConsumer {
 
   @EventPattern('ticks')
   @WorkQueueBatch()
-  async handle(
+  handle(
     @Payload() events: IncomingEvent<unknown>[],
     @Ctx() context: QueueContext,
   ): Promise<BatchResult> {
     const { valid, result } = validateBatch(withRecordTimes(events, context), tickPayload);
-    if (valid.length > 0) {
-      await this.candles.queue.add(valid);
-      this.quotes.offer(valid.map((event) => event.payload));
-    }
-    return result;
+    if (valid.length === 0) return Promise.resolve(result);
+    // Only each symbol's latest tick waits for the flush (not the whole batch: see addValidEvents).
+    const latest = latestPerSymbol(valid.map((event) => event.payload));
+    const pending = this.candles.queue.add(valid).then(() => this.quotes.offer(latest));
+    pending.catch(() => undefined);
+    return Promise.resolve({ ...result, pending });
   }
+}
+
+/** The highest-ranked tick of each symbol (what QuoteBook.offer keeps of them all). */
+function latestPerSymbol(ticks: readonly TickPayload[]): TickPayload[] {
+  const latest = new Map<string, { tick: TickPayload; rank: TickRank }>();
+  for (const tick of ticks) {
+    const rank = rankOf(tick);
+    const current = latest.get(tick.symbol);
+    if (current === undefined || compareRanks(rank, current.rank) > 0)
+      latest.set(tick.symbol, { tick, rank });
+  }
+  return [...latest.values()].map((entry) => entry.tick);
 }
