@@ -56,6 +56,8 @@ export function claimKeys(scope: string, ids: readonly string[], now: number): C
   const generation = generationOf(now);
   const overlap = now - generation < GENERATION_OVERLAP_MS;
   const mask = maskDigitsOf(scope);
+  const prefix = timePrefix(generation);
+  const previousPrefix = timePrefix(generation - GENERATION_MS);
   const named: Array<{ id: string; tail: string }> = [];
   let out: Buffer = Buffer.allocUnsafe(ids.length * 33 + 2);
   let at = 1;
@@ -71,10 +73,10 @@ export function claimKeys(scope: string, ids: readonly string[], now: number): C
     }
     const tail = namedTail(scope, id);
     named.push({ id, tail });
-    at = writeNamedKey(tail, generation, out, at);
+    at = writeNamedKey(prefix, tail, out, at);
     count++;
     if (overlap) {
-      at = writeNamedKey(tail, generation - GENERATION_MS, out, at);
+      at = writeNamedKey(previousPrefix, tail, out, at);
       count++;
     }
   }
@@ -115,8 +117,8 @@ function writeTimeOrderedKey(id: string, mask: Uint8Array, out: Buffer, at: numb
   return true;
 }
 
-function writeNamedKey(tail: string, generationMs: number, out: Buffer, at: number): number {
-  at += out.write(timePrefix(generationMs), at, 'latin1');
+function writeNamedKey(prefix: string, tail: string, out: Buffer, at: number): number {
+  at += out.write(prefix, at, 'latin1');
   at += out.write(tail, at, 'latin1');
   out[at++] = COMMA;
   return at;

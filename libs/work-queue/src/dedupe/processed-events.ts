@@ -190,18 +190,19 @@ async function namedInOlderGenerations(
     const from = namedKeyBound(g, '8');
     const to = namedKeyBound(g, '9');
     branches.push(
-      `SELECT t.id FROM unnest($1::text[], $2::text[]) AS t(id, tail)
+      `SELECT t.tail FROM unnest($1::text[]) AS t(tail)
         WHERE EXISTS (SELECT 1 FROM dedupe_ids WHERE key >= '${from}' AND key < '${to}')
           AND EXISTS (SELECT 1 FROM dedupe_ids d
                        WHERE d.key = ('${timePrefix(g)}' || t.tail)::uuid AND d.key >= '${from}' AND d.key < '${to}')`,
     );
   }
   if (branches.length === 0) return [];
+  // Only the tails travel (hex digits: a literal needs no escaping); they name their ids here.
+  const idOf = new Map(keys.named.map((n) => [n.tail, n.id]));
   const rows = (await runner.query(branches.join(' UNION '), [
-    keys.named.map((n) => n.id),
-    keys.named.map((n) => n.tail),
-  ])) as Array<{ id: string }>;
-  return rows.map((r) => r.id);
+    `{${keys.named.map((n) => n.tail).join(',')}}`,
+  ])) as Array<{ tail: string }>;
+  return rows.map((r) => idOf.get(r.tail)!);
 }
 
 /** The lowest key of generation `g` whose 13th hex digit (the version) is `version`. */
