@@ -29,6 +29,7 @@ import {
   CONSOLE_WAIT,
   ConsolePage,
   consoleAppsVariable,
+  databaseOutageFailure,
   launchChromium,
   postView,
   viewsToday,
@@ -187,25 +188,13 @@ describe('operator console in a browser: dead letters on RabbitMQ', () => {
       { eventId: uniqueName('ev'), pageId, occurredAt: at },
       {
         messageId: randomUUID(),
-        headers: {
-          [HEADERS.errorClass]: 'DatabaseUnavailableError',
-          [HEADERS.errorMessage]: 'connection refused',
-          [HEADERS.attempt]: '4',
-          [HEADERS.firstFailedAt]: at,
-          [HEADERS.lastFailedAt]: at,
-        },
+        headers: { ...databaseOutageFailure(at), [HEADERS.attempt]: '4' },
       },
     );
-    const rows = await consolePage.waitForLetters('DatabaseUnavailableError', {
-      count: 1,
-      filter: 'DatabaseUnavailableError',
-    });
-    await consolePage.replaySelected(rows);
-    await waitFor(async () => (await viewsToday(apps['pv-counter'].url, pageId)) === 1, {
-      timeoutMs: 30_000,
-      intervalMs: 250,
-      description: 'the replayed view counted',
-    });
+    await consolePage.replayUntilCounted(
+      'DatabaseUnavailableError',
+      async () => (await viewsToday(apps['pv-counter'].url, pageId)) === 1,
+    );
     // Only the replayed letter left the queue: the poisoned one is still listed.
     await consolePage.waitForLetters('EventValidationError', { count: 1 });
     expect(await consolePage.rowsWith('DatabaseUnavailableError').count()).toBe(0);

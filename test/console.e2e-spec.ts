@@ -8,7 +8,6 @@
  * moving page-views' offsets to a time (after skipping to latest) counts exactly the views after it.
  */
 import type { Env } from '@lib/config';
-import { HEADERS } from '@lib/contracts';
 import type { HttpApp } from '@lib/platform';
 import { topologyNames } from '@lib/retry';
 import {
@@ -35,6 +34,7 @@ import {
   CONSOLE_WAIT as WAIT,
   ConsolePage,
   consoleAppsVariable,
+  databaseOutageFailure,
   launchChromium,
   postView,
   viewsToday,
@@ -197,25 +197,14 @@ describe('operator console in a browser (Kafka, PostgreSQL)', () => {
         {
           key: pageId,
           value: JSON.stringify({ eventId: uniqueName('ev'), pageId, occurredAt: at }),
-          headers: {
-            [HEADERS.errorClass]: 'DatabaseUnavailableError',
-            [HEADERS.errorMessage]: 'connection refused',
-            [HEADERS.firstFailedAt]: at,
-            [HEADERS.lastFailedAt]: at,
-          },
+          headers: databaseOutageFailure(at),
         },
       ],
     });
-    const rows = await consolePage.waitForLetters('DatabaseUnavailableError', {
-      count: 1,
-      filter: 'DatabaseUnavailableError',
-    });
-    await consolePage.replaySelected(rows);
-    await waitFor(async () => (await views(pageId)) === 1, {
-      timeoutMs: 30_000,
-      intervalMs: 500,
-      description: 'the replayed view counted',
-    });
+    await consolePage.replayUntilCounted(
+      'DatabaseUnavailableError',
+      async () => (await views(pageId)) === 1,
+    );
   }, 90_000);
 
   it('purges after a confirmation that says how many', async () => {

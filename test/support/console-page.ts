@@ -2,6 +2,7 @@
  * The operator console (libs/console) driven in Debian's chromium through playwright-core, and
  * the few HTTP calls its browser tests make to the apps around it (post a view, read its count).
  */
+import { HEADERS } from '@lib/contracts';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { uniqueName, waitFor } from './services';
 
@@ -114,6 +115,20 @@ export class ConsolePage {
   }
 
   /**
+   * Lists the one letter of `errorClass`, replays it from the page and waits until `counted`
+   * says its event was applied (the cause of its failure being fixed).
+   */
+  async replayUntilCounted(errorClass: string, counted: () => Promise<boolean>): Promise<void> {
+    const rows = await this.waitForLetters(errorClass, { count: 1, filter: errorClass });
+    await this.replaySelected(rows);
+    await waitFor(counted, {
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      description: 'the replayed view counted',
+    });
+  }
+
+  /**
    * Purges the chosen stream's letters: returns the confirmation's text once `beforeConfirm`
    * (e.g. a screenshot) ran and the purge was confirmed and reported; the list is then empty.
    */
@@ -134,6 +149,16 @@ export class ConsolePage {
     await this.page.locator('#dl-message', { hasText: /^0 dead letter/ }).waitFor(CONSOLE_WAIT);
     return this.page.locator('#dl-rows tr').count();
   }
+}
+
+/** The failure headers of a page view dead-lettered at `at` while the database was down. */
+export function databaseOutageFailure(at: string): Record<string, string> {
+  return {
+    [HEADERS.errorClass]: 'DatabaseUnavailableError',
+    [HEADERS.errorMessage]: 'connection refused',
+    [HEADERS.firstFailedAt]: at,
+    [HEADERS.lastFailedAt]: at,
+  };
 }
 
 /** Posts one page view to ingest with the client key; expects 202. Returns its event id. */

@@ -365,7 +365,6 @@ export class KafkaQueueServer extends QueueServer {
         this.consumer?.seek({ topic, partition, offset });
         const state = states.find((s) => s.partition === partition);
         if (state) {
-          state.fetched = Number(offset);
           this.synced.set(state, this.generation);
           moved.set(state, offset);
         }

@@ -193,6 +193,7 @@ describe('LogConsumer', () => {
     expect(handled).toEqual(['e0']);
     expect(adapter.commits.flat().map((c) => c.offset)).toEqual(['1']);
     expect(state.pipeline.commitOffset).toBe('40');
+    expect(state.fetched).toBe(40);
     expect(state.pipeline.inFlight).toBe(0);
     expect(state.paused).toBe(false);
     expect(core.offer(state, record(40, 'k'))).toBe(true);

@@ -10,7 +10,7 @@ import type { FailureHandler } from './failure-handler';
 import type { TopicRoute } from './log-routes';
 import { OffsetCommitter, type PartitionOffset } from './offset-committer';
 import { createPartitionPipeline } from './partition-pipeline';
-import { PartitionState, type PauseReason } from './partition-state';
+import { holdsRecords, PartitionState, type PauseReason } from './partition-state';
 
 export type { PartitionOffset } from './offset-committer';
 export { PartitionState, type PauseReason } from './partition-state';
@@ -207,8 +207,10 @@ export class LogConsumer {
       for (const state of states) {
         const from = resumeFrom.get(state);
         const next = moved?.get(state);
-        if (next !== undefined) state.pipeline.moved(next);
-        else if (!moved && from !== undefined) this.readFrom(state, from);
+        if (next !== undefined) {
+          state.pipeline.moved(next);
+          state.fetched = Number(next);
+        } else if (!moved && from !== undefined) this.readFrom(state, from);
         if (state.pipeline.inFlight <= this.lowWatermark) this.clear(state, 'window-full');
         this.clear(state, 'offset-reset');
       }
@@ -324,14 +326,14 @@ export class LogConsumer {
 
   private pauseFor(state: PartitionState, reason: PauseReason): void {
     if (state.has(reason)) return;
+    if (holdsRecords(reason)) state.pipeline.hold(true);
     if (state.add(reason)) this.adapter.pause(state.route.topic, state.partition);
-    state.pipeline.hold(state.holdsRecords);
   }
 
   private clear(state: PartitionState, reason: PauseReason): void {
     if (!state.has(reason)) return;
     const last = state.delete(reason);
-    state.pipeline.hold(state.holdsRecords);
+    if (holdsRecords(reason)) state.pipeline.hold(state.holdsRecords);
     if (last) this.adapter.resume(state.route.topic, state.partition);
   }
 }

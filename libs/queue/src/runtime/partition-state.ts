@@ -18,6 +18,14 @@ export type PauseReason =
   /** Stop intake (shutdown): never cleared. */
   | 'stopped';
 
+/** Reasons that pause a stream on purpose: records already read are held back too (PartitionPipeline.hold). */
+const HOLDS_RECORDS: readonly PauseReason[] = ['operator', 'backpressure'];
+
+/** True for a reason under which records already read are held back, not only the next fetch. */
+export function holdsRecords(reason: PauseReason): boolean {
+  return HOLDS_RECORDS.includes(reason);
+}
+
 /** Reasons that end a fetched batch early: the records after them must not be taken. */
 const ENDS_BATCH: readonly PauseReason[] = ['retry-not-due', 'redeliver', 'stopped'];
 
@@ -49,7 +57,7 @@ export class PartitionState {
    * read are held back too, not only the next fetch (see PartitionPipeline.hold).
    */
   get holdsRecords(): boolean {
-    return this.reasons.has('operator') || this.reasons.has('backpressure');
+    return HOLDS_RECORDS.some((r) => this.reasons.has(r));
   }
 
   /** True while a reason holds that ends a fetched batch early (see {@link ENDS_BATCH}). */

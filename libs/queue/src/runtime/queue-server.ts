@@ -88,10 +88,11 @@ export abstract class QueueServer extends Server {
    * Moves the stream's offsets to `to` (an operator's reset) or, with `dryRun`, only says where
    * each partition would move. Only Kafka has offsets an operator can move; other brokers refuse.
    */
-  resetOffsets(stream: string, to: OffsetResetTarget, dryRun: boolean): Promise<OffsetResetPlan> {
-    void stream;
-    void to;
-    void dryRun;
+  resetOffsets(
+    _stream: string,
+    _to: OffsetResetTarget,
+    _dryRun: boolean,
+  ): Promise<OffsetResetPlan> {
     return Promise.reject(
       new OffsetResetRefusedError(
         `the ${this.broker} broker keeps no offsets an operator can move; offset resets need BROKER=kafka`,
