@@ -10,19 +10,22 @@
  *   behind a CoalescingPublisher.
  * Both publish to the same single-node Kafka 3.9 broker. autocannon runs in this process with 50
  * connections against each server in turn: single-event requests, then 100-event batches, ~10 s
- * each after a 3 s warm-up, BENCH_ROUNDS rounds (default 1; the best of each counts, the machine
- * being shared). The headline is single-event requests per second. Each run also reports the
- * server's CPU time per request (from /proc), which a busy shared machine disturbs far less than
- * the rates.
+ * each after a 10 s warm-up per server and shape (BENCH_WARM_UP_SECONDS), in BENCH_ROUNDS rounds
+ * (default 1) that alternate which server goes first. The headline is single-event requests per
+ * second, the best round of each. Each run also reports the server's CPU time per request (from
+ * /proc), which a busy shared machine disturbs far less than the rates, and the share of events
+ * it spooled instead of publishing directly (a server that tips into spooling under load pays a
+ * different cost per request). With several rounds, comparisons between servers are also printed
+ * from every round: the median CPU per request of each, its spread, and each round's ratio.
  *
- * BENCH_SECONDS changes the measured seconds; BENCH_SHAPES=single|batch measures one shape only; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of both
- * servers there (on exit); BENCH_KAFKA_BROKERS uses a running broker. BENCH_TRACING=on adds a
- * third server, `ours+otel`: the ingest app with tracing on (every span sampled, exported over
- * OTLP/HTTP to a local endpoint that discards them), so that tracing's cost is printed beside ours
- * with tracing off (its default). BENCH_BEFORE=<git ref> adds `before`: the ingest app of that
- * commit, built in a git worktree of its own (bench/support/before-build.ts) and run with ours'
- * settings, so that ours/before is printed from one run (docs/benchmarks.md names the ref from
- * before tracing).
+ * BENCH_SECONDS changes the measured seconds; BENCH_SHAPES=single|batch measures one shape only;
+ * BENCH_CPU_PROF=<dir> writes V8 CPU profiles of every server there (on exit);
+ * BENCH_KAFKA_BROKERS uses a running broker. BENCH_TRACING=on adds `ours+otel`: the ingest app
+ * with tracing on (every span sampled, exported over OTLP/HTTP to a local endpoint that discards
+ * them), so that tracing's cost is printed beside ours with tracing off (its default).
+ * BENCH_BEFORE=<git ref> adds `before`: the ingest app of that commit, built in a git worktree of
+ * its own (bench/support/before-build.ts) and run with ours' settings, so that ours/before is
+ * printed from one run (docs/benchmarks.md names the ref from before tracing).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -40,7 +43,8 @@ import {
 const NAME = 'ingest';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const WARM_UP_SECONDS = 3;
+/** Per server and shape before the rounds: the first 10 s of load still run partly unoptimised code. */
+const WARM_UP_SECONDS = Number(process.env.BENCH_WARM_UP_SECONDS ?? 10);
 const CONNECTIONS = 50;
 
 const SINGLE = [{ pageId: 'home', visitorId: 'visitor-1' }];
@@ -60,11 +64,13 @@ const SHAPES = ALL_SHAPES.filter(
 /** One line of figures. */
 function formatFigures(label: string, shape: string, f: LoadFigures): string {
   const failures = f.failures > 0 ? `  (${f.failures} FAILED requests: figures do not count)` : '';
+  const spooled =
+    f.spooledShare === undefined ? '' : `  spooled ${(100 * f.spooledShare).toFixed(1)} %`;
   const rate = (n: number, width: number) => Math.round(n).toLocaleString('en-US').padStart(width);
   return (
     `${label.padEnd(9)} ${shape.padEnd(16)} ${rate(f.requestsPerSecond, 8)} req/s ` +
     `${rate(f.eventsPerSecond, 10)} events/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  ` +
-    `server CPU ${f.cpuMsPerRequest.toFixed(3)} ms/request${failures}`
+    `server CPU ${f.cpuMsPerRequest.toFixed(3)} ms/request${spooled}${failures}`
   );
 }
 
@@ -146,27 +152,34 @@ async function startServers(
   return servers;
 }
 
+/** Every round's figures and the best of them, per `<server>/<shape>`. */
+interface Measured {
+  readonly best: Map<string, LoadFigures>;
+  readonly rounds: Map<string, LoadFigures[]>;
+}
+
 /**
  * Warms every server up, then runs every shape against each server per round, alternating which
- * server goes first, and keeps each combination's best run.
+ * server goes first, and keeps every run.
  */
-async function measure(servers: ServerProcess[]): Promise<Map<string, LoadFigures>> {
+async function measure(servers: ServerProcess[]): Promise<Measured> {
   for (const server of servers) {
     for (const shape of SHAPES)
       await loadPageViews(server, shape.events, WARM_UP_SECONDS, CONNECTIONS);
   }
-  const results = new Map<string, LoadFigures>();
+  const measured: Measured = { best: new Map(), rounds: new Map() };
   for (let round = 1; round <= ROUNDS; round++) {
     for (const shape of SHAPES) {
       for (const server of round % 2 === 1 ? servers : [...servers].reverse()) {
         const figures = await loadPageViews(server, shape.events, SECONDS, CONNECTIONS);
         console.log(`round ${round}: ${formatFigures(server.label, shape.name, figures)}`);
         const key = `${server.label}/${shape.name}`;
-        results.set(key, best(results.get(key), figures));
+        measured.best.set(key, best(measured.best.get(key), figures));
+        measured.rounds.set(key, [...(measured.rounds.get(key) ?? []), figures]);
       }
     }
   }
-  return results;
+  return measured;
 }
 
 /** `label`'s figures over `other`'s, per shape: req/s and server CPU per request. */
@@ -182,6 +195,34 @@ function printRatios(
     console.log(
       `${shape.name}: ${what} req/s = ${(a.requestsPerSecond / b.requestsPerSecond).toFixed(2)}, ` +
         `server CPU per request ${what} = ${(a.cpuMsPerRequest / b.cpuMsPerRequest).toFixed(2)}`,
+    );
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * With several rounds, `label` against `other` per shape from every round rather than the best:
+ * the median CPU per request of each with its spread over the rounds (the run's noise), the
+ * ratio of the medians, and each round's ratio.
+ */
+function printRoundRatios(rounds: Measured['rounds'], label: string, other: string): void {
+  if (ROUNDS < 2) return;
+  const cpu = (key: string) => (rounds.get(key) ?? []).map((f) => f.cpuMsPerRequest);
+  const spread = (values: number[]) =>
+    `${median(values).toFixed(3)} ms (${Math.min(...values).toFixed(3)}-${Math.max(...values).toFixed(3)})`;
+  for (const shape of SHAPES) {
+    const ours = cpu(`${label}/${shape.name}`);
+    const theirs = cpu(`${other}/${shape.name}`);
+    const perRound = ours.map((value, i) => (value / theirs[i]).toFixed(2)).join(' ');
+    console.log(
+      `${shape.name}, all ${ROUNDS} rounds: server CPU per request ${label} ${spread(ours)}, ` +
+        `${other} ${spread(theirs)}; median ${label}/${other} = ` +
+        `${(median(ours) / median(theirs)).toFixed(2)}, per round ${perRound}`,
     );
   }
 }
@@ -202,8 +243,8 @@ export async function main(): Promise<void> {
     console.log(
       `${CONNECTIONS} connections, ${SECONDS} s per run after ${WARM_UP_SECONDS} s warm-up, ${ROUNDS} round(s)`,
     );
-    const results = await measure(servers);
-    const figures = (label: string, shape: string) => results.get(`${label}/${shape}`)!;
+    const measured = await measure(servers);
+    const figures = (label: string, shape: string) => measured.best.get(`${label}/${shape}`)!;
     console.log('best of the rounds:');
     for (const shape of SHAPES) {
       for (const server of servers)
@@ -212,11 +253,13 @@ export async function main(): Promise<void> {
     printRatios(figures, 'ours', 'baseline', 'ours/baseline');
     if (sink) {
       printRatios(figures, 'ours+otel', 'ours', 'tracing on/off');
+      printRoundRatios(measured.rounds, 'ours+otel', 'ours');
       console.log(`OTLP endpoint received ${sink.requests} exports, ${sink.bytes} bytes`);
     }
     if (before) {
       console.log(`before: ${before.ref} (${before.commit}), tracing off in both`);
       printRatios(figures, 'ours', 'before', 'ours/before');
+      printRoundRatios(measured.rounds, 'ours', 'before');
     }
     const headline = SHAPES[0].name;
     const ours = figures('ours', headline);

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPOSITORY_ROOT } from './before-build';
+import { metricSample } from './metrics-text';
 import { cpuTimeMs } from './process-cpu';
 
 /** The part of autocannon's result the ingest benchmark reads (autocannon ships no types). */
@@ -100,6 +101,21 @@ export interface LoadFigures {
    * sensitive to a busy shared machine than the rate: what a request costs, not how fast it went.
    */
   readonly cpuMsPerRequest: number;
+  /**
+   * The share (0–1) of the run's accepted events the server wrote to its spool instead of the
+   * broker (from its `spool_events_spooled_total`); undefined for a server without that metric.
+   */
+  readonly spooledShare?: number;
+}
+
+/** The server's `spool_events_spooled_total{spool="ingest"}`, or undefined when it has none. */
+async function spooledTotal(server: ServerProcess): Promise<number | undefined> {
+  const text = await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(5_000) })
+    .then((r) => (r.ok ? r.text() : ''))
+    .catch(() => '');
+  return text.includes('spool_events_spooled_total')
+    ? metricSample(text, 'spool_events_spooled_total', 'spool="ingest"')
+    : undefined;
 }
 
 /**
@@ -113,6 +129,7 @@ export async function loadPageViews(
   connections = 50,
 ): Promise<LoadFigures> {
   const body = JSON.stringify(events.length === 1 ? events[0] : events);
+  const spooledBefore = await spooledTotal(server);
   const cpuBefore = cpuTimeMs(server.pid);
   const result = await autocannon({
     url: `${server.url}/v1/page-views`,
@@ -125,6 +142,7 @@ export async function loadPageViews(
     timeout: 30,
   });
   const cpuMs = cpuTimeMs(server.pid) - cpuBefore;
+  const spooledAfter = await spooledTotal(server);
   const requestsPerSecond = result['2xx'] / result.duration;
   return {
     requestsPerSecond,
@@ -133,5 +151,9 @@ export async function loadPageViews(
     p99Ms: result.latency.p99,
     failures: result.non2xx + result.errors + result.timeouts,
     cpuMsPerRequest: cpuMs / Math.max(1, result['2xx']),
+    spooledShare:
+      spooledBefore === undefined || spooledAfter === undefined
+        ? undefined
+        : (spooledAfter - spooledBefore) / Math.max(1, result['2xx'] * events.length),
   };
 }
