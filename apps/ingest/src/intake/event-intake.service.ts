@@ -32,11 +32,12 @@ export class EventIntakeService {
     try {
       await this.publisher.publish(built.messages);
     } catch (error) {
-      // The only failures a spooling publisher lets through: broker down with the spool full, or
-      // the app stopping. Nothing of this request was accepted, so the client may retry it whole.
+      // The only failures a spooling publisher lets through: the spool full (the broker down, or
+      // slower than intake for long), or the app stopping. Nothing of this request was accepted,
+      // so the client may retry it whole.
       if (isSpoolFullError(error)) {
         throw new ServiceUnavailableException(
-          'the broker is unreachable and the local spool is full; retry later',
+          'the local spool is full: the broker is unreachable or slower than intake; retry later',
         );
       }
       if (error instanceof SpoolClosedError)
