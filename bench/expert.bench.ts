@@ -23,6 +23,7 @@
  *    throughput run also measures how much of the time a written batch waits for its offset
  *    commit (bench/support/expert-exposure.ts): the chance that a random crash counts twice.
  * The last line is pv-counter's: `expert: ours=<views/s> baseline=<expert views/s> ratio=…`.
+ * BENCH_OURS_ENV="NAME=value,…" gives ours' app processes settings (e.g. FLUSH_INTERVAL_MS=15).
  */
 import 'reflect-metadata';
 import { Kafka, logLevel } from 'kafkajs';
@@ -35,6 +36,7 @@ import { startAppProcess, type AppProcess } from '../test/support/app-process';
 import { createDatabase, dropDatabaseAt } from '../test/support/databases';
 import { formatRate, printHeadline, produceToNewTopic, startBenchKafka } from './support';
 import { flushStats, flushTotals, formatFlushStats } from './support/flush-stats';
+import { oursEnv } from './support/ours-env';
 import { storedTrades, visibleIn } from './support/candle-counts';
 import {
   startExpertChild,
@@ -133,6 +135,9 @@ export async function main(args: string[]): Promise<void> {
   const totalTicks = Number(args[1] ?? 200_000);
   const latencySeconds = Number(args[2] ?? 10);
   const tickRate = Number(args[3] ?? 5_000);
+  const settings = oursEnv();
+  if (Object.keys(settings).length > 0)
+    console.log(`ours' settings (BENCH_OURS_ENV): ${JSON.stringify(settings)}`);
   const adminUrl = process.env.TEST_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
   const broker = await startBenchKafka();
   const brokers = broker.brokers.split(',');
@@ -196,6 +201,7 @@ export async function main(args: string[]): Promise<void> {
             DATABASE_URL: url,
             DATA_DIR: dataDir,
             ...(group === undefined ? {} : { CONSUMER_GROUP: group }),
+            ...settings,
           },
           readyWithinMs: 120_000,
         }) as Promise<AppProcess & Stoppable>,
@@ -231,7 +237,7 @@ export async function main(args: string[]): Promise<void> {
     if (pvCounted !== totalViews)
       throw new Error(`pv-counter counted ${pvCounted}, expected ${totalViews}`);
     console.log(
-      `ours (pv-counter, default settings, de-duplication and unique visitors included): ${oursPv.counted} views in ` +
+      `ours (pv-counter, ${Object.keys(settings).length > 0 ? 'BENCH_OURS_ENV' : 'default'} settings, de-duplication and unique visitors included): ${oursPv.counted} views in ` +
         `${(oursPv.ms / 1000).toFixed(1)} s = ${formatRate(oursPv.rate).replace('msg', 'views')}`,
     );
     console.log(
@@ -314,6 +320,7 @@ export async function main(args: string[]): Promise<void> {
             DATABASE_URL: url,
             DATA_DIR: dataDir,
             ...(group === undefined ? {} : { CONSUMER_GROUP: group }),
+            ...settings,
           },
           readyWithinMs: 120_000,
         }) as Promise<AppProcess & Stoppable>,
@@ -358,7 +365,7 @@ export async function main(args: string[]): Promise<void> {
       'aggregator',
     );
     console.log(
-      `ours (aggregator, default settings, validation and de-duplication included): ${oursTicks.counted} ticks in ` +
+      `ours (aggregator, ${Object.keys(settings).length > 0 ? 'BENCH_OURS_ENV' : 'default'} settings, validation and de-duplication included): ${oursTicks.counted} ticks in ` +
         `${(oursTicks.ms / 1000).toFixed(1)} s = ${formatRate(oursTicks.rate).replace('msg', 'ticks')}`,
     );
     console.log(
