@@ -43,7 +43,7 @@ import {
 const NAME = 'ingest';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-/** Per server and shape before the rounds: the first 10 s of load still run partly unoptimised code. */
+/** Seconds of load per server and shape before the rounds: a server's first seconds under load cost more. */
 const WARM_UP_SECONDS = Number(process.env.BENCH_WARM_UP_SECONDS ?? 10);
 const CONNECTIONS = 50;
 
