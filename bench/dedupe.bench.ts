@@ -21,8 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import type { QueryRunner } from 'typeorm';
 import { v7 as timeOrderedUuid } from 'uuid';
-import { createDatabase, dropDatabaseAt } from '../test/support/databases';
-import { printHeadline } from './support';
+import { createBenchDatabase, printHeadline } from './support';
 
 const SCOPE = 'bench/dedupe';
 const BATCH = 2_000;
@@ -119,11 +118,8 @@ async function bytesPerId(
 export async function main(args: string[]): Promise<void> {
   const stored = Number(args[0] ?? 2_000_000);
   const batches = Number(args[1] ?? 40);
-  const adminUrl = process.env.TEST_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const url = await createDatabase(
-    adminUrl,
-    `ep_bench_dedupe_${Date.now()}_${randomBytes(2).toString('hex')}`,
-  );
+  const scratch = await createBenchDatabase('dedupe');
+  const url = scratch.url;
   const database = await openDatabase({
     DATABASE_URL: url,
     DATA_DIR: tmpdir(),
@@ -196,8 +192,6 @@ export async function main(args: string[]): Promise<void> {
     printHeadline('dedupe', oursRate, baselineRate);
   } finally {
     await database.close();
-    await dropDatabaseAt(adminUrl, url).catch((e) =>
-      console.error(`drop database failed: ${String(e)}`),
-    );
+    await scratch.drop();
   }
 }

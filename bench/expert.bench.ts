@@ -27,14 +27,19 @@
  */
 import 'reflect-metadata';
 import { Kafka, logLevel } from 'kafkajs';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { startAppProcess, type AppProcess } from '../test/support/app-process';
-import { createDatabase, dropDatabaseAt } from '../test/support/databases';
-import { formatRate, printHeadline, produceToNewTopic, startBenchKafka } from './support';
+import {
+  createBenchDatabase,
+  formatRate,
+  printHeadline,
+  produceToNewTopic,
+  startBenchKafka,
+  type BenchDatabase,
+} from './support';
 import { flushStats, flushTotals, formatFlushStats } from './support/flush-stats';
 import { oursEnv } from './support/ours-env';
 import { storedTrades, visibleIn } from './support/candle-counts';
@@ -138,16 +143,14 @@ export async function main(args: string[]): Promise<void> {
   const settings = oursEnv();
   if (Object.keys(settings).length > 0)
     console.log(`ours' settings (BENCH_OURS_ENV): ${JSON.stringify(settings)}`);
-  const adminUrl = process.env.TEST_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
   const broker = await startBenchKafka();
   const brokers = broker.brokers.split(',');
   const kafka = new Kafka({ clientId: NAME, brokers, logLevel: logLevel.NOTHING });
-  const tag = `${Date.now()}_${randomBytes(2).toString('hex')}`;
-  const urls: string[] = [];
+  const databases: BenchDatabase[] = [];
   const newDatabase = async (role: string) => {
-    const url = await createDatabase(adminUrl, `ep_bench_expert_${role}_${tag}`);
-    urls.push(url);
-    return url;
+    const database = await createBenchDatabase(`expert_${role}`);
+    databases.push(database);
+    return database.url;
   };
   const dataDirs: string[] = [];
   const newDataDir = async () => {
@@ -432,10 +435,7 @@ export async function main(args: string[]): Promise<void> {
   } finally {
     for (const child of running) await child.kill().catch(() => undefined);
     for (const client of clients) await client.end().catch(() => undefined);
-    for (const url of urls)
-      await dropDatabaseAt(adminUrl, url).catch((e) =>
-        console.error(`drop database failed: ${String(e)}`),
-      );
+    for (const database of databases) await database.drop();
     for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
     await broker.stop();
   }

@@ -20,7 +20,7 @@
 import 'reflect-metadata';
 import { openDatabase, type OpenDatabase } from '@lib/database';
 import type { IncomingEvent } from '@lib/queue';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { loadavg, tmpdir } from 'node:os';
 import { v7 as timeOrderedUuid } from 'uuid';
@@ -44,8 +44,7 @@ import {
   type BatchWriter,
   type FlushContext,
 } from '@lib/work-queue';
-import { createDatabase, dropDatabaseAt } from '../test/support/databases';
-import { printHeadline } from './support';
+import { createBenchDatabase, printHeadline } from './support';
 import { formatTimes, meanTimes, timedFlush, type PhaseTimes } from './support/flush-phases';
 import { expertCandles, EXPERT_CANDLES_TABLE } from './support/expert-candles';
 import type { ExpertSink } from './support/expert-consumer';
@@ -263,11 +262,8 @@ export async function main(args: string[]): Promise<void> {
   const storedIds = Number(args[0] ?? 2_000_000);
   const flushes = Number(args[1] ?? 12);
   const namedIds = Number(args[2] ?? 1_000_000);
-  const adminUrl = process.env.TEST_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const url = await createDatabase(
-    adminUrl,
-    `ep_bench_flush_${Date.now()}_${randomBytes(2).toString('hex')}`,
-  );
+  const scratch = await createBenchDatabase('flush');
+  const url = scratch.url;
   const database = await openDatabase({
     DATABASE_URL: url,
     DATA_DIR: tmpdir(),
@@ -313,8 +309,6 @@ export async function main(args: string[]): Promise<void> {
   } finally {
     await expertClient.end();
     await database.close();
-    await dropDatabaseAt(adminUrl, url).catch((e) =>
-      console.error(`drop database failed: ${String(e)}`),
-    );
+    await scratch.drop();
   }
 }

@@ -18,7 +18,6 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { createDatabase, dropDatabaseAt } from '../test/support/databases';
 // The work-queue tests' counter harness, which no library exports: the benchmark measures exactly what those tests check.
 // eslint-disable-next-line no-restricted-imports
 import { CounterProcess, type CounterEvent } from '../libs/work-queue/test/support/counter-harness';
@@ -28,6 +27,7 @@ import {
   printHeadline,
   produceToNewTopic,
   startBenchKafka,
+  createBenchDatabase,
 } from './support';
 import { runNaiveCounter } from './support/naive-counter';
 
@@ -110,12 +110,9 @@ function report(label: string, f: RunFigures): void {
 export async function main(args: string[]): Promise<void> {
   const total = Number(args[0] ?? 200_000);
   const naiveCount = Number(args[1] ?? 20_000);
-  const adminUrl = process.env.TEST_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
   const kafka = await startBenchKafka();
-  const url = await createDatabase(
-    adminUrl,
-    `ep_bench_nvw_${Date.now()}_${randomBytes(2).toString('hex')}`,
-  );
+  const scratch = await createBenchDatabase('nvw');
+  const url = scratch.url;
   const stats = new Client({ connectionString: url });
   await stats.connect();
   try {
@@ -243,9 +240,7 @@ export async function main(args: string[]): Promise<void> {
     printHeadline(NAME, (ours.events / ours.ms) * 1000, (naive.events / naive.ms) * 1000);
   } finally {
     await stats.end().catch(() => undefined);
-    await dropDatabaseAt(adminUrl, url).catch((e) =>
-      console.error(`drop database failed: ${String(e)}`),
-    );
+    await scratch.drop();
     await kafka.stop();
   }
 }

@@ -37,7 +37,6 @@ import 'reflect-metadata';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { createDatabase, dropDatabaseAt } from '../test/support/databases';
 import {
   costFactor,
   formatRate,
@@ -45,6 +44,8 @@ import {
   produceToNewTopic,
   startBenchKafka,
   type BenchKafka,
+  createBenchDatabase,
+  type BenchDatabase,
 } from './support';
 import { benchBeforeRef, prepareBefore, type BeforeBuild } from './support/before-build';
 import { NAIVE_PAGE_VIEWS_TABLE, runNaivePageViews } from './support/naive-page-views';
@@ -96,23 +97,19 @@ export async function main(args: string[]): Promise<void> {
   const total = Number(args[0] ?? 500_000);
   const naiveCount = Math.min(total, Number(args[1] ?? 30_000));
   const latencySeconds = Number(args[2] ?? 10);
-  const adminUrl = process.env.TEST_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
   const tracing = benchTracing();
   const beforeRef = benchBeforeRef();
   // Built first: a ref that does not build fails the run before anything is started.
   const before: BeforeBuild | undefined = beforeRef ? await prepareBefore(beforeRef) : undefined;
   let broker: BenchKafka | undefined;
   let sink: OtlpSink | undefined;
-  const databases: string[] = [];
+  const databases: BenchDatabase[] = [];
   const contestants: Contestant[] = [];
   let db: Client | undefined;
   const newDatabase = async (label: string) => {
-    const url = await createDatabase(
-      adminUrl,
-      `ep_bench_pv_${label}_${Date.now()}_${randomBytes(2).toString('hex')}`,
-    );
-    databases.push(url);
-    return url;
+    const database = await createBenchDatabase(`pv_${label}`);
+    databases.push(database);
+    return database.url;
   };
   try {
     broker = await startBenchKafka();
@@ -234,10 +231,7 @@ export async function main(args: string[]): Promise<void> {
     for (const contestant of contestants) await contestant.close();
     await sink?.stop();
     await db?.end().catch(() => undefined);
-    for (const url of databases)
-      await dropDatabaseAt(adminUrl, url).catch((e) =>
-        console.error(`drop database failed: ${String(e)}`),
-      );
+    for (const database of databases) await database.drop();
     await broker?.stop();
     await before?.remove();
   }

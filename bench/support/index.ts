@@ -3,3 +3,4 @@ export * from './bench-app';
 export * from './bench-kafka';
 export * from './report';
 export * from './consumer-meter';
+export * from './bench-database';

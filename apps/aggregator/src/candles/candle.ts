@@ -30,7 +30,8 @@ export function tieBreakOf(rank: TickRank): string {
 /** Negative when `a` is earlier than `b`, positive when later, 0 for the same tick. */
 export function compareRanks(a: TickRank, b: TickRank): number {
   if (a.at !== b.at) return a.at - b.at;
-  const [x, y] = [tieBreakOf(a), tieBreakOf(b)];
+  const x = tieBreakOf(a);
+  const y = tieBreakOf(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
 

@@ -18,6 +18,21 @@ interface Entry {
 }
 
 /**
+ * The highest-ranked tick of each symbol: of `ticks`, the only ones {@link QuoteBook.offer} can
+ * take (the same rule), so a caller holding ticks until their flush commits keeps only these.
+ */
+export function latestPerSymbol(ticks: readonly TickPayload[]): TickPayload[] {
+  const latest = new Map<string, { tick: TickPayload; rank: TickRank }>();
+  for (const tick of ticks) {
+    const rank = rankOf(tick);
+    const current = latest.get(tick.symbol);
+    if (current === undefined || compareRanks(rank, current.rank) > 0)
+      latest.set(tick.symbol, { tick, rank });
+  }
+  return [...latest.values()].map((entry) => entry.tick);
+}
+
+/**
  * The latest committed quote per symbol in this process: the consumer offers ticks only after
  * the flush holding them committed, so a quote here (and pushed from here) is never ahead of the
  * database. "Latest" is the highest tick rank, the same rule as a candle's close, so a late or

@@ -9,9 +9,8 @@ import {
 } from '@lib/queue';
 import { WorkQueueBatch } from '@lib/work-queue';
 import { CandlesQueue } from './candles.queue';
-import { QuoteBook } from './quote-book';
-import { compareRanks, rankOf, type TickRank } from './candle';
-import { tickPayload, type TickPayload } from './tick-payload';
+import { latestPerSymbol, QuoteBook } from './quote-book';
+import { tickPayload } from './tick-payload';
 
 /**
  * Consumes `ticks`: each record is validated; an invalid one fails alone with a non-retryable
@@ -41,16 +40,4 @@ export class TicksConsumer {
     pending.catch(() => undefined);
     return Promise.resolve({ ...result, pending });
   }
-}
-
-/** The highest-ranked tick of each symbol (what QuoteBook.offer keeps of them all). */
-function latestPerSymbol(ticks: readonly TickPayload[]): TickPayload[] {
-  const latest = new Map<string, { tick: TickPayload; rank: TickRank }>();
-  for (const tick of ticks) {
-    const rank = rankOf(tick);
-    const current = latest.get(tick.symbol);
-    if (current === undefined || compareRanks(rank, current.rank) > 0)
-      latest.set(tick.symbol, { tick, rank });
-  }
-  return [...latest.values()].map((entry) => entry.tick);
 }

@@ -24,7 +24,7 @@ import {
 /** The savepoint the optimistic claim runs under. */
 export const CLAIM_SAVEPOINT = 'claim_event_ids';
 
-/** Inserts the keys ($1, a uuid[] literal in the order of the sorted ids: lock order), naming the new ones. */
+/** Inserts the keys ($1: 32-hex-digit keys in the order of the sorted ids, the lock order), naming the new ones. */
 const INSERT_NEW_KEYS =
   'INSERT INTO dedupe_ids (key) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING RETURNING key::text';
 
@@ -132,15 +132,15 @@ export async function claimWithConflicts(
   ids: readonly string[],
   now: number,
 ): Promise<Set<string>> {
-  const { keys, owners } = planKeys(scope, ids, now);
-  const literal = claimKeys(scope, ids, now);
-  const rows = (await runner.query(INSERT_NEW_KEYS, [literal.literal])) as Array<{ key: string }>;
+  const plan = planKeys(scope, ids, now);
+  const { keys, owners } = plan;
+  const rows = (await runner.query(INSERT_NEW_KEYS, [keys])) as Array<{ key: string }>;
   const inserted = new Set(rows.map((r) => r.key.replaceAll('-', '')));
   const duplicates = new Set<string>();
   for (let i = 0; i < keys.length; i++) if (!inserted.has(keys[i])) duplicates.add(owners[i]);
-  if (literal.named.length > 0) {
+  if (plan.named.length > 0) {
     const hours = (await runner.query(LIST_HOURS, [DEDUPE_TABLE])) as Array<{ name: string }>;
-    for (const id of await namedInOlderGenerations(runner, literal, hours)) duplicates.add(id);
+    for (const id of await namedInOlderGenerations(runner, plan, hours)) duplicates.add(id);
   }
   return duplicates;
 }
@@ -179,7 +179,7 @@ function planKeys(scope: string, ids: readonly string[], now: number): Planned {
  */
 async function namedInOlderGenerations(
   runner: QueryRunner,
-  keys: ClaimKeys,
+  keys: Pick<ClaimKeys, 'named' | 'oldestInserted'>,
   hours: ReadonlyArray<{ name: string }>,
 ): Promise<string[]> {
   const oldest = oldestHour(hours);
@@ -207,7 +207,8 @@ async function namedInOlderGenerations(
 
 /** The lowest key of generation `g` whose 13th hex digit (the version) is `version`. */
 function namedKeyBound(g: number, version: string): string {
-  return lowestKey(g).slice(0, 14) + version + lowestKey(g).slice(15);
+  const lowest = lowestKey(g);
+  return lowest.slice(0, 14) + version + lowest.slice(15);
 }
 
 /**

@@ -83,7 +83,7 @@ export async function writeBatchInTransaction<TEvent, TOut>(
 
   const { batch: values, applied } =
     context.dedupeScope !== undefined
-      ? await claimAndWrite(runner, batch, committed, context.dedupeScope!, context.write)
+      ? await claimAndWrite(runner, batch, committed, context.dedupeScope, context.write)
       : await write(runner, batch.materialize(committed), context.write);
 
   const fencedIds = new Set(fenced.map((f) => f.bucket.id));
