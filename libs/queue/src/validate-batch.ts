@@ -14,10 +14,15 @@ export function checkPayload<S extends z.ZodType>(
 ): PayloadCheck<z.infer<S>> {
   const result = schema.safeParse(payload);
   if (result.success) return { ok: true, value: result.data };
-  const problems = fieldIssues(result.error, payload)
+  return { ok: false, problem: problemOf(result.error, payload) };
+}
+
+/** Every failing field of a payload as `field: problem; …` (the error's message when none is named). */
+function problemOf(error: z.ZodError, payload: unknown): string {
+  const problems = fieldIssues(error, payload)
     .map((issue) => `${issue.field}: ${issue.problem}`)
     .join('; ');
-  return { ok: false, problem: problems || result.error.message };
+  return problems || error.message;
 }
 
 /** A consumed batch split by {@link validateBatch}. */
@@ -46,15 +51,24 @@ export function validateBatch<S extends z.ZodType>(
   const valid: IncomingEvent<z.infer<S>>[] = [];
   const failed: Array<{ eventId: string; error: unknown }> = [];
   for (const event of events) {
-    const checked = checkPayload(schema, event.payload);
-    if (checked.ok) valid.push({ ...event, payload: checked.value });
-    else
-      failed.push({
+    // safeParse and a literal of the event's four fields, not checkPayload and a spread: this runs
+    // for every consumed record, and each saved object is one less for the young collections.
+    const parsed = schema.safeParse(event.payload);
+    if (parsed.success) {
+      valid.push({
+        stream: event.stream,
         eventId: event.eventId,
-        error: new EventValidationError(
-          `invalid ${event.stream} record ${event.eventId}: ${checked.problem}`,
-        ),
+        payload: parsed.data,
+        position: event.position,
       });
+      continue;
+    }
+    failed.push({
+      eventId: event.eventId,
+      error: new EventValidationError(
+        `invalid ${event.stream} record ${event.eventId}: ${problemOf(parsed.error, event.payload)}`,
+      ),
+    });
   }
   return { valid, result: failed.length > 0 ? { failed } : {} };
 }

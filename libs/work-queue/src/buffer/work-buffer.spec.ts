@@ -84,6 +84,26 @@ describe('WorkBuffer', () => {
     expect(batch).toEqual([{ pageId: 'a', n: 2 }]);
   });
 
+  it('materializes one bucket whole when nothing was claimed before, and without the claimed ids else', () => {
+    const buffer = new WorkBuffer(counts, 'dedupe', false);
+    void buffer.add([event('a', 0, 1, 'x'), event('a', 0, 2, 'x'), event('b', 0, 3, 'y')]);
+    const buckets = [...buffer.buckets.values()];
+
+    expect(buffer.materialize(buckets)).toEqual({
+      batch: [
+        { pageId: 'a', n: 1 },
+        { pageId: 'b', n: 1 },
+      ],
+      applied: 2,
+    });
+    const claimed = new Set(['y']);
+    expect(buffer.materialize(buckets, claimed)).toEqual({
+      batch: [{ pageId: 'a', n: 1 }],
+      applied: 1,
+    });
+    expect([...claimed]).toEqual(['y']);
+  });
+
   it('absorbs a newer buffer after the older one, without losing or repeating anything', () => {
     const older = new WorkBuffer(rows, 'append', true);
     void older.add([event('a', 0, 1), event('b', 1, 1)]);

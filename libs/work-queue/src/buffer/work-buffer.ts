@@ -104,7 +104,7 @@ export class WorkBuffer<TEvent, TOut> {
   /**
    * The writer's batch from `buckets`. With de-duplication events whose id is in `duplicates`
    * (claimed before) do not count, and every other id counts once (an id may sit in two buckets:
-   * a retry topic and the main topic); `duplicates` is extended with the ids applied.
+   * a retry topic and the main topic).
    */
   materialize(
     buckets: readonly PartitionBucket<TOut>[],
@@ -124,14 +124,18 @@ export class WorkBuffer<TEvent, TOut> {
         applied: buckets.reduce((sum, b) => sum + b.events, 0),
       };
     }
-    const seen = duplicates ?? new Set<string>();
+    // A bucket holds each id once: only ids across buckets, or claimed before, need a set.
+    const seen =
+      buckets.length === 1 && duplicates === undefined ? undefined : new Set<string>(duplicates);
     const merged = new Map<string, TOut>();
     const rows: TOut[] = [];
     let applied = 0;
     for (const bucket of buckets) {
       for (const [eventId, entry] of bucket.entries) {
-        if (seen.has(eventId)) continue;
-        seen.add(eventId);
+        if (seen !== undefined) {
+          if (seen.has(eventId)) continue;
+          seen.add(eventId);
+        }
         applied++;
         if (keyOf === undefined) rows.push(entry.value);
         else {
