@@ -21,7 +21,10 @@
  * the producer runs in a worker thread so that it does not delay the poller).
  * Write cost per 100 000 views: row versions of the counting table (n_tup_ins + n_tup_upd, HOT
  * share), row versions of all tables (ours adds processed ids and offsets), WAL bytes.
- * BENCH_MAX_IN_FLIGHT sets pv-counter's CONSUMER_MAX_IN_FLIGHT (its default otherwise).
+ * The paced phase also prints what the rate cost until the merges caught up: app CPU, row versions
+ * over all tables and WAL per 1,000 views (the price of a shorter FLUSH_INTERVAL_MS shows there).
+ * BENCH_MAX_IN_FLIGHT sets pv-counter's CONSUMER_MAX_IN_FLIGHT (its default otherwise);
+ * BENCH_OURS_ENV="NAME=value,…" sets ours' app variables (bench/support/ours-env.ts).
  * Extra contestants, each with a database, data dir and consumer group of its own, reading the
  * same topic from its start (bench/support/pv-counter-contestant.ts), so that their cost is printed
  * as ratios from one run:
@@ -48,6 +51,7 @@ import {
   type BenchDatabase,
 } from './support';
 import { benchBeforeRef, prepareBefore, type BeforeBuild } from './support/before-build';
+import { oursEnv } from './support/ours-env';
 import { NAIVE_PAGE_VIEWS_TABLE, runNaivePageViews } from './support/naive-page-views';
 import { pageViewMessage, zipfPageViews } from './support/page-view-data';
 import { tableSize, writeCost, writeSnapshot, type WriteCost } from './support/pg-write-stats';
@@ -56,6 +60,7 @@ import {
   Contestant,
   describeCost,
   type ContestantSpec,
+  type PacedCost,
   type Throughput,
 } from './support/pv-counter-contestant';
 import type { VisibilityLatency } from './support/visibility-latency';
@@ -77,6 +82,7 @@ function newTraceparent(): string {
 interface Figures {
   readonly throughput: Throughput;
   latency?: VisibilityLatency;
+  paced?: PacedCost;
 }
 
 /** Prints `label` against `other`: throughput, CPU per view, row versions, WAL and p99. */
@@ -90,6 +96,12 @@ function printAgainst(what: string, a: Figures, b: Figures): void {
       `WAL ${(a.throughput.cost.walBytes / a.throughput.events / (b.throughput.cost.walBytes / b.throughput.events)).toFixed(2)}, ` +
       `p99 ${p99(a)} against ${p99(b)} ms`,
   );
+  if (a.paced && b.paced)
+    console.log(
+      `${what} at ${LATENCY_RATE} views/s: app CPU per view ${(a.paced.cpuMsPer1kViews / b.paced.cpuMsPer1kViews).toFixed(2)}, ` +
+        `row versions ${(a.paced.rowVersionsPer1kViews / Math.max(1e-9, b.paced.rowVersionsPer1kViews)).toFixed(2)}, ` +
+        `WAL ${(a.paced.walBytesPer1kViews / b.paced.walBytesPer1kViews).toFixed(2)}`,
+    );
 }
 
 /** Runs the benchmark; the last line printed is the headline. */
@@ -162,7 +174,7 @@ export async function main(args: string[]): Promise<void> {
       `baseline's table size after its ${naiveCount} views: ${(naiveSize.bytes / 1024 / 1024).toFixed(1)} MiB for ${naiveSize.liveTuples} rows (${naiveSize.deadTuples} dead)`,
     );
 
-    const specs: ContestantSpec[] = [{ label: 'ours', brokers, databaseUrl: url }];
+    const specs: ContestantSpec[] = [{ label: 'ours', brokers, databaseUrl: url, env: oursEnv() }];
     if (tracing) {
       sink = await startOtlpSink();
       specs.push({
@@ -197,13 +209,15 @@ export async function main(args: string[]): Promise<void> {
         await contestant.start();
         await contestant.catchUp(published);
       }
-      const latency = await contestant.latency(brokers, day, {
+      const { latency, cost } = await contestant.latency(brokers, day, {
         ratePerSecond: LATENCY_RATE,
         seconds: latencySeconds,
         pages: PAGES,
         visitors: VISITORS,
       });
-      figures.get(contestant.label)!.latency = latency;
+      const figure = figures.get(contestant.label)!;
+      figure.latency = latency;
+      figure.paced = cost;
       published += latency.sent;
       await contestant.stop();
     }

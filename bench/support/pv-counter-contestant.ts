@@ -48,6 +48,16 @@ export interface Throughput {
   readonly events: number;
 }
 
+/** What a contestant cost at a paced rate, the merges that followed included. */
+export interface PacedCost {
+  /** The app's CPU time (user + system) per 1,000 views. */
+  readonly cpuMsPer1kViews: number;
+  /** Row versions of every table per 1,000 views (update rows, processed ids, offsets, merges). */
+  readonly rowVersionsPer1kViews: number;
+  /** WAL bytes per 1,000 views (server-wide). */
+  readonly walBytesPer1kViews: number;
+}
+
 /** `ours'`, `before's`. */
 function possessive(label: string): string {
   return label.endsWith('s') ? `${label}'` : `${label}'s`;
@@ -179,10 +189,7 @@ export class Contestant {
       await new Promise((r) => setTimeout(r, 50));
     }
     // The write cost includes the view and sketch merges that follow the last flush.
-    while ((await this.updatesWaiting()) > 0) {
-      if (Date.now() > deadline) throw new Error(`${possessive(label)} merges did not finish`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await this.mergesCaughtUp();
     const cpuMs = cpuTimeMs(app.pid) - cpuAtFirst;
     const mergedAfterMs = performance.now() - last;
     const cost = await writeCost(this.db, o0, await writeSnapshot(this.db, COUNTS_TABLE));
@@ -224,28 +231,40 @@ export class Contestant {
         throw new Error(`${this.label} did not catch up with ${records} views in 10 min`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    while ((await this.updatesWaiting()) > 0) await new Promise((r) => setTimeout(r, 20));
+    await this.mergesCaughtUp();
     this.flushes = await flushTotals(this.running().url, FLUSH_QUEUE);
     this.merges = await mergeSnapshot(this.running().url);
   }
 
   /**
    * Measures publish → visible latency at `ratePerSecond` for `seconds` with the app caught up,
+   * and what that rate cost (CPU, row versions and WAL per view, until the merges caught up);
    * checks one marker through the read API, and prints it.
    */
   async latency(
     brokers: string,
     day: string,
     options: { ratePerSecond: number; seconds: number; pages: number; visitors: number },
-  ): Promise<VisibilityLatency> {
+  ): Promise<{ latency: VisibilityLatency; cost: PacedCost }> {
     const app = this.running();
     const label = this.label;
+    const w0 = await writeSnapshot(this.db, COUNTS_TABLE, 0);
+    const cpu0 = cpuTimeMs(app.pid);
     const latency = await measureVisibility(
       brokers.split(','),
       this.spec.databaseUrl,
       day,
       options,
     );
+    await this.mergesCaughtUp();
+    const cpuMs = cpuTimeMs(app.pid) - cpu0;
+    const written = await writeCost(this.db, w0, await writeSnapshot(this.db, COUNTS_TABLE));
+    const perThousand = 1000 / latency.sent;
+    const cost: PacedCost = {
+      cpuMsPer1kViews: cpuMs * perThousand,
+      rowVersionsPer1kViews: written.allTablesRowVersions * perThousand,
+      walBytesPer1kViews: written.walBytes * perThousand,
+    };
     const rate = options.ratePerSecond;
     if (this.flushes && this.merges) {
       console.log(
@@ -266,7 +285,21 @@ export class Contestant {
         `p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms, max ${latency.max.toFixed(0)} ms; ` +
         `slowest per second: ${latency.maxPerSecond.map((ms) => ms.toFixed(0)).join(' ')} ms`,
     );
-    return latency;
+    console.log(
+      `${label} at ${rate} views/s, until its merges caught up: app CPU ${cost.cpuMsPer1kViews.toFixed(1)} ms, ` +
+        `${Math.round(cost.rowVersionsPer1kViews)} row versions over all tables, ` +
+        `${(cost.walBytesPer1kViews / 1024).toFixed(0)} KiB WAL per 1,000 views`,
+    );
+    return { latency, cost };
+  }
+
+  /** Waits until no flushed view or visitor waits for a merge (bounded by 10 min). */
+  private async mergesCaughtUp(): Promise<void> {
+    const deadline = Date.now() + 600_000;
+    while ((await this.updatesWaiting()) > 0) {
+      if (Date.now() > deadline) throw new Error(`${possessive(this.label)} merges did not finish`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /** Rows of flushed views and visitors not merged into the count and sketch tables yet. */
