@@ -19,6 +19,8 @@
  *   is measured the same way on a topic of its own if its throughput reached the rate;
  *   otherwise it is reported as unable to sustain the rate.
  * PostgreSQL: TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres) as for the tests.
+ * BENCH_TICK_IDS=client gives the ticks random UUIDv4 event ids (a client's own) instead of the
+ * UUIDv7 ids ingest stamps (bench/support/tick-data.ts).
  */
 import 'reflect-metadata';
 import { Kafka, logLevel } from 'kafkajs';
@@ -32,7 +34,7 @@ import { formatRate, freePort, printHeadline, produceToNewTopic, startBenchKafka
 import { startNaiveCandles } from './support/naive-candles';
 import { visibleIn, waitForStored } from './support/candle-counts';
 import { percentileOf, runPaced, type PacedResult } from './support/paced-ticks';
-import { tickMessage } from './support/tick-data';
+import { benchTickIds, describeTickIds, tickMessages } from './support/tick-data';
 
 const NAME = 'aggregator';
 const TOPIC = 'ticks';
@@ -57,6 +59,8 @@ export async function main(args: string[]): Promise<void> {
   const rate = Number(args[3] ?? 5_000);
   const seconds = Number(args[4] ?? 10);
   const adminUrl = process.env.TEST_PG_URL || DEFAULT_PG_URL;
+  const tickIds = benchTickIds();
+  const tickMessage = tickMessages(symbols, tickIds);
   const broker = await startBenchKafka();
   const databaseUrl = await createDatabase(adminUrl, `${newRunPrefix()}_candlebench`);
   const pool = new Pool({ connectionString: databaseUrl, max: 3 });
@@ -68,9 +72,9 @@ export async function main(args: string[]): Promise<void> {
   });
   try {
     const producedAt = Date.now();
-    await produceToNewTopic(kafka, TOPIC, PARTITIONS, count, (i) => tickMessage(i, symbols), 2_000);
+    await produceToNewTopic(kafka, TOPIC, PARTITIONS, count, (i) => tickMessage(i), 2_000);
     console.log(
-      `produced ${count} ticks to ${TOPIC} (${PARTITIONS} partitions, ${symbols} symbols) in ${Date.now() - producedAt} ms`,
+      `produced ${count} ticks to ${TOPIC} (${PARTITIONS} partitions, ${symbols} symbols, ${describeTickIds(tickIds)}) in ${Date.now() - producedAt} ms`,
     );
 
     const app = await createAggregatorApp({
@@ -94,7 +98,7 @@ export async function main(args: string[]): Promise<void> {
         ratePerSecond: rate,
         seconds,
         markerEveryMs: 50,
-        tickAt: (i, symbol) => tickMessage(count + i, symbols, symbol, Date.now()),
+        tickAt: (i, symbol) => tickMessage(count + i, symbol, Date.now()),
         visible: (wanted) => visibleIn(pool, 'candles_1m', wanted),
       });
       console.log(describeLatency(`ours at ${rate} ticks/s`, oursLatency));
@@ -128,7 +132,7 @@ export async function main(args: string[]): Promise<void> {
           ratePerSecond: rate,
           seconds,
           markerEveryMs: 50,
-          tickAt: (i, symbol) => tickMessage(i, symbols, symbol, Date.now()),
+          tickAt: (i, symbol) => tickMessage(i, symbol, Date.now()),
           visible: (wanted) => visibleIn(pool, 'naive_candles', wanted),
         });
         console.log(describeLatency(`baseline at ${rate} ticks/s`, result));
