@@ -13,8 +13,9 @@
  * 100 000 pages, bench/support/page-view-data.ts) and then ticks (default 200 000 over 500 symbols):
  * 1. throughput of the expert, then of ours, each on all records from the start of the topic,
  *    from the first record visible in its table to the last (polled every 50 ms);
- * 2. with ours still running, publish → visible at a paced rate (page views: 20 000/s from a
- *    worker, bench/support/visibility-latency.ts; ticks: `tickRate`, default 5 000/s,
+ * 2. with ours still running (and, for page views, its merges of those records done), publish →
+ *    visible at a paced rate (page views: 20 000/s from a worker,
+ *    bench/support/visibility-latency.ts; ticks: `tickRate`, default 5 000/s,
  *    bench/support/paced-ticks.ts); then the expert restarted, caught up, measured the same way;
  * 3. the count error after a crash: each consumer on the whole topic again (a new group, a new
  *    table or database), SIGKILLed half-way through (once half the records are counted, plus a
@@ -24,6 +25,8 @@
  *    commit (bench/support/expert-exposure.ts): the chance that a random crash counts twice.
  * The last line is pv-counter's: `expert: ours=<views/s> baseline=<expert views/s> ratio=…`.
  * BENCH_OURS_ENV="NAME=value,…" gives ours' app processes settings (e.g. FLUSH_INTERVAL_MS=15).
+ * BENCH_TICK_IDS=client gives the ticks random UUIDv4 event ids (a client's own) instead of the
+ * UUIDv7 ids ingest stamps, as pv-counter's views always have (bench/support/tick-data.ts).
  */
 import 'reflect-metadata';
 import { Kafka, logLevel } from 'kafkajs';
@@ -52,9 +55,9 @@ import type { Exposure } from './support/expert-exposure';
 import { EXPERT_CANDLES_TABLE } from './support/expert-candles';
 import { EXPERT_PAGE_VIEWS_TABLE, expertViews } from './support/expert-page-views';
 import { percentileOf, runPaced } from './support/paced-ticks';
-import { viewsCounted } from './support/page-view-counts';
+import { mergesCaughtUp, viewsCounted } from './support/page-view-counts';
 import { pageViewMessage, zipfPageViews } from './support/page-view-data';
-import { tickMessage, TICKS_TOPIC } from './support/tick-data';
+import { benchTickIds, describeTickIds, tickMessages, TICKS_TOPIC } from './support/tick-data';
 import { measureVisibility } from './support/visibility-latency';
 import { settledCount, waitForCount } from './support/visible-count';
 
@@ -252,6 +255,11 @@ export async function main(args: string[]): Promise<void> {
       pages: PAGES,
       visitors: VISITORS,
     };
+    // Measured caught up, as the expert is: its merges of the throughput run's views done.
+    const mergedInMs = await mergesCaughtUp(db, 'pv-counter');
+    console.log(
+      `ours' merges of those views caught up ${(mergedInMs / 1000).toFixed(1)} s after the last was visible (views are readable before)`,
+    );
     const oursPvLatency = await measureVisibility(brokers, pvUrl, day, visibility);
     await stop(counter);
 
@@ -301,17 +309,19 @@ export async function main(args: string[]): Promise<void> {
     const pool = new Pool({ connectionString: aggUrl, max: 2 });
     clients.push(pool);
     const aggDataDir = await newDataDir();
+    const tickIds = benchTickIds();
+    const tickMessage = tickMessages(SYMBOLS, tickIds);
     const tickProducedAt = Date.now();
     await produceToNewTopic(
       kafka,
       TICKS_TOPIC,
       PARTITIONS,
       totalTicks,
-      (i) => tickMessage(i, SYMBOLS),
+      (i) => tickMessage(i),
       2_000,
     );
     console.log(
-      `${totalTicks} ticks over ${SYMBOLS} symbols produced to ${TICKS_TOPIC} (${PARTITIONS} partitions) in ` +
+      `${totalTicks} ticks over ${SYMBOLS} symbols (${describeTickIds(tickIds)}) produced to ${TICKS_TOPIC} (${PARTITIONS} partitions) in ` +
         `${((Date.now() - tickProducedAt) / 1000).toFixed(1)} s`,
     );
     const aggregator = (url: string, dataDir: string, group?: string) =>
@@ -345,7 +355,7 @@ export async function main(args: string[]): Promise<void> {
         ratePerSecond: tickRate,
         seconds: latencySeconds,
         markerEveryMs: 50,
-        tickAt: (i, symbol) => tickMessage(from + i, SYMBOLS, symbol, Date.now()),
+        tickAt: (i, symbol) => tickMessage(from + i, symbol, Date.now()),
         visible: (wanted) => visibleIn(pool, table, wanted),
       });
 

@@ -11,7 +11,7 @@ import { freePort } from './bench-app';
 import { flushStats, flushTotals, formatFlushStats, type FlushTotals } from './flush-stats';
 import { spawnServer, type ServerProcess } from './ingest-load';
 import { formatMergeStats, mergeTotals, type MergeTotals } from './merge-stats';
-import { viewsCounted } from './page-view-counts';
+import { mergesCaughtUp, viewsCounted } from './page-view-counts';
 import { tableSize, writeCost, writeSnapshot, type WriteCost } from './pg-write-stats';
 import { cpuTimeMs } from './process-cpu';
 import { formatRate } from './report';
@@ -19,11 +19,8 @@ import { MARKER_DAY, measureVisibility, type VisibilityLatency } from './visibil
 
 /** Where pv-counter keeps merged views per (day, page). */
 export const COUNTS_TABLE = 'page_views_daily';
-/** Where flushes leave their views for the view merge into COUNTS_TABLE. */
-const VIEW_UPDATES = 'page_view_updates';
-/** Where pv-counter keeps its unique-visitor sketches, merged from SKETCH_UPDATES after the flushes. */
+/** Where pv-counter keeps its unique-visitor sketches, merged from its flushes' visitor updates. */
 const SKETCH_TABLE = 'page_visitors_daily';
-const SKETCH_UPDATES = 'page_visitor_updates';
 /** pv-counter's work queue (DAILY_VIEWS_QUEUE), whose flush metrics are printed. */
 const FLUSH_QUEUE = 'page-views-daily';
 
@@ -189,7 +186,7 @@ export class Contestant {
       await new Promise((r) => setTimeout(r, 50));
     }
     // The write cost includes the view and sketch merges that follow the last flush.
-    await this.mergesCaughtUp();
+    await mergesCaughtUp(this.db, this.label);
     const cpuMs = cpuTimeMs(app.pid) - cpuAtFirst;
     const mergedAfterMs = performance.now() - last;
     const cost = await writeCost(this.db, o0, await writeSnapshot(this.db, COUNTS_TABLE));
@@ -231,7 +228,7 @@ export class Contestant {
         throw new Error(`${this.label} did not catch up with ${records} views in 10 min`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    await this.mergesCaughtUp();
+    await mergesCaughtUp(this.db, this.label);
     this.flushes = await flushTotals(this.running().url, FLUSH_QUEUE);
     this.merges = await mergeSnapshot(this.running().url);
   }
@@ -256,7 +253,7 @@ export class Contestant {
       day,
       options,
     );
-    await this.mergesCaughtUp();
+    await mergesCaughtUp(this.db, this.label);
     const cpuMs = cpuTimeMs(app.pid) - cpu0;
     const written = await writeCost(this.db, w0, await writeSnapshot(this.db, COUNTS_TABLE));
     const perThousand = 1000 / latency.sent;
@@ -291,23 +288,6 @@ export class Contestant {
         `${(cost.walBytesPer1kViews / 1024).toFixed(0)} KiB WAL per 1,000 views`,
     );
     return { latency, cost };
-  }
-
-  /** Waits until no flushed view or visitor waits for a merge (bounded by 10 min). */
-  private async mergesCaughtUp(): Promise<void> {
-    const deadline = Date.now() + 600_000;
-    while ((await this.updatesWaiting()) > 0) {
-      if (Date.now() > deadline) throw new Error(`${possessive(this.label)} merges did not finish`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  /** Rows of flushed views and visitors not merged into the count and sketch tables yet. */
-  private async updatesWaiting(): Promise<number> {
-    const { rows } = await this.db.query<{ n: number }>(
-      `SELECT (SELECT count(*) FROM ${SKETCH_UPDATES}) + (SELECT count(*) FROM ${VIEW_UPDATES})::int AS n`,
-    );
-    return Number(rows[0].n);
   }
 
   private running(): ServerProcess {
