@@ -1,0 +1,38 @@
+/**
+ * Throughput measured in several rounds, ours and the baseline in turn in each: one run's ratio
+ * moves with the machine (the expert benchmark's baseline ranged over 118,500–174,500 views/s in
+ * four runs), so the round with the median ratio is the one reported.
+ */
+
+/** One round: ours' and the baseline's rate, measured one after the other. */
+export interface RoundRates {
+  readonly ours: number;
+  readonly baseline: number;
+}
+
+/** BENCH_ROUNDS as a round count: a whole number ≥ 1, `fallback` when unset. */
+export function benchRounds(value = process.env.BENCH_ROUNDS, fallback = 1): number {
+  if (value === undefined || value === '') return fallback;
+  const rounds = Number(value);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error(`BENCH_ROUNDS must be a whole number >= 1, not "${value}"`);
+  return rounds;
+}
+
+/** The ratio ours/baseline of a round. */
+export function ratioOf(round: RoundRates): number {
+  return round.baseline > 0 ? round.ours / round.baseline : 0;
+}
+
+/** The round whose ratio is the median (of an even count, the lower of the middle two). */
+export function medianRound(rounds: readonly RoundRates[]): RoundRates {
+  if (rounds.length === 0) throw new Error('no rounds measured');
+  const sorted = [...rounds].sort((a, b) => ratioOf(a) - ratioOf(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/** Every round's ratio in the order run, and the median: `0.46, 0.60, 0.51 (median 0.51)`. */
+export function describeRounds(rounds: readonly RoundRates[]): string {
+  const ratios = rounds.map((round) => ratioOf(round).toFixed(2)).join(', ');
+  return `${ratios} (median ${ratioOf(medianRound(rounds)).toFixed(2)})`;
+}
