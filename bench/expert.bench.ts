@@ -24,8 +24,9 @@
  *    throughput run also measures how much of the time a written batch waits for its offset
  *    commit (bench/support/expert-exposure.ts): the chance that a random crash counts twice.
  * BENCH_ROUNDS=n (default 1) measures throughput n times, each consumer in turn from the start of
- * the topic with a group and a table (ours: a database) of its own; the ratios are printed by
- * round, and the summary and the headlines are the rounds with the median ratio.
+ * the topic with a group and a table (ours: a database) of its own, ours first in odd rounds and
+ * the expert first in even ones and in the last (which goes on to the latency); the ratios are
+ * printed by round, and the summary and the headlines are the rounds with the median ratio.
  * The last line is pv-counter's: `expert: ours=<views/s> baseline=<expert views/s> ratio=…`.
  * BENCH_OURS_ENV="NAME=value,…" gives ours' app processes settings (e.g. FLUSH_INTERVAL_MS=15).
  * BENCH_TICK_IDS=client gives the ticks random UUIDv4 event ids (a client's own) instead of the
@@ -64,7 +65,9 @@ import { benchTickIds, describeTickIds, tickMessages, TICKS_TOPIC } from './supp
 import {
   benchRounds,
   describeRounds,
+  measureRound,
   medianRound,
+  oursFirst,
   ratioOf,
   type RoundRates,
 } from './support/throughput-rounds';
@@ -137,6 +140,14 @@ function describeCrash(label: string, crash: CrashResult, unit: string): string 
 }
 
 const verdict = (met: boolean): string => (met ? 'met' : 'NOT met');
+
+function describeRound(round: number, rounds: number, rates: RoundRates, unit: string): string {
+  const rate = (perSecond: number) => formatRate(perSecond).replace('msg', unit);
+  return (
+    `round ${round} of ${rounds} (${oursFirst(round) ? 'ours' : 'the expert'} first): ` +
+    `expert ${rate(rates.baseline)}, ours ${rate(rates.ours)}`
+  );
+}
 
 function describeExposure(label: string, exposure: Exposure, unit: string): string {
   const share = exposure.exposedMs / exposure.activeMs;
@@ -239,29 +250,36 @@ export async function main(args: string[]): Promise<void> {
     // group and a table (ours: a database) of its own. The last round goes on to the latency.
     const pvRounds: RoundRates[] = [];
     for (let round = 1; round < rounds; round++) {
-      const table = `${EXPERT_PAGE_VIEWS_TABLE}_r${round}`;
-      const roundExpert = await pvExpert(`expert-pv-r${round}`, table);
-      const expertRound = await waitForCount(
-        () => expertViews(db, table, day),
-        totalViews,
-        'expert page views',
+      const rates = await measureRound(
+        round,
+        async () => {
+          const roundUrl = await newDatabase(`pv_r${round}`);
+          const roundDb = new Client({ connectionString: roundUrl });
+          await roundDb.connect();
+          clients.push(roundDb);
+          const app = await pvCounter(roundUrl, await newDataDir(), `pv-counter-r${round}`);
+          const counted = await waitForCount(
+            () => viewsCounted(roundDb, day),
+            totalViews,
+            'pv-counter',
+          );
+          await stop(app);
+          return counted.rate;
+        },
+        async () => {
+          const table = `${EXPERT_PAGE_VIEWS_TABLE}_r${round}`;
+          const child = await pvExpert(`expert-pv-r${round}`, table);
+          const counted = await waitForCount(
+            () => expertViews(db, table, day),
+            totalViews,
+            'expert page views',
+          );
+          await stopExpert(child);
+          return counted.rate;
+        },
       );
-      await stopExpert(roundExpert);
-      const roundUrl = await newDatabase(`pv_r${round}`);
-      const roundDb = new Client({ connectionString: roundUrl });
-      await roundDb.connect();
-      clients.push(roundDb);
-      const roundCounter = await pvCounter(roundUrl, await newDataDir(), `pv-counter-r${round}`);
-      const oursRound = await waitForCount(
-        () => viewsCounted(roundDb, day),
-        totalViews,
-        'pv-counter',
-      );
-      await stop(roundCounter);
-      pvRounds.push({ ours: oursRound.rate, baseline: expertRound.rate });
-      console.log(
-        `round ${round} of ${rounds}: expert ${formatRate(expertRound.rate).replace('msg', 'views')}, ours ${formatRate(oursRound.rate).replace('msg', 'views')}`,
-      );
+      pvRounds.push(rates);
+      console.log(describeRound(round, rounds, rates, 'views'));
     }
 
     let expert = await pvExpert('expert-pv', EXPERT_PAGE_VIEWS_TABLE);
@@ -401,28 +419,35 @@ export async function main(args: string[]): Promise<void> {
 
     const tickRounds: RoundRates[] = [];
     for (let round = 1; round < rounds; round++) {
-      const table = `${EXPERT_CANDLES_TABLE}_r${round}`;
-      const roundExpert = await candleExpert(`expert-candles-r${round}`, table);
-      const expertRound = await waitForCount(
-        () => storedTrades(pool, table),
-        totalTicks,
-        'expert candles',
+      const rates = await measureRound(
+        round,
+        async () => {
+          const roundUrl = await newDatabase(`agg_r${round}`);
+          const roundPool = new Pool({ connectionString: roundUrl, max: 1 });
+          clients.push(roundPool);
+          const app = await aggregator(roundUrl, await newDataDir(), `aggregator-r${round}`);
+          const counted = await waitForCount(
+            () => storedTrades(roundPool, 'candles_1m'),
+            totalTicks,
+            'aggregator',
+          );
+          await stop(app);
+          return counted.rate;
+        },
+        async () => {
+          const table = `${EXPERT_CANDLES_TABLE}_r${round}`;
+          const child = await candleExpert(`expert-candles-r${round}`, table);
+          const counted = await waitForCount(
+            () => storedTrades(pool, table),
+            totalTicks,
+            'expert candles',
+          );
+          await stopExpert(child);
+          return counted.rate;
+        },
       );
-      await stopExpert(roundExpert);
-      const roundUrl = await newDatabase(`agg_r${round}`);
-      const roundPool = new Pool({ connectionString: roundUrl, max: 1 });
-      clients.push(roundPool);
-      const roundCounter = await aggregator(roundUrl, await newDataDir(), `aggregator-r${round}`);
-      const oursRound = await waitForCount(
-        () => storedTrades(roundPool, 'candles_1m'),
-        totalTicks,
-        'aggregator',
-      );
-      await stop(roundCounter);
-      tickRounds.push({ ours: oursRound.rate, baseline: expertRound.rate });
-      console.log(
-        `round ${round} of ${rounds}: expert ${formatRate(expertRound.rate).replace('msg', 'ticks')}, ours ${formatRate(oursRound.rate).replace('msg', 'ticks')}`,
-      );
+      tickRounds.push(rates);
+      console.log(describeRound(round, rounds, rates, 'ticks'));
     }
 
     expert = await candleExpert('expert-candles', EXPERT_CANDLES_TABLE);

@@ -1,4 +1,4 @@
-import { benchRounds, describeRounds, medianRound } from './throughput-rounds';
+import { benchRounds, describeRounds, measureRound, medianRound } from './throughput-rounds';
 
 describe('throughput rounds', () => {
   it('reads BENCH_ROUNDS as a whole number of at least 1', () => {
@@ -18,5 +18,22 @@ describe('throughput rounds', () => {
     expect(medianRound([b])).toBe(b);
     expect(describeRounds([a, b, c])).toBe('0.46, 0.60, 0.51 (median 0.51)');
     expect(() => medianRound([])).toThrow('no rounds measured');
+  });
+
+  it('measures ours first in odd rounds and the baseline first in even ones', async () => {
+    const order: string[] = [];
+    const side = (name: string, rate: number) => async () => {
+      order.push(name);
+      return rate;
+    };
+    expect(await measureRound(1, side('ours', 5), side('baseline', 10))).toEqual({
+      ours: 5,
+      baseline: 10,
+    });
+    expect(await measureRound(2, side('ours', 6), side('baseline', 12))).toEqual({
+      ours: 6,
+      baseline: 12,
+    });
+    expect(order).toEqual(['ours', 'baseline', 'baseline', 'ours']);
   });
 });

@@ -36,3 +36,26 @@ export function describeRounds(rounds: readonly RoundRates[]): string {
   const ratios = rounds.map((round) => ratioOf(round).toFixed(2)).join(', ');
   return `${ratios} (median ${ratioOf(medianRound(rounds)).toFixed(2)})`;
 }
+
+/** Which side a round measures first: ours in odd rounds, the baseline in even ones. */
+export function oursFirst(round: number): boolean {
+  return round % 2 === 1;
+}
+
+/**
+ * Measures one round, the two sides one after the other in the order {@link oursFirst} gives, so
+ * that over several rounds neither always has the machine first (each `measure` resolves with a
+ * rate and leaves nothing running).
+ */
+export async function measureRound(
+  round: number,
+  measureOurs: () => Promise<number>,
+  measureBaseline: () => Promise<number>,
+): Promise<RoundRates> {
+  if (oursFirst(round)) {
+    const ours = await measureOurs();
+    return { ours, baseline: await measureBaseline() };
+  }
+  const baseline = await measureBaseline();
+  return { ours: await measureOurs(), baseline };
+}
