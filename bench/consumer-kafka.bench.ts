@@ -27,10 +27,11 @@ import {
   startBenchKafka,
   startQueueApp,
 } from './support';
+import { benchRounds } from './support/throughput-rounds';
 
 const NAME = 'consumer-kafka';
 const PARTITIONS = 3;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = benchRounds(3);
 
 function produce(kafka: Kafka, topic: string, count: number): Promise<void> {
   return produceToNewTopic(kafka, topic, PARTITIONS, count, (j) => {

@@ -27,9 +27,10 @@ import { createHttpApp, PlatformModule } from '@lib/platform';
 import { connectQueueConsumers, queueConfig, QueueModule } from '@lib/queue';
 import { resolveRetryPolicy, retryTiers, topologyNames } from '@lib/retry';
 import { formatRate, freePort, Meter, noOpConsumer, printHeadline } from './support';
+import { benchRounds } from './support/throughput-rounds';
 
 const NAME = 'consumer-rabbitmq';
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = benchRounds(2);
 const URL = process.env.BENCH_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const PREFETCH = Number(process.env.BENCH_MAX_IN_FLIGHT ?? 2_000);
 /**

@@ -25,10 +25,11 @@ import { Kafka, logLevel, type ConsumerConfig, type KafkaMessage } from 'kafkajs
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { printHeadline, produceToNewTopic, startBenchKafka, startQueueApp, timed } from './support';
+import { benchRounds } from './support/throughput-rounds';
 
 const NAME = 'dead-letters';
 const PARTITIONS = 3;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = benchRounds(3);
 const ADMIN_KEY = 'bench-admin-key';
 
 /** Reads `topic` from its start to the ends seen now with a throwaway group; `each` sees every record. */

@@ -65,7 +65,7 @@ import { benchTickIds, describeTickIds, tickMessages, TICKS_TOPIC } from './supp
 import {
   benchRounds,
   describeRounds,
-  measureRound,
+  measureRounds,
   medianRound,
   oursFirst,
   ratioOf,
@@ -193,6 +193,17 @@ export async function main(args: string[]): Promise<void> {
     running.delete(child);
     await child.stop(60_000);
   };
+  /** Waits until `child` counted `total`, stops it, and returns its rate (a throughput round). */
+  const rateUntil = async (
+    child: Stoppable,
+    read: () => Promise<number>,
+    total: number,
+    what: string,
+  ): Promise<number> => {
+    const counted = await waitForCount(read, total, what);
+    await stop(child);
+    return counted.rate;
+  };
   const stopExpert = async (child: ExpertChild): Promise<Exposure> => {
     running.delete(child);
     return child.stop(60_000);
@@ -248,39 +259,23 @@ export async function main(args: string[]): Promise<void> {
 
     // Rounds before the last, throughput only: each consumer from the start of the topic with a
     // group and a table (ours: a database) of its own. The last round goes on to the latency.
-    const pvRounds: RoundRates[] = [];
-    for (let round = 1; round < rounds; round++) {
-      const rates = await measureRound(
-        round,
-        async () => {
-          const roundUrl = await newDatabase(`pv_r${round}`);
-          const roundDb = new Client({ connectionString: roundUrl });
-          await roundDb.connect();
-          clients.push(roundDb);
-          const app = await pvCounter(roundUrl, await newDataDir(), `pv-counter-r${round}`);
-          const counted = await waitForCount(
-            () => viewsCounted(roundDb, day),
-            totalViews,
-            'pv-counter',
-          );
-          await stop(app);
-          return counted.rate;
-        },
-        async () => {
-          const table = `${EXPERT_PAGE_VIEWS_TABLE}_r${round}`;
-          const child = await pvExpert(`expert-pv-r${round}`, table);
-          const counted = await waitForCount(
-            () => expertViews(db, table, day),
-            totalViews,
-            'expert page views',
-          );
-          await stopExpert(child);
-          return counted.rate;
-        },
-      );
-      pvRounds.push(rates);
-      console.log(describeRound(round, rounds, rates, 'views'));
-    }
+    const pvRounds = await measureRounds(
+      rounds - 1,
+      async (round) => {
+        const roundUrl = await newDatabase(`pv_r${round}`);
+        const roundDb = new Client({ connectionString: roundUrl });
+        await roundDb.connect();
+        clients.push(roundDb);
+        const app = await pvCounter(roundUrl, await newDataDir(), `pv-counter-r${round}`);
+        return rateUntil(app, () => viewsCounted(roundDb, day), totalViews, 'pv-counter');
+      },
+      async (round) => {
+        const table = `${EXPERT_PAGE_VIEWS_TABLE}_r${round}`;
+        const child = await pvExpert(`expert-pv-r${round}`, table);
+        return rateUntil(child, () => expertViews(db, table, day), totalViews, 'expert page views');
+      },
+      (round, rates) => console.log(describeRound(round, rounds, rates, 'views')),
+    );
 
     let expert = await pvExpert('expert-pv', EXPERT_PAGE_VIEWS_TABLE);
     const expertPv = await waitForCount(
@@ -417,38 +412,27 @@ export async function main(args: string[]): Promise<void> {
         visible: (wanted) => visibleIn(pool, table, wanted),
       });
 
-    const tickRounds: RoundRates[] = [];
-    for (let round = 1; round < rounds; round++) {
-      const rates = await measureRound(
-        round,
-        async () => {
-          const roundUrl = await newDatabase(`agg_r${round}`);
-          const roundPool = new Pool({ connectionString: roundUrl, max: 1 });
-          clients.push(roundPool);
-          const app = await aggregator(roundUrl, await newDataDir(), `aggregator-r${round}`);
-          const counted = await waitForCount(
-            () => storedTrades(roundPool, 'candles_1m'),
-            totalTicks,
-            'aggregator',
-          );
-          await stop(app);
-          return counted.rate;
-        },
-        async () => {
-          const table = `${EXPERT_CANDLES_TABLE}_r${round}`;
-          const child = await candleExpert(`expert-candles-r${round}`, table);
-          const counted = await waitForCount(
-            () => storedTrades(pool, table),
-            totalTicks,
-            'expert candles',
-          );
-          await stopExpert(child);
-          return counted.rate;
-        },
-      );
-      tickRounds.push(rates);
-      console.log(describeRound(round, rounds, rates, 'ticks'));
-    }
+    const tickRounds = await measureRounds(
+      rounds - 1,
+      async (round) => {
+        const roundUrl = await newDatabase(`agg_r${round}`);
+        const roundPool = new Pool({ connectionString: roundUrl, max: 1 });
+        clients.push(roundPool);
+        const app = await aggregator(roundUrl, await newDataDir(), `aggregator-r${round}`);
+        return rateUntil(
+          app,
+          () => storedTrades(roundPool, 'candles_1m'),
+          totalTicks,
+          'aggregator',
+        );
+      },
+      async (round) => {
+        const table = `${EXPERT_CANDLES_TABLE}_r${round}`;
+        const child = await candleExpert(`expert-candles-r${round}`, table);
+        return rateUntil(child, () => storedTrades(pool, table), totalTicks, 'expert candles');
+      },
+      (round, rates) => console.log(describeRound(round, rounds, rates, 'ticks')),
+    );
 
     expert = await candleExpert('expert-candles', EXPERT_CANDLES_TABLE);
     const expertTicks = await waitForCount(

@@ -39,9 +39,10 @@ import {
   type LoadFigures,
   type ServerProcess,
 } from './support/ingest-load';
+import { benchRounds } from './support/throughput-rounds';
 
 const NAME = 'ingest';
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+const ROUNDS = benchRounds(1);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** Seconds of load per server and shape before the rounds: a server's first seconds under load cost more. */
 const WARM_UP_SECONDS = Number(process.env.BENCH_WARM_UP_SECONDS ?? 10);
@@ -175,7 +176,9 @@ async function measure(servers: ServerProcess[]): Promise<Measured> {
         console.log(`round ${round}: ${formatFigures(server.label, shape.name, figures)}`);
         const key = `${server.label}/${shape.name}`;
         measured.best.set(key, best(measured.best.get(key), figures));
-        measured.rounds.set(key, [...(measured.rounds.get(key) ?? []), figures]);
+        const rounds = measured.rounds.get(key);
+        if (rounds === undefined) measured.rounds.set(key, [figures]);
+        else rounds.push(figures);
       }
     }
   }

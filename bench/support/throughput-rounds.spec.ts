@@ -1,12 +1,18 @@
-import { benchRounds, describeRounds, measureRound, medianRound } from './throughput-rounds';
+import {
+  benchRounds,
+  describeRounds,
+  measureRound,
+  measureRounds,
+  medianRound,
+} from './throughput-rounds';
 
 describe('throughput rounds', () => {
   it('reads BENCH_ROUNDS as a whole number of at least 1', () => {
-    expect(benchRounds(undefined)).toBe(1);
-    expect(benchRounds('', 2)).toBe(2);
-    expect(benchRounds('3')).toBe(3);
-    expect(() => benchRounds('0')).toThrow('BENCH_ROUNDS must be a whole number >= 1, not "0"');
-    expect(() => benchRounds('2.5')).toThrow('not "2.5"');
+    expect(benchRounds(1, undefined)).toBe(1);
+    expect(benchRounds(2, '')).toBe(2);
+    expect(benchRounds(1, '3')).toBe(3);
+    expect(() => benchRounds(1, '0')).toThrow('BENCH_ROUNDS must be a whole number >= 1, not "0"');
+    expect(() => benchRounds(1, '2.5')).toThrow('not "2.5"');
   });
 
   it('reports the round with the median ratio, the lower middle one of an even count', () => {
@@ -35,5 +41,23 @@ describe('throughput rounds', () => {
       baseline: 12,
     });
     expect(order).toEqual(['ours', 'baseline', 'baseline', 'ours']);
+  });
+
+  it('measures rounds 1 to n in turn, reporting each', async () => {
+    const reported: Array<[number, number]> = [];
+    const rounds = await measureRounds(
+      2,
+      async (round) => round * 10,
+      async () => 100,
+      (round, rates) => reported.push([round, rates.ours]),
+    );
+    expect(rounds).toEqual([
+      { ours: 10, baseline: 100 },
+      { ours: 20, baseline: 100 },
+    ]);
+    expect(reported).toEqual([
+      [1, 10],
+      [2, 20],
+    ]);
   });
 });

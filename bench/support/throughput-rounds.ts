@@ -11,7 +11,7 @@ export interface RoundRates {
 }
 
 /** BENCH_ROUNDS as a round count: a whole number ≥ 1, `fallback` when unset. */
-export function benchRounds(value = process.env.BENCH_ROUNDS, fallback = 1): number {
+export function benchRounds(fallback = 1, value = process.env.BENCH_ROUNDS): number {
   if (value === undefined || value === '') return fallback;
   const rounds = Number(value);
   if (!Number.isInteger(rounds) || rounds < 1)
@@ -58,4 +58,27 @@ export async function measureRound(
   }
   const baseline = await measureBaseline();
   return { ours: await measureOurs(), baseline };
+}
+
+/**
+ * Measures rounds 1 to `count` ({@link measureRound}), each side given the round's number, and
+ * tells `report` each round's rates as it ends.
+ */
+export async function measureRounds(
+  count: number,
+  measureOurs: (round: number) => Promise<number>,
+  measureBaseline: (round: number) => Promise<number>,
+  report: (round: number, rates: RoundRates) => void,
+): Promise<RoundRates[]> {
+  const rounds: RoundRates[] = [];
+  for (let round = 1; round <= count; round++) {
+    const rates = await measureRound(
+      round,
+      () => measureOurs(round),
+      () => measureBaseline(round),
+    );
+    report(round, rates);
+    rounds.push(rates);
+  }
+  return rounds;
 }
