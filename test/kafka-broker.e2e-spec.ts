@@ -40,3 +40,23 @@ describe('dedicated Kafka broker', () => {
     expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(1);
   });
 });
+
+describe('a broker start that loses a port', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { lostPortRace } = require('../docker/kafka/kafka-broker.js') as {
+    lostPortRace(error: unknown, fixedPort?: number): boolean;
+  };
+  const bindFailure = (port: number) =>
+    new Error(
+      `Kafka exited early (1) before it was ready.\n  org.apache.kafka.common.KafkaException: ` +
+        `Socket server failed to bind to 127.0.0.1:${port}: Address already in use.`,
+    );
+
+  it('is started again on new ports when a picked port was taken, not when the caller fixed it', () => {
+    expect(lostPortRace(bindFailure(46245))).toBe(true);
+    expect(lostPortRace(bindFailure(46245), 9092)).toBe(true);
+    expect(lostPortRace(bindFailure(9092), 9092)).toBe(false);
+    expect(lostPortRace(new Error('exited early (1): OutOfMemoryError'))).toBe(false);
+    expect(lostPortRace(undefined)).toBe(false);
+  });
+});

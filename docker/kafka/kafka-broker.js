@@ -486,8 +486,28 @@ function terminate(child, signal, timeoutMs) {
   });
 }
 
+/** Starts of one broker tried before giving up on ports taken by other processes. */
+const PORT_RACE_ATTEMPTS = 3;
+
 /**
- * Starts a fresh single-node broker and resolves once it answers.
+ * Whether `error` is a start that lost one of its picked ports: the ports are free when picked
+ * but bound only once the JVM runs, seconds later, and another process (a parallel test, an app)
+ * may take one in between. Not when the port taken is the caller's fixed `port`: trying again
+ * cannot help then.
+ *
+ * @param {unknown} error
+ * @param {number} [fixedPort]
+ */
+function lostPortRace(error, fixedPort) {
+  const bound = /failed to bind to [^\s:]+:(\d+): Address already in use/.exec(
+    String(error && error.message),
+  );
+  return bound !== null && Number(bound[1]) !== fixedPort;
+}
+
+/**
+ * Starts a fresh single-node broker and resolves once it answers. A start that lost one of its
+ * picked ports to another process is made again with new ones (see lostPortRace).
  *
  * @param {object} [options]
  * @param {string} [options.logDir] where the broker writes server.log and kafka.out; kept after
@@ -499,6 +519,17 @@ function terminate(child, signal, timeoutMs) {
  * @returns {Promise<KafkaHandle>}
  */
 async function startKafka(options = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startKafkaOnce(options);
+    } catch (error) {
+      if (attempt >= PORT_RACE_ATTEMPTS || !lostPortRace(error, options.port)) throw error;
+    }
+  }
+}
+
+/** One start of {@link startKafka}, on ports picked now. */
+async function startKafkaOnce(options) {
   const started = Date.now();
   const jars = await ensureJars();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-kafka-'));
@@ -716,6 +747,7 @@ async function main(argv) {
 
 module.exports = {
   startKafka,
+  lostPortRace,
   ensureJars,
   createCertificateAuthority,
   issueCertificate,
